@@ -1,0 +1,104 @@
+# lua-seg — build, test, demo, bench.
+#   make            build seg.so (the Lua module) in the repository root
+#   make deps       install the Debian packages everything below needs
+#   make test       build and run the specs (busted, Lua 5.4)
+#   make test-asan  the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make demo       threshold-and-label demo on the bundled sample images
+#   make bench      side-by-side timings against OpenCV / scikit-image
+#   make install    install seg.so and lua-seg (PREFIX, or INST_LIBDIR/INST_BINDIR)
+
+LUA       ?= lua5.4
+LUA_INCDIR ?= /usr/include/lua5.4
+CC        ?= gcc
+OPT       ?= -O3
+WARN      = -Wall -Wextra -Wshadow -Wundef -Wwrite-strings -Wredundant-decls \
+            -Wdisabled-optimization -Wmissing-declarations -Wmissing-prototypes \
+            -Wstrict-prototypes -Wnested-externs -Wold-style-definition \
+            -Wpointer-arith -Wvla -Wformat=2
+ifeq ($(WERROR),1)
+WARN     += -Werror
+endif
+CFLAGS    ?= $(OPT)
+ALLCFLAGS = -std=gnu11 -fPIC -pthread $(WARN) -I$(LUA_INCDIR) $(CFLAGS)
+LIBS      = -lpng -ljpeg -lm -lpthread
+LDFLAGS   ?=
+
+SRC  = $(sort $(wildcard src/*.c))
+OBJ  = $(patsubst src/%.c,build/obj/%.o,$(SRC))
+AOBJ = $(patsubst src/%.c,build/asan/%.o,$(SRC))
+HDR  = $(wildcard src/*.h)
+
+# Debian packages: to build, to test, to benchmark.
+PKG_BUILD = gcc make pkg-config lua5.4 liblua5.4-dev libpng-dev libjpeg62-turbo-dev
+PKG_TEST  = lua-busted luarocks python3-skimage
+PKG_BENCH = python3-opencv python3-skimage python3-scipy
+
+BUSTED = busted --lua=$(LUA)
+ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -DSEG_NO_CLONES
+
+.PHONY: all deps deps-build deps-test deps-bench test test-asan demo bench install clean fixtures
+
+all: seg.so
+
+seg.so: $(OBJ)
+	$(CC) -shared -pthread $(LDFLAGS) -o $@ $(OBJ) $(LIBS)
+
+build/obj/%.o: src/%.c $(HDR) | build/obj
+	$(CC) $(ALLCFLAGS) -c -o $@ $<
+
+build/asan/%.o: src/%.c $(HDR) | build/asan
+	$(CC) -std=gnu11 -fPIC -pthread $(WARN) -I$(LUA_INCDIR) $(ASAN_FLAGS) -c -o $@ $<
+
+build/asan/seg.so: $(AOBJ)
+	$(CC) -shared -pthread -fsanitize=address,undefined -o $@ $(AOBJ) $(LIBS)
+
+build/obj build/asan:
+	mkdir -p $@
+
+# Installs missing packages when root, otherwise prints the command to run.
+define apt_install
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:" $$missing; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null || exit 1; \
+	  else echo "run: sudo apt-get install -y" $$missing; exit 1; fi; \
+	fi
+endef
+
+deps-build:
+	$(call apt_install,$(PKG_BUILD))
+deps-test: deps-build
+	$(call apt_install,$(PKG_TEST))
+deps-bench: deps-build
+	$(call apt_install,$(PKG_BENCH))
+deps: deps-build deps-test deps-bench
+
+test: deps-test
+	$(MAKE) all
+	$(BUSTED) spec
+
+test-asan: deps-test build/asan/seg.so
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp:print_suppressions=0 \
+	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	SEG_SO=build/asan/seg.so SEG_ASAN=1 $(BUSTED) spec
+
+demo: deps-build
+	$(MAKE) all
+	./lua-seg demo
+
+bench: deps-bench
+	$(MAKE) all
+	$(LUA) bench/run.lua $(BENCH_ARGS)
+
+PREFIX ?= /usr/local
+INST_LIBDIR ?= $(PREFIX)/lib/lua/5.4
+INST_BINDIR ?= $(PREFIX)/bin
+install: seg.so
+	install -d $(INST_LIBDIR) $(INST_BINDIR)
+	install -m 755 seg.so $(INST_LIBDIR)/seg.so
+	install -m 755 lua-seg $(INST_BINDIR)/lua-seg
+
+clean:
+	rm -rf build seg.so

@@ -1,0 +1,12 @@
+/* seg.c — the module entry point. */
+#include "lseg.h"
+
+int luaopen_seg (lua_State *L);
+
+int luaopen_seg (lua_State *L) {
+  lua_newtable(L);
+  seg_open_image(L);     /* leaves module, methods */
+  seg_open_io(L);
+  lua_pop(L, 1);
+  return 1;
+}
