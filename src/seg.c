@@ -6,6 +6,9 @@ int luaopen_seg (lua_State *L);
 int luaopen_seg (lua_State *L) {
   lua_newtable(L);
   seg_open_image(L);     /* leaves module, methods */
+  seg_open_convert(L);
+  seg_open_stats(L);
+  seg_open_pointwise(L);
   seg_open_io(L);
   lua_pop(L, 1);
   return 1;

@@ -54,7 +54,7 @@ int seg_dtype_from_name (const char *s);   /* -1 when unknown */
 /* Function multiversioning for hot loops: AVX2 and AVX-512 clones on x86-64
 ** chosen at load time by the dynamic linker, the portable baseline elsewhere. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(SEG_NO_CLONES)
-#define SEG_CLONES __attribute__((target_clones("avx512bw", "avx2", "default")))
+#define SEG_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define SEG_CLONES
 #endif
@@ -67,6 +67,10 @@ int seg_dtype_from_name (const char *s);   /* -1 when unknown */
 ** touch Lua. If a thread cannot be created its chunk runs on the caller. */
 typedef void (*SegRangeFn) (void *arg, int begin, int end);
 void seg_parallel_for (int threads, int n, int grain, SegRangeFn fn, void *arg);
+/* The same, telling each call its chunk index in [0, threads): for
+** reductions into per-chunk slots. */
+typedef void (*SegChunkFn) (void *arg, int chunk, int begin, int end);
+void seg_parallel_chunks (int threads, int n, int grain, SegChunkFn fn, void *arg);
 int seg_cpu_count (void);
 
 /* ---------- convert.c: dtype, colour and channel conversions ---------- */

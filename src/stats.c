@@ -1,0 +1,196 @@
+/* stats.c — histograms, per-channel statistics, mask counts and boxes. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "segk.h"
+
+#define MAXT 256
+
+/* ---------- histogram ---------- */
+
+typedef struct HistJob {
+  const SegBuf *src; int ch, bins; double lo, hi;
+  uint64_t *part;   /* threads x bins partial counts */
+  int nparts;
+} HistJob;
+
+static void hist_rows (void *arg, int slot, int y0, int y1) {
+  HistJob *j = arg;
+  const SegBuf *s = j->src;
+  uint64_t *h = j->part + (size_t)slot * (size_t)j->bins;
+  int c = s->c, ch = j->ch;
+  if (s->dtype == SEG_U8 && j->bins == 256 && j->lo == 0 && j->hi == 255) {
+    uint32_t h4[4][256];   /* four sub-histograms hide store-to-load stalls */
+    memset(h4, 0, sizeof h4);
+    for (int y = y0; y < y1; y++) {
+      const uint8_t *r = seg_row_u8(s, y) + ch;
+      int x = 0;
+      if (c == 1)
+        for (; x + 4 <= s->w; x += 4) {
+          h4[0][r[x]]++; h4[1][r[x + 1]]++; h4[2][r[x + 2]]++; h4[3][r[x + 3]]++;
+        }
+      for (; x < s->w; x++) h4[0][r[(size_t)x * c]]++;
+      if ((y - y0) % 4096 == 4095)   /* flush before 32-bit counts could wrap */
+        for (int v = 0; v < 256; v++) {
+          h[v] += (uint64_t)h4[0][v] + h4[1][v] + h4[2][v] + h4[3][v];
+          h4[0][v] = h4[1][v] = h4[2][v] = h4[3][v] = 0;
+        }
+    }
+    for (int v = 0; v < 256; v++) h[v] += (uint64_t)h4[0][v] + h4[1][v] + h4[2][v] + h4[3][v];
+    return;
+  }
+  double lo = j->lo, hi = j->hi;
+  int bins = j->bins;
+  int isint = s->dtype != SEG_F32;
+  double span = isint ? hi - lo + 1 : hi - lo;
+  double k = span > 0 ? bins / span : 0;
+  for (int y = y0; y < y1; y++) {
+    const uint8_t *r = seg_row(s, y);
+    for (int x = 0; x < s->w; x++) {
+      size_t i = (size_t)x * c + ch;
+      double v;
+      switch (s->dtype) {
+        case SEG_U8: v = r[i]; break;
+        case SEG_U16: v = ((const uint16_t *)r)[i]; break;
+        case SEG_I32: v = ((const int32_t *)r)[i]; break;
+        default: v = ((const float *)r)[i];
+      }
+      if (!(v >= lo && v <= hi)) continue;   /* also drops NaN */
+      int b = (int)((v - lo) * k);
+      if (b >= bins) b = bins - 1;
+      h[b]++;
+    }
+  }
+}
+
+void seg_histogram (const SegBuf *src, int ch, int bins, double lo, double hi,
+                    uint64_t *counts, int threads) {
+  int t = threads < 1 ? 1 : threads > MAXT ? MAXT : threads;
+  if (t > src->h) t = src->h;
+  uint64_t *part = calloc((size_t)t * (size_t)bins, sizeof(uint64_t));
+  memset(counts, 0, sizeof(uint64_t) * (size_t)bins);
+  if (!part) {   /* no scratch: one pass straight into counts */
+    HistJob j = {src, ch, bins, lo, hi, counts, 1};
+    hist_rows(&j, 0, 0, src->h);
+    return;
+  }
+  HistJob j = {src, ch, bins, lo, hi, part, t};
+  seg_parallel_chunks(t, src->h, 1, hist_rows, &j);
+  for (int p = 0; p < t; p++)
+    for (int b = 0; b < bins; b++) counts[b] += part[(size_t)p * bins + b];
+  free(part);
+}
+
+/* ---------- per-channel statistics ---------- */
+
+typedef struct StatPart { double mn[4], mx[4], sum[4], sq[4]; } StatPart;
+typedef struct StatJob { const SegBuf *src; StatPart *parts; int nparts; int ch; } StatJob;
+
+/* One channel at a time (ch), so the inner loop is a strided reduction. */
+static void stat_rows (void *arg, int slot, int y0, int y1) {
+  StatJob *j = arg;
+  const SegBuf *s = j->src;
+  StatPart *p = &j->parts[slot];
+  int c = s->c, ch = j->ch;
+  double mn = HUGE_VAL, mx = -HUGE_VAL, sum = 0, sq = 0;
+  for (int y = y0; y < y1; y++) {
+    const uint8_t *r = seg_row(s, y);
+    if (s->dtype == SEG_U8) {
+      uint64_t rs = 0, rq = 0;
+      unsigned rmn = 255, rmx = 0;
+      for (int x = 0; x < s->w; x++) {
+        unsigned v = r[(size_t)x * c + ch];
+        rs += v; rq += v * v;
+        rmn = v < rmn ? v : rmn; rmx = v > rmx ? v : rmx;
+      }
+      sum += (double)rs; sq += (double)rq;
+      if (rmn < mn) mn = rmn;
+      if (rmx > mx) mx = rmx;
+      continue;
+    }
+    for (int x = 0; x < s->w; x++) {
+      size_t i = (size_t)x * c + ch;
+      double v;
+      switch (s->dtype) {
+        case SEG_U16: v = ((const uint16_t *)r)[i]; break;
+        case SEG_I32: v = ((const int32_t *)r)[i]; break;
+        default: v = ((const float *)r)[i];
+      }
+      sum += v; sq += v * v;
+      if (v < mn) mn = v;
+      if (v > mx) mx = v;
+    }
+  }
+  p->mn[0] = mn; p->mx[0] = mx; p->sum[0] = sum; p->sq[0] = sq;
+}
+
+void seg_stats (const SegBuf *src, double *mn, double *mx, double *mean,
+                double *sd, int threads) {
+  int t = threads < 1 ? 1 : threads > MAXT ? MAXT : threads;
+  if (t > src->h) t = src->h;
+  StatPart parts[MAXT];
+  double n = (double)src->w * src->h;
+  for (int ch = 0; ch < src->c; ch++) {
+    StatJob j = {src, parts, t, ch};
+    for (int p = 0; p < t; p++) parts[p] = (StatPart){{HUGE_VAL}, {-HUGE_VAL}, {0}, {0}};
+    seg_parallel_chunks(t, src->h, 1, stat_rows, &j);
+    double a = HUGE_VAL, b = -HUGE_VAL, s = 0, q = 0;
+    for (int p = 0; p < t; p++) {
+      if (parts[p].mn[0] < a) a = parts[p].mn[0];
+      if (parts[p].mx[0] > b) b = parts[p].mx[0];
+      s += parts[p].sum[0]; q += parts[p].sq[0];
+    }
+    double m = s / n, var = q / n - m * m;
+    if (mn) mn[ch] = a;
+    if (mx) mx[ch] = b;
+    if (mean) mean[ch] = m;
+    if (sd) sd[ch] = sqrt(var > 0 ? var : 0);
+  }
+}
+
+/* ---------- masks ---------- */
+
+typedef struct CountJob { const SegBuf *m; uint64_t part[MAXT]; int nparts; } CountJob;
+
+SEG_CLONES static uint64_t count_row (const uint8_t *restrict r, int w) {
+  uint32_t s = 0;
+  for (int x = 0; x < w; x++) s += r[x] != 0;
+  return s;
+}
+
+static void count_rows (void *arg, int slot, int y0, int y1) {
+  CountJob *j = arg;
+  uint64_t s = 0;
+  for (int y = y0; y < y1; y++) s += count_row(seg_row_u8(j->m, y), j->m->w);
+  j->part[slot] = s;
+}
+
+uint64_t seg_mask_count (const SegBuf *m, int threads) {
+  CountJob j;
+  j.m = m;
+  j.nparts = threads < 1 ? 1 : threads > MAXT ? MAXT : threads;
+  if (j.nparts > m->h) j.nparts = m->h;
+  memset(j.part, 0, sizeof j.part);
+  seg_parallel_chunks(j.nparts, m->h, 1, count_rows, &j);
+  uint64_t s = 0;
+  for (int p = 0; p < j.nparts; p++) s += j.part[p];
+  return s;
+}
+
+int seg_mask_bbox (const SegBuf *m, int *x, int *y, int *w, int *h) {
+  int x0 = m->w, x1 = -1, y0 = m->h, y1 = -1;
+  for (int r = 0; r < m->h; r++) {
+    const uint8_t *p = seg_row_u8(m, r);
+    int first = -1, last = -1;
+    for (int c = 0; c < m->w; c++) if (p[c]) { first = c; break; }
+    if (first < 0) continue;
+    for (int c = m->w - 1; c >= first; c--) if (p[c]) { last = c; break; }
+    if (first < x0) x0 = first;
+    if (last > x1) x1 = last;
+    if (r < y0) y0 = r;
+    y1 = r;
+  }
+  if (x1 < 0) return 0;
+  *x = x0; *y = y0; *w = x1 - x0 + 1; *h = y1 - y0 + 1;
+  return 1;
+}
