@@ -13,25 +13,32 @@
 ** first source index and the weights of it and its successor. */
 typedef struct Taps { int *idx; float *wf; int16_t *wi; } Taps;
 
+static int clampi (int i, int n) { return i < 0 ? 0 : i >= n ? n - 1 : i; }
 static int floor_int (double v) { int i = (int)v; return i - (i > v); }
 
 /* Bilinear taps (OpenCV INTER_LINEAR), or area-upscale taps when 'area'. */
-static void make_linear_taps (Taps *t, int sn, int dn, int area) {
-  double scale = (double)sn / dn, inv = (double)dn / sn;
+/* The scale is 1/(dn/sn) and positions are rounded to float, as OpenCV
+** computes them: this decides which way near-ties fall. */
+/* 'clamp_weights': along x OpenCV moves border taps onto the edge pixel
+** with weight one; along y it keeps the weights and clamps the rows. */
+static void make_linear_taps (Taps *t, int sn, int dn, int area, int clamp_weights) {
+  double inv = (double)dn / sn, scale = 1.0 / inv;
   for (int d = 0; d < dn; d++) {
     int s;
     float f;
     if (!area) {
-      double fx = (d + 0.5) * scale - 0.5;
-      s = floor_int(fx);
-      f = (float)(fx - s);
+      float fx = (float)((d + 0.5) * scale - 0.5);
+      s = (int)floorf(fx);
+      f = fx - (float)s;
     } else {
       s = floor_int(d * scale);
       f = (float)((d + 1) - (s + 1) * inv);
       f = f <= 0 ? 0.f : f - floorf(f);
     }
-    if (s < 0) { s = 0; f = 0; }
-    if (s >= sn - 1) { s = sn - 1; f = 0; }
+    if (clamp_weights) {
+      if (s < 0) { s = 0; f = 0; }
+      if (s >= sn - 1) { s = sn - 1; f = 0; }
+    }
     t->idx[d] = s;
     t->wf[2 * d] = 1.f - f; t->wf[2 * d + 1] = f;
     t->wi[2 * d] = (int16_t)lrintf((1.f - f) * COEF_ONE);
@@ -71,7 +78,7 @@ static void nearest_rows (void *arg, int y0, int y1) {
   Job *j = arg;
   const SegBuf *s = j->src; SegBuf *d = j->dst;
   size_t es = (size_t)s->c * seg_dtype_size(s->dtype);
-  double sx = (double)s->w / d->w, sy = (double)s->h / d->h;
+  double sx = 1.0 / ((double)d->w / s->w), sy = 1.0 / ((double)d->h / s->h);  /* as OpenCV */
   for (int y = y0; y < y1; y++) {
     int yy = floor_int(y * sy); if (yy > s->h - 1) yy = s->h - 1;
     const uint8_t *sr = seg_row(s, yy);
@@ -113,7 +120,7 @@ static void linear_rows (void *arg, int y0, int y1) {
     int32_t *r1 = r0 + n;
     int have0 = -1, have1 = -1;
     for (int y = y0; y < y1; y++) {
-      int sy = j->ty.idx[y], sy1 = sy + 1 < s->h ? sy + 1 : sy;
+      int sy = clampi(j->ty.idx[y], s->h), sy1 = clampi(j->ty.idx[y] + 1, s->h);
       if (have0 != sy) {
         if (have1 == sy) { int32_t *t = r0; r0 = r1; r1 = t; have0 = sy; have1 = -1; }
         else { hpass_u8(seg_row_u8(s, sy), c, &j->tx, d->w, s->w, r0); have0 = sy; }
@@ -125,7 +132,7 @@ static void linear_rows (void *arg, int y0, int y1) {
     return;
   }
   for (int y = y0; y < y1; y++) {   /* other dtypes: in double */
-    int sy = j->ty.idx[y], sy1 = sy + 1 < s->h ? sy + 1 : sy;
+    int sy = clampi(j->ty.idx[y], s->h), sy1 = clampi(j->ty.idx[y] + 1, s->h);
     float b0 = j->ty.wf[2 * y], b1 = j->ty.wf[2 * y + 1];
     const uint8_t *s0 = seg_row(s, sy), *s1 = seg_row(s, sy1);
     uint8_t *dr = seg_row(d, y);
@@ -259,8 +266,8 @@ int seg_resize (const SegBuf *src, SegBuf *dst, int method, int threads) {
   j.ty.wi = malloc(sizeof(int16_t) * 2 * (size_t)dst->h);
   if (!j.tx.idx || !j.tx.wf || !j.tx.wi || !j.ty.idx || !j.ty.wf || !j.ty.wi) rc = -1;
   else {
-    make_linear_taps(&j.tx, src->w, dst->w, area);
-    make_linear_taps(&j.ty, src->h, dst->h, area);
+    make_linear_taps(&j.tx, src->w, dst->w, area, 1);
+    make_linear_taps(&j.ty, src->h, dst->h, area, 0);
     seg_parallel_for(threads, dst->h, 8, linear_rows, &j);
   }
   free(j.tx.idx); free(j.tx.wf); free(j.tx.wi);
