@@ -79,9 +79,8 @@ void seg_convert (const SegBuf *src, SegBuf *dst, double scale, int threads) {
 /* ---------- gray ---------- */
 
 /* BT.601 luma (0.299, 0.587, 0.114) in OpenCV 4's fixed point: 15-bit
-** coefficients for u8 (its RGB2Gray<uchar>), 14-bit for u16. */
+** coefficients summing to 32768, for u8 and u16 alike. */
 enum { GRAY_R = 9798, GRAY_G = 19235, GRAY_B = 3735, GRAY_SHIFT = 15 };
-enum { GRAY16_R = 4899, GRAY16_G = 9617, GRAY16_B = 1868, GRAY16_SHIFT = 14 };
 
 SEG_CLONES static void gray_u8 (const uint8_t *restrict s, uint8_t *restrict d, int w, int c) {
   if (c == 3)
@@ -97,8 +96,8 @@ SEG_CLONES static void gray_u8 (const uint8_t *restrict s, uint8_t *restrict d, 
 static void gray_u16 (const uint16_t *restrict s, uint16_t *restrict d, int w, int c) {
   for (int x = 0; x < w; x++) {
     const uint16_t *p = s + (size_t)x * c;
-    d[x] = (uint16_t)(((uint32_t)p[0] * GRAY16_R + (uint32_t)p[1] * GRAY16_G +
-                       (uint32_t)p[2] * GRAY16_B + (1u << (GRAY16_SHIFT - 1))) >> GRAY16_SHIFT);
+    d[x] = (uint16_t)(((uint32_t)p[0] * GRAY_R + (uint32_t)p[1] * GRAY_G +
+                       (uint32_t)p[2] * GRAY_B + (1u << (GRAY_SHIFT - 1))) >> GRAY_SHIFT);
   }
 }
 

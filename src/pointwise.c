@@ -265,7 +265,9 @@ void seg_compare_scalar (const SegBuf *a, const double *s, SegBuf *mask, int cmp
       case SEG_CMP_GE: lo = isint ? ceil(t) : t; break;
       case SEG_CMP_LT: hi = isint ? ceil(t) - 1 : nextafter(t, -HUGE_VAL); break;
       case SEG_CMP_LE: hi = isint ? floor(t) : t; break;
-      default: lo = hi = t;
+      default:
+        lo = hi = t;
+        if (isint && t != floor(t)) { lo = 1; hi = 0; }   /* never equal */
     }
     j->lo[k] = lo; j->hi[k] = hi;
   }

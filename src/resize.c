@@ -148,8 +148,9 @@ static void linear_rows (void *arg, int y0, int y1) {
   }
 }
 
-/* ---- area, integer factor k: block mean; u8 rounds as OpenCV's fast path
-** (sum + k*k/2) / (k*k). ---- */
+/* ---- area, integer factor k: block mean. For k = 2 integer types round
+** half up, (sum + 2) >> 2, as OpenCV's vector path; otherwise sum * (1/k^2)
+** in float, rounded half to even, as its scalar path. ---- */
 static void area_int_rows (void *arg, int y0, int y1) {
   Job *j = arg;
   const SegBuf *s = j->src; SegBuf *d = j->dst;
@@ -178,6 +179,7 @@ static void area_int_rows (void *arg, int y0, int y1) {
         for (int dx = 0; dx < k; dx++) sum += load(s, sr, ((size_t)x * k + dx) * c + q);
       }
       if (s->dtype == SEG_F32) store(d, dr, i, sum * inv);
+      else if (k == 2) store(d, dr, i, floor((sum + 2) / 4));
       else store(d, dr, i, (float)(sum * (float)inv));
     }
   }
