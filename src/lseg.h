@@ -66,6 +66,12 @@ void seg_checksamesize (lua_State *L, int idx, const SegImage *a, const SegImage
 void seg_open_image (lua_State *L);
 void seg_open_pointwise (lua_State *L);
 void seg_open_io (lua_State *L);
+void seg_open_threshold (lua_State *L);
+void seg_open_filter (lua_State *L);
+void seg_open_morph (lua_State *L);
+void seg_open_label (lua_State *L);
+void seg_open_metrics (lua_State *L);
+void seg_open_draw (lua_State *L);
 
 /* New object of the same kind, shape and pixels. */
 SegImage *seg_pushcopy (lua_State *L, const SegImage *src);

@@ -10,6 +10,12 @@ int luaopen_seg (lua_State *L) {
   seg_open_stats(L);
   seg_open_pointwise(L);
   seg_open_io(L);
+  seg_open_threshold(L);
+  seg_open_filter(L);
+  seg_open_morph(L);
+  seg_open_label(L);
+  seg_open_metrics(L);
+  seg_open_draw(L);
   lua_pop(L, 1);
   return 1;
 }
