@@ -1,0 +1,440 @@
+-- I/O: seg.load / seg.decode / img:save / img:encode against OpenCV's
+-- decoders (references from spec/refs/make_io_refs.py), round trips, and
+-- bad input (spec/fixtures/bad, from spec/refs/make_bad.py).
+do  -- run alone (without spec/helper.lua), find seg.so all the same
+  local so = os.getenv("SEG_SO")
+  package.cpath = (so and so:gsub("seg%.so$", "?.so") or "./?.so") .. ";" .. package.cpath
+end
+
+local seg = require "seg"
+local refs = dofile("spec/fixtures/io_refs.lua")
+local FIX = "spec/fixtures"
+
+-- The checksum of make_io_refs.py: zero-padded little-endian u64 words w_j,
+-- m_j = mix(w_j), h1 = sum m_j, h2 = sum (j+1)*m_j, mod 2^64.
+local function checksum (s)
+  local n = #s
+  local h1, h2, j = 0, 0, 0
+  local function add (w)
+    w = w ~ (w >> 31)
+    w = w * 0x9E3779B97F4A7C15
+    w = w ~ (w >> 29)
+    j = j + 1
+    h1 = h1 + w
+    h2 = h2 + w * j
+  end
+  local unpack, full, pos = string.unpack, n - n % 64, 1
+  while pos <= full do
+    local a, b, c, d, e, f, g, h = unpack("<i8i8i8i8i8i8i8i8", s, pos)
+    add(a); add(b); add(c); add(d); add(e); add(f); add(g); add(h)
+    pos = pos + 64
+  end
+  local tail = s:sub(full + 1)
+  tail = tail .. string.rep("\0", -#tail % 8)
+  for k = 1, #tail, 8 do add((unpack("<i8", tail, k))) end
+  return ("%016x%016x/%d"):format(h1, h2, n)
+end
+
+local function read (path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function write (path, s)
+  local f = assert(io.open(path, "wb"))
+  f:write(s)
+  f:close()
+end
+
+local function exists (path)
+  local f = io.open(path, "rb")
+  if f then f:close() end
+  return f ~= nil
+end
+
+local function ls (dir)
+  local t = {}
+  local p = io.popen('ls "' .. dir .. '" 2>/dev/null')
+  for name in p:lines() do t[#t + 1] = name end
+  p:close()
+  return t
+end
+
+local function matches (im, want, what)
+  assert(im, what .. ": not loaded")
+  assert.are.same({want.w, want.h, want.c, want.dtype},
+    {im.width, im.height, im.channels, im.dtype}, what .. ": shape")
+  assert.are.equal(want.sum, checksum(im:data()), what .. ": pixels")
+end
+
+-- A w x h x c image of type t with pseudo-random samples over the whole range.
+local function random_image (w, h, c, t, seed)
+  math.randomseed(seed or 1)
+  local n, parts = w * h * c, {}
+  for i = 1, n do
+    parts[i] = t == "u8" and string.char(math.random(0, 255))
+      or string.pack("=I2", math.random(0, 65535))
+  end
+  return seg.from_data(table.concat(parts), w, h, c, t)
+end
+
+-- A smooth RGB gradient (JPEG compresses it almost exactly).
+local function gradient (w, h)
+  local parts = {}
+  for y = 0, h - 1 do
+    for x = 0, w - 1 do
+      parts[#parts + 1] = string.char(x * 255 // (w - 1), y * 255 // (h - 1), 128)
+    end
+  end
+  return seg.from_data(table.concat(parts), w, h, 3, "u8")
+end
+
+-- Largest and mean absolute difference of two u8 images' samples.
+local function abs_diff (a, b)
+  local sa, sb, worst, sum = a:data(), b:data(), 0, 0
+  for i = 1, #sa do
+    local d = math.abs(sa:byte(i) - sb:byte(i))
+    sum = sum + d
+    if d > worst then worst = d end
+  end
+  return worst, sum / #sa
+end
+
+local tmpfiles = {}
+local function tmp (ext)
+  local base = os.tmpname()
+  tmpfiles[#tmpfiles + 1] = base
+  local p = base .. (ext or "")
+  tmpfiles[#tmpfiles + 1] = p
+  return p
+end
+
+teardown(function()
+  for _, p in ipairs(tmpfiles) do os.remove(p) end
+end)
+
+describe("seg.load agrees with cv2.imread(IMREAD_UNCHANGED)", function()
+  local have_sk = exists(refs.skimage_dir .. "/camera.png")
+
+  it("on every PNG and JPEG of scikit-image's data directory", function()
+    if not have_sk then pending("python3-skimage is not installed") return end
+    local n = 0
+    for name, want in pairs(refs.skimage) do
+      local path = refs.skimage_dir .. "/" .. name
+      local im, err = seg.load(path, {orient = false})
+      assert(im, err)
+      matches(im, want, name)
+      n = n + 1
+    end
+    assert.is_true(n >= 30)
+  end)
+
+  it("refuses what OpenCV cannot read either", function()
+    if not have_sk then pending("python3-skimage is not installed") return end
+    for _, name in ipairs(refs.skimage_unreadable) do
+      local im, err = seg.load(refs.skimage_dir .. "/" .. name)
+      assert.is_nil(im)
+      assert.is_string(err)
+    end
+  end)
+
+  it("on PNGs of every bit depth, colour type, interlace and tRNS kind", function()
+    local n = 0
+    for name, want in pairs(refs.png) do
+      matches(seg.load(FIX .. "/png/" .. name), want, name)
+      n = n + 1
+    end
+    assert.are.equal(#ls(FIX .. "/png"), n)
+  end)
+
+  it("keeps 16-bit PNG samples as u16 and expands low bit depths to 0..255", function()
+    local im = assert(seg.load(FIX .. "/png/g16.png"))
+    assert.are.equal("u16", im.dtype)
+    local g1 = assert(seg.load(FIX .. "/png/g1.png"))
+    for y = 0, g1.height - 1 do
+      for x = 0, g1.width - 1 do
+        local v = g1:get(x, y, 1)
+        assert.is_true(v == 0 or v == 255)
+      end
+    end
+  end)
+
+  it("gives palettes with tRNS an alpha channel, gray+alpha two channels", function()
+    assert.are.equal(4, assert(seg.load(FIX .. "/png/p8_trns.png")).channels)
+    assert.are.equal(3, assert(seg.load(FIX .. "/png/p8.png")).channels)
+    assert.are.equal(4, assert(seg.load(FIX .. "/png/rgb8_trns.png")).channels)
+    assert.are.equal(1, assert(seg.load(FIX .. "/png/g8_trns.png")).channels)
+    assert.are.equal(2, assert(seg.load(FIX .. "/png/ga8.png")).channels)
+  end)
+
+  it("on PBM/PGM/PPM, ASCII and binary, maxval below and above 255", function()
+    for name, want in pairs(refs.pnm) do
+      matches(seg.load(FIX .. "/pnm/" .. name), want, name)
+    end
+  end)
+
+  it("on JPEGs, with and without EXIF orientation", function()
+    for name, want in pairs(refs.jpeg) do
+      local path = FIX .. "/jpeg/" .. name
+      matches(seg.load(path, {orient = false}), want.raw, name .. " (orient=false)")
+      if want.oriented then
+        matches(seg.load(path), want.oriented, name .. " (default: oriented)")
+        matches(seg.load(path, {orient = true}), want.oriented, name .. " (orient=true)")
+      end
+    end
+  end)
+end)
+
+describe("round trips", function()
+  it("PNG keeps u8 and u16 pixels of 1 to 4 channels exactly", function()
+    for _, t in ipairs{"u8", "u16"} do
+      for c = 1, 4 do
+        local im = random_image(37, 23, c, t, c)
+        local back = assert(seg.decode(im:encode("png")))
+        assert.are.equal(t, back.dtype)
+        assert.is_true(back == im, ("png %s x%d"):format(t, c))
+        local path = tmp(".png")
+        assert.is_true(im:save(path))
+        assert.is_true(assert(seg.load(path)) == im)
+      end
+    end
+  end)
+
+  it("PNG compression level changes the size, never the pixels", function()
+    local im = gradient(200, 120)
+    local sizes = {}
+    for _, level in ipairs{0, 1, 6, 9} do
+      local s = im:encode("png", {level = level})
+      sizes[level] = #s
+      assert.is_true(assert(seg.decode(s)) == im)
+    end
+    assert.is_true(sizes[0] > sizes[1] and sizes[1] >= sizes[9])
+    assert.is_true(sizes[0] >= 200 * 120 * 3)   -- level 0: stored
+    assert.is_true(assert(seg.decode(im:encode("png", {level = -1}))) == im)
+  end)
+
+  it("PNM in every variant: P2/P3/P5/P6, u8 and u16", function()
+    for _, t in ipairs{"u8", "u16"} do
+      for _, c in ipairs{1, 3} do
+        for _, binary in ipairs{true, false, 0, 1} do
+          local im = random_image(29, 17, c, t, 7)
+          local s = im:encode("pnm", {binary = binary})
+          local bin = binary == true or binary == 1
+          local magic = "P" .. ((c == 1 and 2 or 3) + (bin and 3 or 0))
+          assert.are.equal(magic, s:sub(1, 2))
+          assert.are.equal(t == "u8" and "255" or "65535", s:match("^P%d\n%d+ %d+\n(%d+)\n"))
+          local back = assert(seg.decode(s))
+          assert.are.equal(t, back.dtype)
+          assert.is_true(back == im, ("%s %s x%d"):format(magic, t, c))
+        end
+      end
+    end
+  end)
+
+  it("PNM ASCII lines stay within 70 characters", function()
+    local s = random_image(50, 3, 3, "u16", 3):encode("pnm", {binary = false})
+    for line in s:gmatch("[^\n]+") do assert.is_true(#line <= 70) end
+  end)
+
+  it("JPEG at quality 100 is close, gray and colour", function()
+    local im = gradient(64, 48)
+    local back = assert(seg.decode(im:encode("jpeg", {quality = 100})))
+    assert.are.same({64, 48, 3, "u8"}, {back.width, back.height, back.channels, back.dtype})
+    local worst, mean = abs_diff(im, back)   -- 4:2:0 chroma, as OpenCV's default
+    assert.is_true(worst <= 6 and mean < 1, ("worst %d, mean %.2f"):format(worst, mean))
+    local g = seg.image(40, 30, 1, "u8", 90)
+    local gb = assert(seg.decode(g:encode("jpg", {quality = 100})))
+    assert.are.equal(1, gb.channels)
+    assert.is_true((abs_diff(g, gb)) <= 1)
+    local small = #im:encode("jpeg", {quality = 10})
+    assert.is_true(small < #im:encode("jpeg", {quality = 100}))
+  end)
+
+  it("16-bit images stay u16 through save and load", function()
+    local im = random_image(16, 9, 3, "u16", 5)
+    for _, ext in ipairs{".png", ".ppm", ".pnm"} do
+      local path = tmp(ext)
+      assert.is_true(im:save(path))
+      local back = assert(seg.load(path))
+      assert.are.equal("u16", back.dtype)
+      assert.is_true(back == im, ext)
+    end
+  end)
+
+  it("masks save as 0/1 gray", function()
+    local m = seg.mask(8, 8)
+    m:set(2, 3, 1)
+    local back = assert(seg.decode(m:encode("png")))
+    assert.are.same({1, "u8"}, {back.channels, back.dtype})
+    assert.are.equal(1, back:get(2, 3, 1))
+    assert.are.equal(0, back:get(3, 3, 1))
+  end)
+end)
+
+describe("formats", function()
+  it("are chosen by content on load, not by extension", function()
+    local png = read(FIX .. "/png/rgb8.png")
+    local path = tmp(".jpg")
+    write(path, png)
+    matches(seg.load(path), refs.png["rgb8.png"], "png named .jpg")
+    local ppm = tmp(".png")
+    write(ppm, read(FIX .. "/pnm/p6_255.ppm"))
+    matches(seg.load(ppm), refs.pnm["p6_255.ppm"], "ppm named .png")
+  end)
+
+  it("are chosen by extension on save, or by {format=}", function()
+    local rgb, gray = gradient(20, 10), seg.image(20, 10, 1, "u8", 7)
+    local cases = {
+      {rgb, ".png", "\137PNG"}, {rgb, ".PNG", "\137PNG"}, {rgb, ".jpg", "\255\216\255"},
+      {rgb, ".jpeg", "\255\216\255"}, {rgb, ".ppm", "P6"}, {rgb, ".pnm", "P6"},
+      {gray, ".pgm", "P5"}, {gray, ".pnm", "P5"},
+    }
+    for _, k in ipairs(cases) do
+      local path = tmp(k[2])
+      assert.is_true(k[1]:save(path))
+      assert.are.equal(k[3], read(path):sub(1, #k[3]), k[2])
+    end
+    local path = tmp(".dat")
+    assert.is_true(rgb:save(path, {format = "png"}))
+    assert.are.equal("\137PNG", read(path):sub(1, 4))
+    path = tmp(".png")
+    assert.is_true(gray:save(path, {format = "pgm", binary = false}))
+    assert.are.equal("P2", read(path):sub(1, 2))
+  end)
+
+  it("raise on misuse", function()
+    local rgb = gradient(8, 8)
+    assert.has_error(function() rgb:save(tmp(".gif")) end)
+    assert.has_error(function() rgb:save(tmp("")) end)
+    assert.has_error(function() rgb:encode("gif") end)
+    assert.has_error(function() rgb:encode() end)
+    assert.has_error(function() rgb:encode("png", {level = 12}) end)
+    assert.has_error(function() rgb:encode("jpeg", {quality = 0}) end)
+    assert.has_error(function() rgb:encode("png", "fast") end)
+    assert.has_error(function() rgb:save(tmp(".pgm")) end)   -- pgm needs 1 channel
+    local f32 = seg.image(4, 4, 1, "f32")
+    local ok, err = pcall(f32.encode, f32, "png")
+    assert.is_false(ok)
+    assert.matches("png needs u8 or u16 pixels", err, 1, true)
+    assert.has_error(function() seg.labels(4, 4):save(tmp(".png")) end)
+    assert.has_error(function() seg.image(4, 4, 2, "u8"):encode("pnm") end)
+    assert.has_error(function() seg.image(4, 4, 1, "u16"):encode("jpeg") end)
+    assert.has_error(function() seg.load() end)
+    assert.has_error(function() seg.load(FIX .. "/png/g8.png", 5) end)
+    assert.has_error(function() seg.decode({}) end)
+  end)
+
+  it("round trip through seg.decode and img:encode", function()
+    local im = assert(seg.load(FIX .. "/png/rgba16.png"))
+    assert.is_true(assert(seg.decode(im:encode("png"))) == im)
+    local s = read(FIX .. "/png/p4_trns.png")
+    matches(seg.decode(s), refs.png["p4_trns.png"], "decode p4_trns")
+  end)
+end)
+
+describe("bad input", function()
+  it("every file in spec/fixtures/bad gives nil and a message", function()
+    local names = ls(FIX .. "/bad")
+    assert.is_true(#names >= 50)
+    for _, name in ipairs(names) do
+      local path = FIX .. "/bad/" .. name
+      local ok, im, err = pcall(seg.load, path)
+      assert(ok, name .. " raised: " .. tostring(im))
+      assert(im == nil, name .. " loaded")
+      assert.is_string(err)
+      assert.are.equal(path .. ": ", err:sub(1, #path + 2))
+      ok, im, err = pcall(seg.decode, read(path))
+      assert(ok and im == nil and type(err) == "string", name .. " via seg.decode")
+    end
+  end)
+
+  it("missing files, directories and empty files", function()
+    local im, err = seg.load("spec/fixtures/no-such-file.png")
+    assert.is_nil(im)
+    assert.are.equal("spec/fixtures/no-such-file.png: no such file or directory", err)
+    im, err = seg.load("spec/fixtures")
+    assert.is_nil(im)
+    assert.are.equal("spec/fixtures: is a directory", err)
+    im, err = seg.load(FIX .. "/bad/empty.png")
+    assert.is_nil(im)
+    assert.are.equal(FIX .. "/bad/empty.png: empty file", err)
+    im, err = seg.decode("")
+    assert.is_nil(im)
+    assert.are.equal("not a png/jpeg/pnm image", err)
+  end)
+
+  it("refuses absurd dimensions from the header, before allocating", function()
+    for _, name in ipairs{"png_huge.png", "jpeg_huge.jpg"} do
+      local im, err = seg.load(FIX .. "/bad/" .. name)
+      assert.is_nil(im)
+      assert.matches("exceeds the pixel limit", err, 1, true)
+    end
+    local im, err = seg.load(FIX .. "/bad/pnm_huge.pgm")
+    assert.is_nil(im)
+    assert.matches("truncated", err, 1, true)
+  end)
+
+  it("follows seg.limits{max_pixels=}", function()
+    local old = seg.limits().max_pixels
+    seg.limits{max_pixels = 100}
+    local im, err = seg.load(FIX .. "/png/g8.png")   -- 13 x 11
+    seg.limits{max_pixels = old}
+    assert.is_nil(im)
+    assert.matches("image of 13x11 exceeds the pixel limit (100)", err, 1, true)
+    assert(seg.load(FIX .. "/png/g8.png"))
+  end)
+
+  it("every truncation of a PNG, JPEG and PNM fails cleanly", function()
+    for _, p in ipairs{"png/rgb8i.png", "png/g16.png", "jpeg/orient6.jpg", "jpeg/gray.jpg",
+                       "pnm/p6_255.ppm", "pnm/p5_1000.pgm"} do
+      local s = read(FIX .. "/" .. p)
+      for cut = 0, #s - 1 do
+        local ok, im, err = pcall(seg.decode, s:sub(1, cut))
+        assert(ok, p .. " cut at " .. cut .. " raised: " .. tostring(im))
+        assert(im == nil and type(err) == "string", p .. " cut at " .. cut .. " loaded")
+      end
+    end
+  end)
+
+  it("a flipped byte anywhere never raises or crashes", function()
+    for _, p in ipairs{"png/p8i_trns.png", "png/rgb16.png", "jpeg/gray.jpg", "pnm/p2_15.pgm"} do
+      local s = read(FIX .. "/" .. p)
+      for i = 1, #s do
+        local b = s:byte(i)
+        local t = s:sub(1, i - 1) .. string.char(b ~ 0x5a) .. s:sub(i + 1)
+        local ok, im, err = pcall(seg.decode, t)
+        assert(ok, p .. " flip at " .. i .. " raised: " .. tostring(im))
+        assert(im ~= nil or type(err) == "string")
+      end
+    end
+  end)
+
+  it("a flipped IDAT byte is reported, as is a bad CRC", function()
+    local _, err = seg.load(FIX .. "/bad/png_ihdr_crc.png")
+    assert.matches("CRC error", err, 1, true)
+    _, err = seg.load(FIX .. "/bad/png_idat_corrupt.png")
+    assert.matches("IDAT", err, 1, true)
+  end)
+
+  it("prints nothing to stderr", function()
+    local script, errfile = tmp(".lua"), tmp(".err")
+    local paths = {}
+    for _, name in ipairs(ls(FIX .. "/bad")) do paths[#paths + 1] = FIX .. "/bad/" .. name end
+    for _, name in ipairs{"astronaut.png", "chelsea.png", "page.png", "truncated.jpg"} do
+      paths[#paths + 1] = refs.skimage_dir .. "/" .. name   -- libpng/libjpeg warn on these
+    end
+    write(script, ("package.cpath = %q\nlocal seg = require 'seg'\n"):format(package.cpath) ..
+      "for _, p in ipairs{" .. ("%q,"):rep(#paths):format(table.unpack(paths)) .. "} do\n" ..
+      "  local ok, im, err = pcall(seg.load, p)\n" ..
+      "  assert(ok, im)\n" ..
+      "end\nio.stdout:write('done')\n")
+    local lua = os.getenv("LUA") or "lua5.4"
+    local p = io.popen(lua .. " " .. script .. " 2>" .. errfile)
+    local out = p:read("a")
+    p:close()
+    assert.are.equal("done", out)
+    assert.are.equal("", read(errfile))
+  end)
+end)
