@@ -19,7 +19,7 @@ ifeq ($(WERROR),1)
 WARN     += -Werror
 endif
 CFLAGS    ?= $(OPT)
-ALLCFLAGS = -std=gnu11 -fPIC -pthread $(WARN) -I$(LUA_INCDIR) $(CFLAGS)
+ALLCFLAGS = -std=gnu11 -fPIC -pthread $(WARN) -I$(LUA_INCDIR) $(EXTRA_INC) $(CFLAGS)
 LIBS      = -lpng -ljpeg -lm -lpthread
 LDFLAGS   ?=
 
@@ -34,6 +34,7 @@ PKG_TEST  = lua-busted luarocks python3-skimage
 PKG_BENCH = python3-opencv python3-skimage python3-scipy
 
 BUSTED = busted --lua=$(LUA)
+SPECS ?= spec
 ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -DSEG_NO_CLONES
 
 .PHONY: all deps deps-build deps-test deps-bench test test-asan demo bench install clean fixtures
@@ -41,7 +42,7 @@ ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sa
 all: seg.so
 
 seg.so: $(OBJ)
-	$(CC) -shared -pthread $(LDFLAGS) -o $@ $(OBJ) $(LIBS)
+	$(CC) -shared -pthread $(LDFLAGS) $(EXTRA_LIB) -o $@ $(OBJ) $(LIBS)
 
 build/obj/%.o: src/%.c $(HDR) | build/obj
 	$(CC) $(ALLCFLAGS) -c -o $@ $<
@@ -76,13 +77,13 @@ deps: deps-build deps-test deps-bench
 
 test: deps-test
 	$(MAKE) all
-	$(BUSTED) spec
+	$(BUSTED) $(SPECS)
 
 test-asan: deps-test build/asan/seg.so
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp:print_suppressions=0 \
 	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
-	SEG_SO=build/asan/seg.so SEG_ASAN=1 $(BUSTED) spec
+	SEG_SO=build/asan/seg.so SEG_ASAN=1 $(BUSTED) $(SPECS)
 
 demo: deps-build
 	$(MAKE) all
@@ -94,11 +95,14 @@ bench: deps-bench
 
 PREFIX ?= /usr/local
 INST_LIBDIR ?= $(PREFIX)/lib/lua/5.4
+INST_LUADIR ?= $(PREFIX)/share/lua/5.4
 INST_BINDIR ?= $(PREFIX)/bin
 install: seg.so
-	install -d $(INST_LIBDIR) $(INST_BINDIR)
+	install -d $(INST_LIBDIR) $(INST_BINDIR) $(INST_LUADIR)/seg_demo_images
 	install -m 755 seg.so $(INST_LIBDIR)/seg.so
 	install -m 755 lua-seg $(INST_BINDIR)/lua-seg
+	install -m 644 examples/demo.lua $(INST_LUADIR)/seg_demo.lua
+	install -m 644 examples/images/*.png $(INST_LUADIR)/seg_demo_images/
 
 clean:
 	rm -rf build seg.so
