@@ -1,0 +1,223 @@
+/* label.c — connected-component labelling.
+**
+** Two-pass union-find (Wu, Otoo & Suzuki 2009: SAUF scan order, with the
+** equivalence array P kept so that P[i] <= i and every root is the smallest
+** provisional label of its set). Provisional labels are handed out in raster
+** order, so the root of a component is the label of its first pixel and
+** numbering roots in increasing order reproduces skimage's raster order of
+** first appearance.
+**
+** Parallel variant: the rows are cut into strips, each strip scanned
+** independently with its own range of provisional labels (strip t owns
+** base[t]+1 .. base[t]+bound[t], increasing with t, so raster order and the
+** P[i] <= i invariant survive), then the strips are merged along their top
+** rows, P is flattened in label order (sequential, one step per provisional
+** label) and a final row-parallel pass rewrites provisional labels. */
+#include <string.h>
+#include "label.h"
+
+#define MAX_STRIPS 256
+#define MIN_STRIP_ROWS 32
+
+static inline int32_t findroot (const int32_t *P, int32_t i) {
+  while (P[i] < i) i = P[i];
+  return i;
+}
+
+static inline void setroot (int32_t *P, int32_t i, int32_t root) {
+  while (P[i] < i) { int32_t j = P[i]; P[i] = root; i = j; }
+  P[i] = root;
+}
+
+/* Joins the sets of i and j; returns their (smallest) root. */
+static inline int32_t merge (int32_t *P, int32_t i, int32_t j) {
+  int32_t root = findroot(P, i);
+  if (i != j) {
+    int32_t rj = findroot(P, j);
+    if (root > rj) root = rj;
+    setroot(P, j, root);
+  }
+  setroot(P, i, root);
+  return root;
+}
+
+static int nstrips (int h, int threads) {
+  int n = threads < 1 ? 1 : threads;
+  if (n > MAX_STRIPS) n = MAX_STRIPS;
+  if (n > h / MIN_STRIP_ROWS) n = h / MIN_STRIP_ROWS;
+  return n < 1 ? 1 : n;
+}
+
+static int strip_y (int h, int n, int t) { return (int)((int64_t)h * t / n); }
+
+/* Most new provisional labels a strip of w*r pixels can create. */
+static size_t strip_bound (int w, int r, const SegLabelOpts *o) {
+  if (o->binary)
+    return o->connectivity == 4 ? ((size_t)w * (size_t)r + 1) / 2
+                                : ((size_t)(w + 1) / 2) * ((size_t)(r + 1) / 2);
+  return (size_t)w * (size_t)r;
+}
+
+#define LABEL_LIMIT ((size_t)INT32_MAX - ((size_t)1 << 20))
+
+size_t seg_label_scratch (int w, int h, const SegLabelOpts *o, int threads) {
+  if (w <= 0 || h <= 0 || (size_t)w * (size_t)h >= LABEL_LIMIT) return 0;
+  int n = nstrips(h, threads);
+  size_t total = 1;
+  for (int t = 0; t < n; t++)
+    total += strip_bound(w, strip_y(h, n, t + 1) - strip_y(h, n, t), o);
+  return total;
+}
+
+/* ---------- the scan, one instance per pixel key ---------- */
+
+/* f32 as numpy's astype(intp) on x86-64: truncation toward zero, NaN and
+** out-of-range values become INT64_MIN. */
+static inline int64_t f32key (float v) {
+  if (!(v > -9.2e18f && v < 9.2e18f)) return INT64_MIN;
+  return (int64_t)v;
+}
+
+#define KEY_BIN(p) ((int64_t)((p) != 0))
+#define KEY_INT(p) ((int64_t)(p))
+#define KEY_F32(p) f32key(p)
+
+/* Scans rows [y0, y1) as if y0 were the first row of the image; returns the
+** number of provisional labels created (base+1 ...). */
+#define DEFINE_SCAN(NAME, T, KEY)                                              \
+static int32_t NAME (const SegBuf *src, SegBuf *dst, int y0, int y1, int conn, \
+                     int64_t bg, int32_t *P, int32_t base) {                   \
+  const int w = src->w;                                                        \
+  int32_t next = base;                                                         \
+  for (int y = y0; y < y1; y++) {                                              \
+    const T *s = (const T *)seg_row(src, y);                                   \
+    int32_t *l = seg_row_i32(dst, y);                                          \
+    if (y == y0) {                                                             \
+      int64_t prev = 0; int havep = 0;                                         \
+      for (int x = 0; x < w; x++) {                                            \
+        int64_t k = KEY(s[x]);                                                 \
+        if (k == bg) { l[x] = 0; havep = 0; continue; }                        \
+        if (havep && prev == k) l[x] = l[x - 1];                               \
+        else { ++next; P[next] = next; l[x] = next; }                          \
+        prev = k; havep = 1;                                                   \
+      }                                                                        \
+      continue;                                                                \
+    }                                                                          \
+    const T *sp = (const T *)seg_row(src, y - 1);                              \
+    const int32_t *lp = seg_row_i32(dst, y - 1);                               \
+    if (conn == 4) {                                                           \
+      for (int x = 0; x < w; x++) {                                            \
+        int64_t k = KEY(s[x]);                                                 \
+        if (k == bg) { l[x] = 0; continue; }                                   \
+        int hasb = KEY(sp[x]) == k;                                            \
+        int hasd = x > 0 && KEY(s[x - 1]) == k;                                \
+        if (hasb) l[x] = hasd ? merge(P, lp[x], l[x - 1]) : lp[x];             \
+        else if (hasd) l[x] = l[x - 1];                                        \
+        else { ++next; P[next] = next; l[x] = next; }                          \
+      }                                                                        \
+      continue;                                                                \
+    }                                                                          \
+    for (int x = 0; x < w; x++) {                                              \
+      int64_t k = KEY(s[x]);                                                   \
+      if (k == bg) { l[x] = 0; continue; }                                     \
+      if (KEY(sp[x]) == k) { l[x] = lp[x]; continue; }                         \
+      int hasd = x > 0 && KEY(s[x - 1]) == k;                                  \
+      int hasa = x > 0 && KEY(sp[x - 1]) == k;                                 \
+      if (x + 1 < w && KEY(sp[x + 1]) == k) {                                  \
+        if (hasa) l[x] = merge(P, lp[x + 1], lp[x - 1]);                       \
+        else if (hasd) l[x] = merge(P, lp[x + 1], l[x - 1]);                   \
+        else l[x] = lp[x + 1];                                                 \
+      }                                                                        \
+      else if (hasa) l[x] = lp[x - 1];                                         \
+      else if (hasd) l[x] = l[x - 1];                                          \
+      else { ++next; P[next] = next; l[x] = next; }                            \
+    }                                                                          \
+  }                                                                            \
+  return next - base;                                                          \
+}                                                                              \
+/* Joins row y with row y-1 (the seam between two strips). */                  \
+static void NAME##_seam (const SegBuf *src, SegBuf *dst, int y, int conn,      \
+                         int32_t *P) {                                         \
+  const int w = src->w;                                                        \
+  const T *s = (const T *)seg_row(src, y), *sp = (const T *)seg_row(src, y - 1);\
+  const int32_t *l = seg_row_i32(dst, y), *lp = seg_row_i32(dst, y - 1);       \
+  for (int x = 0; x < w; x++) {                                                \
+    if (!l[x]) continue;                                                       \
+    int64_t k = KEY(s[x]);                                                     \
+    int x0 = conn == 8 && x > 0 ? x - 1 : x;                                   \
+    int x1 = conn == 8 && x + 1 < w ? x + 1 : x;                               \
+    for (int q = x0; q <= x1; q++)                                             \
+      if (lp[q] && KEY(sp[q]) == k) merge(P, l[x], lp[q]);                     \
+  }                                                                            \
+}
+
+DEFINE_SCAN(scan_bin, uint8_t, KEY_BIN)
+DEFINE_SCAN(scan_u8, uint8_t, KEY_INT)
+DEFINE_SCAN(scan_u16, uint16_t, KEY_INT)
+DEFINE_SCAN(scan_i32, int32_t, KEY_INT)
+DEFINE_SCAN(scan_f32, float, KEY_F32)
+
+typedef int32_t (*ScanFn) (const SegBuf *, SegBuf *, int, int, int, int64_t, int32_t *, int32_t);
+typedef void (*SeamFn) (const SegBuf *, SegBuf *, int, int, int32_t *);
+
+typedef struct Job {
+  const SegBuf *src; SegBuf *dst;
+  int conn, n;
+  int64_t bg;
+  int32_t *P;
+  ScanFn scan;
+  int32_t base[MAX_STRIPS], count[MAX_STRIPS];
+} Job;
+
+static void scan_strips (void *arg, int b, int e) {
+  Job *j = arg;
+  for (int t = b; t < e; t++)
+    j->count[t] = j->scan(j->src, j->dst, strip_y(j->src->h, j->n, t),
+                          strip_y(j->src->h, j->n, t + 1), j->conn, j->bg,
+                          j->P, j->base[t]);
+}
+
+static void relabel_rows (void *arg, int b, int e) {
+  Job *j = arg;
+  const int32_t *restrict P = j->P;
+  for (int y = b; y < e; y++) {
+    int32_t *restrict l = seg_row_i32(j->dst, y);
+    for (int x = 0; x < j->dst->w; x++) l[x] = P[l[x]];
+  }
+}
+
+int32_t seg_label (const SegBuf *src, SegBuf *dst, const SegLabelOpts *o,
+                   int threads, int32_t *scratch) {
+  Job j;
+  j.src = src; j.dst = dst; j.P = scratch;
+  j.conn = o->connectivity == 4 ? 4 : 8;
+  j.n = nstrips(src->h, threads);
+  SeamFn seam;
+  if (o->binary) {
+    j.scan = scan_bin; seam = scan_bin_seam; j.bg = 0;
+  } else {
+    j.bg = o->has_bg ? o->bg : INT64_MAX;   /* INT64_MAX is no pixel's key */
+    switch (src->dtype) {
+      case SEG_U8: j.scan = scan_u8; seam = scan_u8_seam; break;
+      case SEG_U16: j.scan = scan_u16; seam = scan_u16_seam; break;
+      case SEG_I32: j.scan = scan_i32; seam = scan_i32_seam; break;
+      default: j.scan = scan_f32; seam = scan_f32_seam; break;
+    }
+  }
+  size_t base = 0;
+  for (int t = 0; t < j.n; t++) {
+    j.base[t] = (int32_t)base;
+    base += strip_bound(src->w, strip_y(src->h, j.n, t + 1) - strip_y(src->h, j.n, t), o);
+  }
+  scratch[0] = 0;
+  seg_parallel_for(j.n, j.n, 1, scan_strips, &j);
+  for (int t = 1; t < j.n; t++) seam(src, dst, strip_y(src->h, j.n, t), j.conn, j.P);
+  /* Flatten: roots get 1, 2, ... in increasing provisional order; every
+  ** other label copies the final label of its (smaller, done) parent. */
+  int32_t k = 0, *P = j.P;
+  for (int t = 0; t < j.n; t++)
+    for (int32_t i = j.base[t] + 1; i <= j.base[t] + j.count[t]; i++)
+      P[i] = P[i] == i ? ++k : P[P[i]];
+  seg_parallel_for(threads, src->h, 64, relabel_rows, &j);
+  return k;
+}
