@@ -79,58 +79,65 @@ static inline int64_t f32key (float v) {
 }
 
 #define KEY_BIN(p) ((int64_t)((p) != 0))
+
+/* End of the run of key k starting before x: the first x1 >= x whose key
+** differs. The binary mask version skips 8 pixels at a time. */
+static inline int runend_bin (const uint8_t *s, int x, int w, int64_t k) {
+  const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+  while (x + 8 <= w) {
+    uint64_t v;
+    memcpy(&v, s + x, 8);
+    /* k == 0: all bytes zero; k == 1: no zero byte */
+    if (k ? ((v - ones) & ~v & highs) != 0 : v != 0) break;
+    x += 8;
+  }
+  while (x < w && KEY_BIN(s[x]) == k) x++;
+  return x;
+}
+#define RUNEND_GENERIC(KEY, T)                                               \
+static inline int runend_##T (const T *s, int x, int w, int64_t k) {          \
+  while (x < w && KEY(s[x]) == k) x++;                                        \
+  return x;                                                                   \
+}
 #define KEY_INT(p) ((int64_t)(p))
 #define KEY_F32(p) f32key(p)
 
 /* Scans rows [y0, y1) as if y0 were the first row of the image; returns the
-** number of provisional labels created (base+1 ...). */
-#define DEFINE_SCAN(NAME, T, KEY)                                              \
+** number of provisional labels created (base+1 ...). Works run by run: a
+** maximal run of equal keys takes one label, joined with every run of the
+** row above that touches it (8: overlaps [x0-1, x1]; 4: [x0, x1-1]) and has
+** the same key. Runs in the row above carry one label each, so a change of
+** label marks the next run. */
+#define DEFINE_SCAN(NAME, T, KEY, RUNEND)                                            \
 static int32_t NAME (const SegBuf *src, SegBuf *dst, int y0, int y1, int conn, \
                      int64_t bg, int32_t *P, int32_t base) {                   \
   const int w = src->w;                                                        \
   int32_t next = base;                                                         \
   for (int y = y0; y < y1; y++) {                                              \
-    const T *s = (const T *)seg_row(src, y);                                   \
-    int32_t *l = seg_row_i32(dst, y);                                          \
-    if (y == y0) {                                                             \
-      int64_t prev = 0; int havep = 0;                                         \
-      for (int x = 0; x < w; x++) {                                            \
-        int64_t k = KEY(s[x]);                                                 \
-        if (k == bg) { l[x] = 0; havep = 0; continue; }                        \
-        if (havep && prev == k) l[x] = l[x - 1];                               \
-        else { ++next; P[next] = next; l[x] = next; }                          \
-        prev = k; havep = 1;                                                   \
-      }                                                                        \
-      continue;                                                                \
-    }                                                                          \
-    const T *sp = (const T *)seg_row(src, y - 1);                              \
-    const int32_t *lp = seg_row_i32(dst, y - 1);                               \
-    if (conn == 4) {                                                           \
-      for (int x = 0; x < w; x++) {                                            \
-        int64_t k = KEY(s[x]);                                                 \
-        if (k == bg) { l[x] = 0; continue; }                                   \
-        int hasb = KEY(sp[x]) == k;                                            \
-        int hasd = x > 0 && KEY(s[x - 1]) == k;                                \
-        if (hasb) l[x] = hasd ? merge(P, lp[x], l[x - 1]) : lp[x];             \
-        else if (hasd) l[x] = l[x - 1];                                        \
-        else { ++next; P[next] = next; l[x] = next; }                          \
-      }                                                                        \
-      continue;                                                                \
-    }                                                                          \
-    for (int x = 0; x < w; x++) {                                              \
+    const T *restrict s = (const T *)seg_row(src, y);                          \
+    int32_t *restrict l = seg_row_i32(dst, y);                                 \
+    const T *sp = y > y0 ? (const T *)seg_row(src, y - 1) : NULL;              \
+    const int32_t *lp = y > y0 ? seg_row_i32(dst, y - 1) : NULL;               \
+    int x = 0;                                                                 \
+    while (x < w) {                                                            \
       int64_t k = KEY(s[x]);                                                   \
-      if (k == bg) { l[x] = 0; continue; }                                     \
-      if (KEY(sp[x]) == k) { l[x] = lp[x]; continue; }                         \
-      int hasd = x > 0 && KEY(s[x - 1]) == k;                                  \
-      int hasa = x > 0 && KEY(sp[x - 1]) == k;                                 \
-      if (x + 1 < w && KEY(sp[x + 1]) == k) {                                  \
-        if (hasa) l[x] = merge(P, lp[x + 1], lp[x - 1]);                       \
-        else if (hasd) l[x] = merge(P, lp[x + 1], l[x - 1]);                   \
-        else l[x] = lp[x + 1];                                                 \
+      int x1 = RUNEND(s, x + 1, w, k);                                         \
+      int32_t lab = 0;                                                         \
+      if (k != bg) {                                                           \
+        if (sp) {                                                              \
+          int q = conn == 8 && x > 0 ? x - 1 : x;                              \
+          int qe = conn == 8 && x1 < w ? x1 : x1 - 1;                          \
+          while (q <= qe) {                                                    \
+            if (KEY(sp[q]) != k) { q++; continue; }                            \
+            int32_t pl = lp[q];                                                \
+            lab = lab ? merge(P, lab, pl) : pl;                                \
+            do q++; while (q <= qe && lp[q] == pl);                            \
+          }                                                                    \
+        }                                                                      \
+        if (!lab) { ++next; P[next] = next; lab = next; }                      \
       }                                                                        \
-      else if (hasa) l[x] = lp[x - 1];                                         \
-      else if (hasd) l[x] = l[x - 1];                                          \
-      else { ++next; P[next] = next; l[x] = next; }                            \
+      for (int i = x; i < x1; i++) l[i] = lab;                                 \
+      x = x1;                                                                  \
     }                                                                          \
   }                                                                            \
   return next - base;                                                          \
@@ -151,11 +158,16 @@ static void NAME##_seam (const SegBuf *src, SegBuf *dst, int y, int conn,      \
   }                                                                            \
 }
 
-DEFINE_SCAN(scan_bin, uint8_t, KEY_BIN)
-DEFINE_SCAN(scan_u8, uint8_t, KEY_INT)
-DEFINE_SCAN(scan_u16, uint16_t, KEY_INT)
-DEFINE_SCAN(scan_i32, int32_t, KEY_INT)
-DEFINE_SCAN(scan_f32, float, KEY_F32)
+typedef float f32;
+RUNEND_GENERIC(KEY_INT, uint8_t)
+RUNEND_GENERIC(KEY_INT, uint16_t)
+RUNEND_GENERIC(KEY_INT, int32_t)
+RUNEND_GENERIC(KEY_F32, f32)
+DEFINE_SCAN(scan_bin, uint8_t, KEY_BIN, runend_bin)
+DEFINE_SCAN(scan_u8, uint8_t, KEY_INT, runend_uint8_t)
+DEFINE_SCAN(scan_u16, uint16_t, KEY_INT, runend_uint16_t)
+DEFINE_SCAN(scan_i32, int32_t, KEY_INT, runend_int32_t)
+DEFINE_SCAN(scan_f32, float, KEY_F32, runend_f32)
 
 typedef int32_t (*ScanFn) (const SegBuf *, SegBuf *, int, int, int, int64_t, int32_t *, int32_t);
 typedef void (*SeamFn) (const SegBuf *, SegBuf *, int, int, int32_t *);
@@ -177,13 +189,13 @@ static void scan_strips (void *arg, int b, int e) {
                           j->P, j->base[t]);
 }
 
+SEG_CLONES static void relabel_row (int32_t *restrict l, const int32_t *restrict P, int w) {
+  for (int x = 0; x < w; x++) l[x] = P[l[x]];   /* a gather with AVX2 */
+}
+
 static void relabel_rows (void *arg, int b, int e) {
   Job *j = arg;
-  const int32_t *restrict P = j->P;
-  for (int y = b; y < e; y++) {
-    int32_t *restrict l = seg_row_i32(j->dst, y);
-    for (int x = 0; x < j->dst->w; x++) l[x] = P[l[x]];
-  }
+  for (int y = b; y < e; y++) relabel_row(seg_row_i32(j->dst, y), j->P, j->dst->w);
 }
 
 int32_t seg_label (const SegBuf *src, SegBuf *dst, const SegLabelOpts *o,
