@@ -207,19 +207,20 @@ static void erode_dilate (const SegBuf *src, SegBuf *dst, const SegBuf *se, int 
 
 typedef struct Diff { const SegBuf *a, *b; SegBuf *d; } Diff;
 
-SEG_CLONES static void sub_u8 (const uint8_t *restrict a, const uint8_t *restrict b,
-                               uint8_t *restrict d, size_t n) {
-  for (size_t i = 0; i < n; i++) d[i] = (uint8_t)(a[i] - b[i]);
+/* Saturating: with an element that does not hold its anchor (or an even
+** one, whose opening is then not anti-extensive) a - b can be negative,
+** and OpenCV's morphologyEx saturates it to 0. */
+SEG_CLONES static void sub_u8 (const uint8_t *a, const uint8_t *b, uint8_t *d, size_t n) {
+  for (size_t i = 0; i < n; i++) d[i] = (uint8_t)(a[i] > b[i] ? a[i] - b[i] : 0);
 }
-SEG_CLONES static void sub_u16 (const uint16_t *restrict a, const uint16_t *restrict b,
-                                uint16_t *restrict d, size_t n) {
-  for (size_t i = 0; i < n; i++) d[i] = (uint16_t)(a[i] - b[i]);
+SEG_CLONES static void sub_u16 (const uint16_t *a, const uint16_t *b, uint16_t *d, size_t n) {
+  for (size_t i = 0; i < n; i++) d[i] = (uint16_t)(a[i] > b[i] ? a[i] - b[i] : 0);
 }
 SEG_CLONES static void sub_f32 (const float *a, const float *b, float *d, size_t n) {
   for (size_t i = 0; i < n; i++) d[i] = a[i] - b[i];
 }
 
-/* d = a - b where a >= b element-wise (d may alias a or b). */
+/* d = a - b, saturated at 0 for integer types (d may alias a or b). */
 static void diff_rows (void *arg, int y0, int y1) {
   Diff *j = arg;
   size_t n = (size_t)j->a->w * (size_t)j->a->c;
@@ -495,7 +496,7 @@ static void np_argsort (const double *v, int64_t *tosort, int64_t num) {
   if (num <= 1) return;
   for (;;) {
     if (cdepth < 0) { aheapsort(v, pl, pr - pl + 1); goto stack_pop; }
-    while ((pr - pl) > 16) {
+    while ((pr - pl) > 15) {  /* SMALL_QUICKSORT */
       pm = pl + ((pr - pl) >> 1);
       if (v[*pm] < v[*pl]) ISWAP(*pm, *pl);
       if (v[*pr] < v[*pm]) ISWAP(*pr, *pm);
