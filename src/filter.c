@@ -1,0 +1,944 @@
+/* filter.c — separable linear filters (Gaussian, generic correlation,
+** Laplacian, LoG, DoG), box, median and bilateral filters.
+**
+** The separable filters share one row driver: each thread takes a band of
+** output rows and keeps a ring of the 2r+1 horizontally filtered source rows
+** that the vertical pass needs, so every source row is filtered once per band
+** and the vertical pass reads a few L1/L2-resident rows (no full-size
+** intermediate image). Borders are built once per source row in an extended
+** row, so the inner loops have no bounds logic and vectorize. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "filter.h"
+
+#define ALIGN64(n) (((n) + 63) & ~(size_t)63)
+#define XBLOCK 512          /* elements per block of the vertical passes */
+
+/* ---------------------------------------------------------------- driver */
+
+typedef struct RowPass RowPass;
+typedef void (*HFn) (const RowPass *p, const uint8_t *ext, void *out, void *tmp);
+typedef void (*VFn) (const RowPass *p, const void *const *rows, uint8_t *drow, void *tmp);
+
+struct RowPass {
+  const SegBuf *src; SegBuf *dst;
+  int rx, ry, border;
+  size_t hbytes;         /* one ring row */
+  size_t tbytes;         /* per-thread scratch for h/v */
+  HFn h; VFn v;
+  const void *k;         /* operator's coefficients */
+  int fail;              /* a band could not get its scratch memory */
+};
+
+static void make_ext (const SegBuf *s, int y, int rx, int border, uint8_t *ext) {
+  size_t px = (size_t)s->c * seg_dtype_size(s->dtype);
+  const uint8_t *row = seg_row(s, y);
+  memcpy(ext + (size_t)rx * px, row, (size_t)s->w * px);
+  for (int i = 1; i <= rx; i++) {
+    memcpy(ext + (size_t)(rx - i) * px, row + (size_t)seg_border_index(-i, s->w, border) * px, px);
+    memcpy(ext + (size_t)(rx + s->w - 1 + i) * px,
+           row + (size_t)seg_border_index(s->w - 1 + i, s->w, border) * px, px);
+  }
+}
+
+static void rowpass_band (void *arg, int y0, int y1) {
+  RowPass *p = arg;
+  const SegBuf *s = p->src;
+  int n = 2 * p->ry + 1;
+  size_t px = (size_t)s->c * seg_dtype_size(s->dtype);
+  size_t extb = ALIGN64((size_t)(s->w + 2 * p->rx) * px + 64), hb = ALIGN64(p->hbytes);
+  uint8_t *mem = malloc((size_t)n * hb + extb + ALIGN64(p->tbytes) + (size_t)n * sizeof(void *) + 64);
+  if (!mem) { __atomic_store_n(&p->fail, 1, __ATOMIC_RELAXED); return; }
+  uint8_t *base = (uint8_t *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+  uint8_t *ring = base, *ext = ring + (size_t)n * hb, *tmp = ext + extb;
+  const void **rows = (const void **)(tmp + ALIGN64(p->tbytes));
+  int vbase = y0 - p->ry;
+  for (int v = vbase; v < y1 + p->ry; v++) {
+    make_ext(s, seg_border_index(v, s->h, p->border), p->rx, p->border, ext);
+    p->h(p, ext, ring + (size_t)((v - vbase) % n) * hb, tmp);
+    int y = v - p->ry;
+    if (y < y0) continue;
+    for (int j = 0; j < n; j++) rows[j] = ring + (size_t)((y - p->ry + j - vbase) % n) * hb;
+    p->v(p, rows, seg_row(p->dst, y), tmp);
+  }
+  free(mem);
+}
+
+static int rowpass_run (RowPass *p, int threads) {
+  p->fail = 0;
+  int grain = 4 * (2 * p->ry + 1);      /* a band re-filters 2r rows: keep it long */
+  seg_parallel_for(threads, p->src->h, grain < 16 ? 16 : grain, rowpass_band, p);
+  return p->fail ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- Gaussian kernels */
+
+int seg_gaussian_ksize (double sigma, SegDtype t) {
+  double v = sigma * (t == SEG_U8 ? 3 : 4) * 2 + 1;
+  if (v > 1e6) v = 1e6;
+  return (int)nearbyint(v) | 1;
+}
+
+/* OpenCV's getGaussianKernelBitExact: x runs over 2*(i - (n-1)/2) so the
+** exponent is taken on integers; the centre is exp(0) = 1. */
+static void gauss_kernel_cv (double *k, int n, double sigma) {
+  double scale2 = -0.125 / (sigma * sigma), sum = 0;
+  int n2 = n / 2;
+  for (int i = 0; i < n2; i++) {
+    double x = 2.0 * i - (n - 1);
+    k[i] = exp(x * x * scale2);
+    sum += k[i];
+  }
+  sum = sum * 2 + 1;
+  double mul = 1 / sum;
+  for (int i = 0; i < n2; i++) { k[i] *= mul; k[n - 1 - i] = k[i]; }
+  k[n2] = mul;
+}
+
+/* Fixed point with error diffusion from the tails inwards; the centre takes
+** what is left so the kernel sums to exactly 1 << bits (OpenCV's
+** getGaussianKernelFixedPoint_ED). */
+static void gauss_fixed (const double *k, int n, int bits, uint32_t *out) {
+  double m = (double)((int64_t)1 << bits), err = 0;
+  int64_t sum = 0;
+  for (int i = 0; i < n / 2; i++) {
+    double adj = k[i] * m + err;
+    double v = nearbyint(adj);
+    err = adj - v;
+    out[i] = out[n - 1 - i] = (uint32_t)v;
+    sum += (int64_t)v;
+  }
+  out[n / 2] = (uint32_t)(((int64_t)1 << bits) - 2 * sum);
+}
+
+/* ---------- u8: 8 fraction bits; rows hold u16 sums (<= 255*256) ---------- */
+
+SEG_CLONES static void gh_u8 (const uint8_t *restrict e, uint16_t *restrict o,
+                              const uint16_t *restrict k, int r, int c, int n) {
+  const uint8_t *m = e + r * c;
+  uint16_t kc = k[r];
+  for (int x = 0; x < n; x++) o[x] = (uint16_t)(kc * m[x]);
+  for (int i = 0; i < r; i++) {
+    const uint8_t *a = e + i * c, *b = e + (2 * r - i) * c;
+    uint16_t ki = k[i];
+    for (int x = 0; x < n; x++) o[x] = (uint16_t)(o[x] + ki * (uint16_t)(a[x] + b[x]));
+  }
+}
+
+SEG_CLONES static void gv_u8 (const uint16_t *const *rows, uint8_t *restrict d,
+                              const uint16_t *restrict k, int r, int n, uint32_t *restrict acc) {
+  for (int x0 = 0; x0 < n; x0 += XBLOCK) {
+    int m = n - x0 < XBLOCK ? n - x0 : XBLOCK;
+    const uint16_t *restrict c0 = rows[r] + x0;
+    uint32_t kc = k[r];
+    for (int x = 0; x < m; x++) acc[x] = kc * c0[x];
+    for (int i = 0; i < r; i++) {
+      const uint16_t *restrict a = rows[i] + x0, *restrict b = rows[2 * r - i] + x0;
+      uint32_t ki = k[i];
+      for (int x = 0; x < m; x++) acc[x] += ki * ((uint32_t)a[x] + b[x]);
+    }
+    for (int x = 0; x < m; x++) d[x0 + x] = (uint8_t)((acc[x] + 32768u) >> 16);
+  }
+}
+
+static void gauss_h_u8 (const RowPass *p, const uint8_t *ext, void *out, void *tmp) {
+  (void)tmp;
+  gh_u8(ext, out, p->k, p->rx, p->src->c, p->src->w * p->src->c);
+}
+static void gauss_v_u8 (const RowPass *p, const void *const *rows, uint8_t *d, void *tmp) {
+  gv_u8((const uint16_t *const *)rows, d, (const uint16_t *)p->k + 2 * p->rx + 1, p->ry,
+        p->src->w * p->src->c, tmp);
+}
+
+/* ---------- u16: 16 fraction bits; rows hold u32, the vertical sum u64 ---------- */
+
+SEG_CLONES static void gh_u16 (const uint16_t *restrict e, uint32_t *restrict o,
+                               const uint32_t *restrict k, int r, int c, int n) {
+  const uint16_t *m = e + r * c;
+  uint32_t kc = k[r];
+  for (int x = 0; x < n; x++) o[x] = kc * m[x];
+  for (int i = 0; i < r; i++) {
+    const uint16_t *a = e + i * c, *b = e + (2 * r - i) * c;
+    uint32_t ki = k[i];
+    for (int x = 0; x < n; x++) o[x] += ki * ((uint32_t)a[x] + b[x]);
+  }
+}
+
+SEG_CLONES static void gv_u16 (const uint32_t *const *rows, uint16_t *restrict d,
+                               const uint32_t *restrict k, int r, int n, uint64_t *restrict acc) {
+  for (int x0 = 0; x0 < n; x0 += XBLOCK) {
+    int m = n - x0 < XBLOCK ? n - x0 : XBLOCK;
+    const uint32_t *restrict c0 = rows[r] + x0;
+    uint64_t kc = k[r];
+    for (int x = 0; x < m; x++) acc[x] = kc * c0[x];
+    for (int i = 0; i < r; i++) {
+      const uint32_t *restrict a = rows[i] + x0, *restrict b = rows[2 * r - i] + x0;
+      uint64_t ki = k[i];
+      for (int x = 0; x < m; x++) acc[x] += ki * ((uint64_t)a[x] + b[x]);
+    }
+    for (int x = 0; x < m; x++) d[x0 + x] = (uint16_t)((acc[x] + ((uint64_t)1 << 31)) >> 32);
+  }
+}
+
+static void gauss_h_u16 (const RowPass *p, const uint8_t *ext, void *out, void *tmp) {
+  (void)tmp;
+  gh_u16((const uint16_t *)ext, out, p->k, p->rx, p->src->c, p->src->w * p->src->c);
+}
+static void gauss_v_u16 (const RowPass *p, const void *const *rows, uint8_t *d, void *tmp) {
+  gv_u16((const uint32_t *const *)rows, (uint16_t *)d, (const uint32_t *)p->k + 2 * p->rx + 1,
+         p->ry, p->src->w * p->src->c, tmp);
+}
+
+/* ---------------------------------------------------------------- float separable engine */
+
+typedef struct SepK { const float *kx, *ky; int nx, ny; float gain; int acc; } SepK;
+
+SEG_CLONES static void to_float_u8 (const uint8_t *restrict s, float *restrict d, int n) {
+  for (int i = 0; i < n; i++) d[i] = s[i];
+}
+SEG_CLONES static void to_float_u16 (const uint16_t *restrict s, float *restrict d, int n) {
+  for (int i = 0; i < n; i++) d[i] = s[i];
+}
+static void to_float_i32 (const int32_t *restrict s, float *restrict d, int n) {
+  for (int i = 0; i < n; i++) d[i] = (float)s[i];
+}
+
+/* Row as floats: a copy for f32, a conversion otherwise (into tmp). */
+static const float *row_float (SegDtype t, const uint8_t *ext, int n, float *tmp) {
+  switch (t) {
+    case SEG_U8: to_float_u8(ext, tmp, n); return tmp;
+    case SEG_U16: to_float_u16((const uint16_t *)ext, tmp, n); return tmp;
+    case SEG_I32: to_float_i32((const int32_t *)ext, tmp, n); return tmp;
+    default: return (const float *)ext;
+  }
+}
+
+SEG_CLONES static void sh_f32 (const float *restrict e, float *restrict o,
+                               const float *restrict k, int nk, int c, int n) {
+  float k0 = k[0];
+  for (int x = 0; x < n; x++) o[x] = k0 * e[x];
+  for (int i = 1; i < nk; i++) {
+    const float *restrict a = e + i * c;
+    float ki = k[i];
+    if (ki == 0) continue;
+    for (int x = 0; x < n; x++) o[x] += ki * a[x];
+  }
+}
+
+SEG_CLONES static void sv_f32 (const float *const *rows, float *restrict d,
+                               const float *restrict k, int nk, int n, float gain, int accum,
+                               float *restrict acc) {
+  for (int x0 = 0; x0 < n; x0 += XBLOCK) {
+    int m = n - x0 < XBLOCK ? n - x0 : XBLOCK;
+    const float *restrict r0 = rows[0] + x0;
+    float k0 = k[0];
+    for (int x = 0; x < m; x++) acc[x] = k0 * r0[x];
+    for (int j = 1; j < nk; j++) {
+      const float *restrict a = rows[j] + x0;
+      float kj = k[j];
+      if (kj == 0) continue;
+      for (int x = 0; x < m; x++) acc[x] += kj * a[x];
+    }
+    float *restrict o = d + x0;
+    if (accum) for (int x = 0; x < m; x++) o[x] += gain * acc[x];
+    else for (int x = 0; x < m; x++) o[x] = gain * acc[x];
+  }
+}
+
+static void sep_h (const RowPass *p, const uint8_t *ext, void *out, void *tmp) {
+  const SepK *k = p->k;
+  int c = p->src->c, n = (p->src->w + 2 * p->rx) * c;
+  const float *e = row_float(p->src->dtype, ext, n, (float *)tmp + XBLOCK);
+  sh_f32(e, out, k->kx, k->nx, c, p->src->w * c);
+}
+static void sep_v (const RowPass *p, const void *const *rows, uint8_t *d, void *tmp) {
+  const SepK *k = p->k;
+  sv_f32((const float *const *)rows, (float *)d, k->ky, k->ny, p->src->w * p->src->c,
+         k->gain, k->acc, tmp);
+}
+
+int seg_sepfilter (const SegBuf *src, SegBuf *dst, const float *kx, int nx,
+                   const float *ky, int ny, int border, float gain, int acc, int threads) {
+  SepK k = {kx, ky, nx, ny, gain, acc};
+  RowPass p = {0};
+  p.src = src; p.dst = dst; p.rx = nx / 2; p.ry = ny / 2; p.border = border;
+  p.hbytes = (size_t)src->w * (size_t)src->c * sizeof(float);
+  p.tbytes = (XBLOCK + (size_t)(src->w + 2 * p.rx) * (size_t)src->c) * sizeof(float);
+  p.h = sep_h; p.v = sep_v; p.k = &k;
+  return rowpass_run(&p, threads);
+}
+
+/* f32 -> f32 Gaussian as OpenCV: float kernel from the bit-exact doubles. */
+static void gauss_v_f32 (const RowPass *p, const void *const *rows, uint8_t *d, void *tmp) {
+  sep_v(p, rows, d, tmp);
+}
+
+int seg_gaussian (const SegBuf *src, SegBuf *dst, double sigma, int border, int threads) {
+  int n = seg_gaussian_ksize(sigma, src->dtype);
+  /* OpenCV shrinks the kernel to 1 along a dimension of length 1 */
+  int nx = src->w == 1 ? 1 : n, ny = src->h == 1 ? 1 : n;
+  double *kd = malloc(sizeof(double) * (size_t)n);
+  uint32_t *k32 = malloc(sizeof(uint32_t) * (size_t)(2 * n));
+  uint16_t *k16 = malloc(sizeof(uint16_t) * (size_t)(2 * n));
+  float *kf = malloc(sizeof(float) * (size_t)(2 * n));
+  int rc = -1;
+  if (!kd || !k32 || !k16 || !kf) goto done;
+  RowPass p = {0};
+  p.src = src; p.dst = dst; p.rx = nx / 2; p.ry = ny / 2; p.border = border;
+  size_t row = (size_t)src->w * (size_t)src->c;
+  for (int pass = 0; pass < 2; pass++) {
+    int m = pass ? ny : nx;
+    if (m == 1) { kd[0] = 1; }
+    else gauss_kernel_cv(kd, m, sigma);
+    if (src->dtype == SEG_U8) {
+      gauss_fixed(kd, m, 8, k32 + pass * nx);
+      for (int i = 0; i < m; i++) k16[pass * nx + i] = (uint16_t)k32[pass * nx + i];
+    } else if (src->dtype == SEG_U16) {
+      gauss_fixed(kd, m, 16, k32 + pass * nx);
+    }
+    for (int i = 0; i < m; i++) kf[pass * nx + i] = (float)kd[i];
+  }
+  if (src->dtype == SEG_U8) {
+    p.hbytes = row * 2; p.tbytes = XBLOCK * 4;
+    p.h = gauss_h_u8; p.v = gauss_v_u8; p.k = k16;
+    rc = rowpass_run(&p, threads);
+  } else if (src->dtype == SEG_U16) {
+    p.hbytes = row * 4; p.tbytes = XBLOCK * 8;
+    p.h = gauss_h_u16; p.v = gauss_v_u16; p.k = k32;
+    rc = rowpass_run(&p, threads);
+  } else if (src->dtype == SEG_F32) {
+    SepK k = {kf, kf + nx, nx, ny, 1.0f, 0};
+    p.hbytes = row * 4;
+    p.tbytes = (XBLOCK + (size_t)(src->w + 2 * p.rx) * (size_t)src->c) * sizeof(float);
+    p.h = sep_h; p.v = gauss_v_f32; p.k = &k;
+    rc = rowpass_run(&p, threads);
+  }
+done:
+  free(kd); free(k32); free(k16); free(kf);
+  return rc;
+}
+
+/* scipy's _gaussian_kernel1d(sigma, order 0 or 2, radius), in double then
+** rounded to float. Returns the radius. */
+static int scipy_kernel (double sigma, double truncate, int order, float *k, int cap) {
+  int r = (int)(truncate * sigma + 0.5);
+  if (2 * r + 1 > cap) r = (cap - 1) / 2;
+  double s2 = sigma * sigma, sum = 0;
+  double *phi = malloc(sizeof(double) * (size_t)(2 * r + 1));
+  if (!phi) return -1;
+  for (int i = -r; i <= r; i++) sum += phi[i + r] = exp(-0.5 / s2 * (double)i * i);
+  for (int i = -r; i <= r; i++) {
+    double v = phi[i + r] / sum;
+    if (order == 2) v *= (double)i * i / (s2 * s2) - 1 / s2;
+    k[i + r] = (float)v;
+  }
+  free(phi);
+  return r;
+}
+
+#define MAXK 4097
+
+int seg_gaussian_scipy (const SegBuf *src, SegBuf *dst, double sigma, double truncate,
+                        int border, double scale, int threads) {
+  float *k = malloc(sizeof(float) * MAXK);
+  if (!k) return -1;
+  int r = scipy_kernel(sigma, truncate, 0, k, MAXK), rc = -1;
+  if (r >= 0) rc = seg_sepfilter(src, dst, k, 2 * r + 1, k, 2 * r + 1, border, (float)scale, 0, threads);
+  free(k);
+  return rc;
+}
+
+int seg_log (const SegBuf *src, SegBuf *dst, double sigma, int threads) {
+  float *k0 = malloc(sizeof(float) * MAXK * 2);
+  if (!k0) return -1;
+  float *k2 = k0 + MAXK;
+  int r = scipy_kernel(sigma, 4.0, 0, k0, MAXK), rc = -1;
+  if (r >= 0 && scipy_kernel(sigma, 4.0, 2, k2, MAXK) == r) {
+    int n = 2 * r + 1;
+    rc = seg_sepfilter(src, dst, k2, n, k0, n, SEG_BORDER_REFLECT, 1.0f, 0, threads);
+    if (rc == 0) rc = seg_sepfilter(src, dst, k0, n, k2, n, SEG_BORDER_REFLECT, 1.0f, 1, threads);
+  }
+  free(k0);
+  return rc;
+}
+
+int seg_dog (const SegBuf *src, SegBuf *dst, double s1, double s2, int threads) {
+  double scale = src->dtype == SEG_U8 ? 1.0 / 255 : src->dtype == SEG_U16 ? 1.0 / 65535 : 1.0;
+  float *k1 = malloc(sizeof(float) * MAXK * 2);
+  if (!k1) return -1;
+  float *k2 = k1 + MAXK;
+  int r1 = scipy_kernel(s1, 4.0, 0, k1, MAXK), r2 = scipy_kernel(s2, 4.0, 0, k2, MAXK), rc = -1;
+  if (r1 >= 0 && r2 >= 0) {
+    rc = seg_sepfilter(src, dst, k1, 2 * r1 + 1, k1, 2 * r1 + 1, SEG_BORDER_REPLICATE,
+                       (float)scale, 0, threads);
+    if (rc == 0)
+      rc = seg_sepfilter(src, dst, k2, 2 * r2 + 1, k2, 2 * r2 + 1, SEG_BORDER_REPLICATE,
+                         (float)-scale, 1, threads);
+  }
+  free(k1);
+  return rc;
+}
+
+/* OpenCV's getSobelKernels for one direction: derivative 'order' with an
+** aperture of 'ksize' (binomial smoothing for order 0). */
+static void sobel_kernel (int ksize, int order, float *k) {
+  int v[16] = {0};
+  if (ksize == 1) v[0] = 1;
+  else if (ksize == 3) {
+    static const int t[3][3] = {{1, 2, 1}, {-1, 0, 1}, {1, -2, 1}};
+    for (int i = 0; i < 3; i++) v[i] = t[order][i];
+  } else {
+    v[0] = 1;
+    for (int i = 0; i < ksize - order - 1; i++) {
+      int old = v[0];
+      for (int j = 1; j <= ksize; j++) { int nv = v[j] + v[j - 1]; v[j - 1] = old; old = nv; }
+    }
+    for (int i = 0; i < order; i++) {
+      int old = -v[0];
+      for (int j = 1; j <= ksize; j++) { int nv = v[j - 1] - v[j]; v[j - 1] = old; old = nv; }
+    }
+  }
+  for (int i = 0; i < ksize; i++) k[i] = (float)v[i];
+}
+
+int seg_laplacian (const SegBuf *src, SegBuf *dst, int ksize, int threads) {
+  const int b = SEG_BORDER_REFLECT101;
+  if (ksize == 1) {
+    static const float d2[3] = {1, -2, 1}, id[3] = {0, 1, 0};
+    int rc = seg_sepfilter(src, dst, d2, 3, id, 3, b, 1.0f, 0, threads);
+    return rc ? rc : seg_sepfilter(src, dst, id, 3, d2, 3, b, 1.0f, 1, threads);
+  }
+  if (ksize == 3) {   /* [[2,0,2],[0,-8,0],[2,0,2]] */
+    static const float c[3] = {1, 0, 1}, id[3] = {0, 1, 0};
+    int rc = seg_sepfilter(src, dst, c, 3, c, 3, b, 2.0f, 0, threads);
+    return rc ? rc : seg_sepfilter(src, dst, id, 3, id, 3, b, -8.0f, 1, threads);
+  }
+  float d2[16], sm[16];
+  sobel_kernel(ksize, 2, d2);
+  sobel_kernel(ksize, 0, sm);
+  int rc = seg_sepfilter(src, dst, d2, ksize, sm, ksize, b, 1.0f, 0, threads);
+  return rc ? rc : seg_sepfilter(src, dst, sm, ksize, d2, ksize, b, 1.0f, 1, threads);
+}
+
+/* ---------------------------------------------------------------- box */
+
+typedef struct BoxJob { const SegBuf *s; SegBuf *d; int r; uint32_t div_scale, div_delta; int fail; } BoxJob;
+
+/* Vertical running sums 'vs' over the window rows, extended by r pixels on
+** each side (reflect-101), then a horizontal running sum per channel. */
+SEG_CLONES static void vs_add_u8 (uint32_t *restrict vs, const uint8_t *restrict a,
+                                  const uint8_t *restrict b, int n) {
+  for (int i = 0; i < n; i++) vs[i] += (uint32_t)a[i] - b[i];
+}
+SEG_CLONES static void vs_add_u16 (uint32_t *restrict vs, const uint16_t *restrict a,
+                                   const uint16_t *restrict b, int n) {
+  for (int i = 0; i < n; i++) vs[i] += (uint32_t)a[i] - b[i];
+}
+SEG_CLONES static void vs_add_f32 (double *restrict vs, const float *restrict a,
+                                   const float *restrict b, int n) {
+  for (int i = 0; i < n; i++) vs[i] += (double)a[i] - (double)b[i];
+}
+
+static void box_band (void *arg, int y0, int y1) {
+  BoxJob *j = arg;
+  const SegBuf *s = j->s;
+  int w = s->w, c = s->c, r = j->r, n = w * c, win = 2 * r + 1;
+  int ext = (w + 2 * r) * c;
+  size_t es = s->dtype == SEG_F32 ? sizeof(double) : sizeof(uint32_t);
+  uint8_t *mem = calloc((size_t)n + (size_t)ext + (size_t)c, es);  /* +1 pixel: the last slide reads it */
+  if (!mem) { __atomic_store_n(&j->fail, 1, __ATOMIC_RELAXED); return; }
+  uint32_t *vs = (uint32_t *)mem;
+  double *vd = (double *)mem;
+  uint32_t *e32 = vs + n;
+  double *ed = vd + n;
+  /* initial window: virtual rows y0-r .. y0+r */
+  for (int v = y0 - r; v <= y0 + r; v++) {
+    int sy = seg_border_index(v, s->h, SEG_BORDER_REFLECT101);
+    const uint8_t *row = seg_row(s, sy);
+    for (int i = 0; i < n; i++) {
+      if (s->dtype == SEG_U8) vs[i] += row[i];
+      else if (s->dtype == SEG_U16) vs[i] += ((const uint16_t *)row)[i];
+      else vd[i] += ((const float *)row)[i];
+    }
+  }
+  uint64_t area = (uint64_t)win * (uint64_t)win;
+  double inv = 1.0 / (double)area;
+  for (int y = y0; y < y1; y++) {
+    if (y > y0) {
+      const uint8_t *a = seg_row(s, seg_border_index(y + r, s->h, SEG_BORDER_REFLECT101));
+      const uint8_t *b = seg_row(s, seg_border_index(y - r - 1, s->h, SEG_BORDER_REFLECT101));
+      if (s->dtype == SEG_U8) vs_add_u8(vs, a, b, n);
+      else if (s->dtype == SEG_U16) vs_add_u16(vs, (const uint16_t *)a, (const uint16_t *)b, n);
+      else vs_add_f32(vd, (const float *)a, (const float *)b, n);
+    }
+    /* extend horizontally */
+    for (int x = -r; x < w + r; x++) {
+      int sx = seg_border_index(x, w, SEG_BORDER_REFLECT101);
+      for (int ch = 0; ch < c; ch++) {
+        if (s->dtype == SEG_F32) ed[(x + r) * c + ch] = vd[sx * c + ch];
+        else e32[(x + r) * c + ch] = vs[sx * c + ch];
+      }
+    }
+    uint8_t *drow = seg_row(j->d, y);
+    for (int ch = 0; ch < c; ch++) {
+      if (s->dtype == SEG_F32) {
+        double sum = 0;
+        for (int i = 0; i < win; i++) sum += ed[i * c + ch];
+        float *d = (float *)drow;
+        for (int x = 0; x < w; x++) {
+          d[x * c + ch] = (float)(sum * inv);
+          sum += ed[(x + win) * c + ch] - ed[x * c + ch];
+        }
+      } else {
+        uint64_t sum = 0;
+        for (int i = 0; i < win; i++) sum += e32[i * c + ch];
+        if (s->dtype == SEG_U8) {
+          uint8_t *d = drow;
+          if (j->div_scale) {
+            for (int x = 0; x < w; x++) {
+              d[x * c + ch] = (uint8_t)(((sum + j->div_delta) * j->div_scale) >> 16);
+              sum += (uint64_t)e32[(x + win) * c + ch] - e32[x * c + ch];
+            }
+          } else {
+            for (int x = 0; x < w; x++) {
+              d[x * c + ch] = (uint8_t)((2 * sum + area) / (2 * area));
+              sum += (uint64_t)e32[(x + win) * c + ch] - e32[x * c + ch];
+            }
+          }
+        } else {
+          uint16_t *d = (uint16_t *)drow;
+          for (int x = 0; x < w; x++) {
+            d[x * c + ch] = (uint16_t)((2 * sum + area) / (2 * area));
+            sum += (uint64_t)e32[(x + win) * c + ch] - e32[x * c + ch];
+          }
+        }
+      }
+    }
+  }
+  free(mem);
+}
+
+int seg_box (const SegBuf *src, SegBuf *dst, int r, int threads) {
+  BoxJob j = {src, dst, r, 0, 0, 0};
+  int area = (2 * r + 1) * (2 * r + 1);
+  if (src->dtype == SEG_U8 && area <= 256) {
+    /* OpenCV's ColumnSum<ushort, uchar>: ((s + delta) * scale) >> 16 */
+    double sf = 65536.0 / area;
+    j.div_scale = (uint32_t)floor(sf);
+    sf -= j.div_scale;
+    j.div_delta = (uint32_t)(area / 2);
+    if (sf < 0.5) j.div_delta++;
+    else j.div_scale++;
+  }
+  seg_parallel_for(threads, src->h, 16 + 2 * r, box_band, &j);
+  return j.fail ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- median */
+
+/* Knuth's merge-exchange sorting network (TAOCP 5.2.2, Algorithm M), pruned
+** backwards to the comparators the middle output depends on. */
+static int median_network (int n, uint8_t (*cmp)[2]) {
+  uint8_t all[2048][2];
+  int m = 0, t = 0;
+  while ((1 << t) < n) t++;
+  for (int p = 1 << (t - 1); p > 0; p >>= 1) {
+    int q = 1 << (t - 1), r = 0, d = p;
+    for (;;) {
+      for (int i = 0; i < n - d; i++)
+        if ((i & p) == r) { all[m][0] = (uint8_t)i; all[m][1] = (uint8_t)(i + d); m++; }
+      if (q == p) break;
+      d = q - p; q >>= 1; r = p;
+    }
+  }
+  uint8_t need[64] = {0};
+  need[n / 2] = 1;
+  int keep = 0;
+  uint8_t kept[2048];
+  for (int i = m - 1; i >= 0; i--) {
+    kept[i] = need[all[i][0]] || need[all[i][1]];
+    if (kept[i]) { need[all[i][0]] = need[all[i][1]] = 1; keep++; }
+  }
+  int o = 0;
+  for (int i = 0; i < m; i++)
+    if (kept[i]) { cmp[o][0] = all[i][0]; cmp[o][1] = all[i][1]; o++; }
+  return keep;
+}
+
+typedef struct MedNet { uint8_t cmp[2048][2]; int ncmp, k; } MedNet;
+
+#define MNB 64   /* elements per network block */
+#define DEF_NET(T, NAME)                                                              \
+  SEG_CLONES static void NAME (const T *const *rows, T *restrict d, const MedNet *net, \
+                               int r, int c, int n, T *restrict v) {                  \
+    int k = net->k, win = 2 * r + 1;                                                  \
+    for (int x0 = 0; x0 < n; x0 += MNB) {                                             \
+      int m = n - x0 < MNB ? n - x0 : MNB;                                            \
+      for (int dy = 0; dy < win; dy++)                                                \
+        for (int dx = 0; dx < win; dx++) {                                            \
+          const T *s = rows[dy] + x0 + dx * c;                                        \
+          T *o = v + (dy * win + dx) * MNB;                                           \
+          for (int x = 0; x < m; x++) o[x] = s[x];                                    \
+          for (int x = m; x < MNB; x++) o[x] = s[0];                                  \
+        }                                                                             \
+      for (int q = 0; q < net->ncmp; q++) {                                           \
+        T *restrict a = v + net->cmp[q][0] * MNB, *restrict b = v + net->cmp[q][1] * MNB; \
+        for (int x = 0; x < MNB; x++) {                                               \
+          T lo = a[x] < b[x] ? a[x] : b[x], hi = a[x] < b[x] ? b[x] : a[x];           \
+          a[x] = lo; b[x] = hi;                                                       \
+        }                                                                             \
+      }                                                                               \
+      const T *md = v + (k / 2) * MNB;                                                \
+      for (int x = 0; x < m; x++) d[x0 + x] = md[x];                                  \
+    }                                                                                 \
+  }
+DEF_NET(uint8_t, net_u8)
+DEF_NET(uint16_t, net_u16)
+DEF_NET(float, net_f32)
+
+static void ext_h (const RowPass *p, const uint8_t *ext, void *out, void *tmp) {
+  (void)tmp;
+  memcpy(out, ext, p->hbytes);
+}
+static void net_v (const RowPass *p, const void *const *rows, uint8_t *d, void *tmp) {
+  int c = p->src->c, n = p->src->w * c;
+  switch (p->src->dtype) {
+    case SEG_U8: net_u8((const uint8_t *const *)rows, d, p->k, p->rx, c, n, tmp); break;
+    case SEG_U16: net_u16((const uint16_t *const *)rows, (uint16_t *)d, p->k, p->rx, c, n, tmp); break;
+    default: net_f32((const float *const *)rows, (float *)d, p->k, p->rx, c, n, tmp);
+  }
+}
+
+/* Perreault & Hebert 2007, "Median filtering in constant time": per-column
+** histograms (16 coarse + 256 fine bins) slid down the rows, a kernel coarse
+** histogram slid along the row, and kernel fine histograms updated lazily,
+** only for the coarse bin that holds the median. Columns are processed in
+** stripes so the column histograms stay in cache. */
+#define PH_STRIPE 512
+typedef struct PHJob { const SegBuf *s; SegBuf *d; int r; int fail; } PHJob;
+
+SEG_CLONES static void add16 (uint16_t *restrict a, const uint16_t *restrict b,
+                              const uint16_t *restrict c) {
+  for (int i = 0; i < 16; i++) a[i] = (uint16_t)(a[i] + b[i] - c[i]);
+}
+
+static void ph_band (void *arg, int y0, int y1) {
+  PHJob *j = arg;
+  const SegBuf *s = j->s;
+  int w = s->w, h = s->h, c = s->c, r = j->r, win = 2 * r + 1;
+  int half = (win * win) / 2;
+  int ncol = PH_STRIPE + 2 * r;
+  uint16_t *fine = malloc(sizeof(uint16_t) * (size_t)ncol * 272);
+  if (!fine) { __atomic_store_n(&j->fail, 1, __ATOMIC_RELAXED); return; }
+  for (int ch = 0; ch < c; ch++)
+    for (int x0 = 0; x0 < w; x0 += PH_STRIPE) {
+      int x1 = x0 + PH_STRIPE < w ? x0 + PH_STRIPE : w;
+      int nc = x1 - x0 + 2 * r;       /* virtual columns x0-r .. x1+r-1 */
+      memset(fine, 0, sizeof(uint16_t) * (size_t)nc * 272);
+      /* layout per column: 256 fine bins then 16 coarse bins */
+      for (int v = y0 - r; v <= y0 + r; v++) {
+        const uint8_t *row = seg_row(s, seg_border_index(v, h, SEG_BORDER_REPLICATE));
+        for (int u = 0; u < nc; u++) {
+          int val = row[seg_border_index(x0 - r + u, w, SEG_BORDER_REPLICATE) * c + ch];
+          uint16_t *hc = fine + (size_t)u * 272;
+          hc[val]++; hc[256 + (val >> 4)]++;
+        }
+      }
+      for (int y = y0; y < y1; y++) {
+        if (y > y0) {
+          const uint8_t *in = seg_row(s, seg_border_index(y + r, h, SEG_BORDER_REPLICATE));
+          const uint8_t *out = seg_row(s, seg_border_index(y - r - 1, h, SEG_BORDER_REPLICATE));
+          for (int u = 0; u < nc; u++) {
+            int sx = seg_border_index(x0 - r + u, w, SEG_BORDER_REPLICATE) * c + ch;
+            uint16_t *hc = fine + (size_t)u * 272;
+            int a = in[sx], b = out[sx];
+            hc[a]++; hc[256 + (a >> 4)]++;
+            hc[b]--; hc[256 + (b >> 4)]--;
+          }
+        }
+        uint16_t kc[16] = {0}, kf[256];
+        int luc[16];
+        for (int b = 0; b < 16; b++) luc[b] = -0x40000000;
+        for (int u = 0; u < win; u++)
+          for (int b = 0; b < 16; b++) kc[b] = (uint16_t)(kc[b] + fine[(size_t)u * 272 + 256 + b]);
+        uint8_t *d = seg_row(j->d, y);
+        static const uint16_t zero16[16] = {0};
+        for (int x = x0; x < x1; x++) {
+          int u = x - x0;      /* window = virtual columns u .. u+2r */
+          if (x > x0) add16(kc, fine + (size_t)(u + 2 * r) * 272 + 256, fine + (size_t)(u - 1) * 272 + 256);
+          int b = 0, cum = 0;
+          while (cum + kc[b] <= half) { cum += kc[b]; b++; }
+          uint16_t *f = kf + b * 16;
+          if (u - luc[b] >= win) {
+            memset(f, 0, sizeof(uint16_t) * 16);
+            for (int q = u; q <= u + 2 * r; q++) add16(f, fine + (size_t)q * 272 + b * 16, zero16);
+          } else {
+            for (int q = luc[b] + 1; q <= u; q++)
+              add16(f, fine + (size_t)(q + 2 * r) * 272 + b * 16, fine + (size_t)(q - 1) * 272 + b * 16);
+          }
+          luc[b] = u;
+          int i = 0;
+          while (cum + f[i] <= half) { cum += f[i]; i++; }
+          d[x * c + ch] = (uint8_t)(b * 16 + i);
+        }
+      }
+    }
+  free(fine);
+}
+
+/* Sorted-window median for u16/f32 (keys are order-preserving u32): each
+** column keeps its 2r+1 values sorted as the rows slide (one removal, one
+** insertion), and the window's sorted list is updated along the row by one
+** merge pass that drops the leaving column and merges the entering one. */
+typedef struct SWJob { const SegBuf *s; SegBuf *d; int r; int fail; } SWJob;
+
+static inline uint32_t key_of (const SegBuf *s, const uint8_t *row, int i) {
+  if (s->dtype == SEG_U16) return ((const uint16_t *)row)[i];
+  uint32_t u;
+  memcpy(&u, (const float *)row + i, 4);
+  return u & 0x80000000u ? ~u : u | 0x80000000u;
+}
+static inline void put_key (SegBuf *d, uint8_t *row, int i, uint32_t k) {
+  if (d->dtype == SEG_U16) { ((uint16_t *)row)[i] = (uint16_t)k; return; }
+  uint32_t u = k & 0x80000000u ? k & 0x7fffffffu : ~k;
+  memcpy((float *)row + i, &u, 4);
+}
+
+static void col_remove_insert (uint32_t *col, int m, uint32_t out, uint32_t in) {
+  int i = 0;
+  while (col[i] != out) i++;           /* present: it was inserted earlier */
+  memmove(col + i, col + i + 1, sizeof(uint32_t) * (size_t)(m - 1 - i));
+  int j = m - 1;
+  while (j > 0 && col[j - 1] > in) { col[j] = col[j - 1]; j--; }
+  col[j] = in;
+}
+
+static void sw_band (void *arg, int y0, int y1) {
+  SWJob *j = arg;
+  const SegBuf *s = j->s;
+  int w = s->w, h = s->h, c = s->c, r = j->r, m = 2 * r + 1, k = m * m;
+  int nc = w + 2 * r;
+  uint32_t *mem = malloc(sizeof(uint32_t) * ((size_t)nc * (size_t)m + 2 * (size_t)k));
+  if (!mem) { __atomic_store_n(&j->fail, 1, __ATOMIC_RELAXED); return; }
+  uint32_t *cols = mem, *win = cols + (size_t)nc * m, *nw = win + k;
+  for (int ch = 0; ch < c; ch++) {
+    for (int u = 0; u < nc; u++) {
+      uint32_t *col = cols + (size_t)u * m;
+      int sx = seg_border_index(u - r, w, SEG_BORDER_REPLICATE) * c + ch;
+      for (int q = 0; q < m; q++) {
+        uint32_t v = key_of(s, seg_row(s, seg_border_index(y0 - r + q, h, SEG_BORDER_REPLICATE)), sx);
+        int t = q;
+        while (t > 0 && col[t - 1] > v) { col[t] = col[t - 1]; t--; }
+        col[t] = v;
+      }
+    }
+    for (int y = y0; y < y1; y++) {
+      if (y > y0) {
+        const uint8_t *in = seg_row(s, seg_border_index(y + r, h, SEG_BORDER_REPLICATE));
+        const uint8_t *out = seg_row(s, seg_border_index(y - r - 1, h, SEG_BORDER_REPLICATE));
+        for (int u = 0; u < nc; u++) {
+          int sx = seg_border_index(u - r, w, SEG_BORDER_REPLICATE) * c + ch;
+          col_remove_insert(cols + (size_t)u * m, m, key_of(s, out, sx), key_of(s, in, sx));
+        }
+      }
+      /* window at x = 0: merge columns 0 .. 2r */
+      int n = 0;
+      for (int u = 0; u < m; u++) {
+        const uint32_t *col = cols + (size_t)u * m;
+        int a = 0, b = 0, o = 0;
+        while (a < n || b < m) {
+          if (b >= m || (a < n && win[a] <= col[b])) nw[o++] = win[a++];
+          else nw[o++] = col[b++];
+        }
+        n = o;
+        uint32_t *t = win; win = nw; nw = t;
+      }
+      uint8_t *drow = seg_row(j->d, y);
+      put_key(j->d, drow, ch, win[k / 2]);
+      for (int x = 1; x < w; x++) {
+        const uint32_t *out = cols + (size_t)(x - 1) * m, *in = cols + (size_t)(x + 2 * r) * m;
+        int a = 0, po = 0, pi = 0, o = 0;
+        while (a < k) {
+          uint32_t v = win[a];
+          if (po < m && v == out[po]) { po++; a++; continue; }
+          if (pi < m && in[pi] < v) { nw[o++] = in[pi++]; continue; }
+          nw[o++] = v; a++;
+        }
+        while (pi < m) nw[o++] = in[pi++];
+        uint32_t *t = win; win = nw; nw = t;
+        put_key(j->d, drow, x * c + ch, win[k / 2]);
+      }
+    }
+  }
+  free(mem);
+}
+
+int seg_median (const SegBuf *src, SegBuf *dst, int r, int threads) {
+  if (r == 0) {
+    for (int y = 0; y < src->h; y++) memcpy(seg_row(dst, y), seg_row(src, y), seg_buf_rowbytes(src));
+    return 0;
+  }
+  if (r <= 2) {
+    MedNet *net = malloc(sizeof *net);
+    if (!net) return -1;
+    net->k = (2 * r + 1) * (2 * r + 1);
+    net->ncmp = median_network(net->k, net->cmp);
+    RowPass p = {0};
+    p.src = src; p.dst = dst; p.rx = r; p.ry = r; p.border = SEG_BORDER_REPLICATE;
+    p.hbytes = (size_t)(src->w + 2 * r) * (size_t)src->c * seg_dtype_size(src->dtype);
+    p.tbytes = (size_t)net->k * MNB * 4;
+    p.h = ext_h; p.v = net_v; p.k = net;
+    int rc = rowpass_run(&p, threads);
+    free(net);
+    return rc;
+  }
+  if (src->dtype == SEG_U8) {
+    PHJob j = {src, dst, r, 0};
+    seg_parallel_for(threads, src->h, 32, ph_band, &j);
+    return j.fail ? -1 : 0;
+  }
+  SWJob j = {src, dst, r, 0};
+  seg_parallel_for(threads, src->h, 16, sw_band, &j);
+  return j.fail ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- bilateral */
+
+typedef struct Bil {
+  int radius, maxk, cn, u8;
+  float *space_w; int *space_dy, *space_dx;
+  float *color_w;      /* u8: exp(-i^2/2sc^2) for i < 256*cn; else the LUT */
+  float scale_index;   /* float path: LUT bins per unit of L1 colour distance */
+  int nbins;
+} Bil;
+
+static void bil_h (const RowPass *p, const uint8_t *ext, void *out, void *tmp) {
+  (void)tmp;
+  int n = (p->src->w + 2 * p->rx) * p->src->c;
+  const float *f = row_float(p->src->dtype, ext, n, out);
+  if (f != out) memcpy(out, f, sizeof(float) * (size_t)n);
+}
+
+static void bil_v (const RowPass *p, const void *const *rows, uint8_t *d, void *tmp) {
+  const Bil *b = p->k;
+  int w = p->src->w, cn = b->cn, R = b->radius;
+  float *sum = tmp, *wsum = sum + (size_t)w * cn;
+  memset(sum, 0, sizeof(float) * (size_t)w * (size_t)(cn + 1));
+  const float *c0 = (const float *)rows[R] + R * cn;
+  for (int k = 0; k < b->maxk; k++) {
+    const float *sr = (const float *)rows[R + b->space_dy[k]] + (R + b->space_dx[k]) * cn;
+    float sw = b->space_w[k];
+    if (cn == 1) {
+      for (int x = 0; x < w; x++) {
+        float diff = fabsf(sr[x] - c0[x]), wt;
+        if (b->u8) wt = sw * b->color_w[(int)diff];
+        else {
+          float alpha = diff * b->scale_index;
+          if (!(alpha >= 0.f)) alpha = 0.f;          /* NaN */
+          if (alpha > (float)b->nbins) alpha = (float)b->nbins;
+          int idx = (int)alpha;
+          alpha -= (float)idx;
+          wt = sw * (b->color_w[idx] + alpha * (b->color_w[idx + 1] - b->color_w[idx]));
+        }
+        sum[x] += sr[x] * wt; wsum[x] += wt;
+      }
+    } else {
+      for (int x = 0; x < w; x++) {
+        const float *q = sr + 3 * x, *q0 = c0 + 3 * x;
+        float diff = fabsf(q[0] - q0[0]) + fabsf(q[1] - q0[1]) + fabsf(q[2] - q0[2]), wt;
+        if (b->u8) wt = sw * b->color_w[(int)diff];
+        else {
+          float alpha = diff * b->scale_index;
+          if (!(alpha >= 0.f)) alpha = 0.f;          /* NaN */
+          if (alpha > (float)b->nbins) alpha = (float)b->nbins;
+          int idx = (int)alpha;
+          alpha -= (float)idx;
+          wt = sw * (b->color_w[idx] + alpha * (b->color_w[idx + 1] - b->color_w[idx]));
+        }
+        sum[3 * x] += q[0] * wt; sum[3 * x + 1] += q[1] * wt; sum[3 * x + 2] += q[2] * wt;
+        wsum[x] += wt;
+      }
+    }
+  }
+  for (int x = 0; x < w; x++)
+    for (int ch = 0; ch < cn; ch++) {
+      float v = cn == 1 ? sum[x] / wsum[x] : sum[x * 3 + ch] * (1.f / wsum[x]);
+      int i = x * cn + ch;
+      switch (p->src->dtype) {
+        case SEG_U8: { int q = (int)lrintf(v); d[i] = (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q); break; }
+        case SEG_U16: { long q = lrintf(v); ((uint16_t *)d)[i] = (uint16_t)(q < 0 ? 0 : q > 65535 ? 65535 : q); break; }
+        default: ((float *)d)[i] = v;
+      }
+    }
+}
+
+int seg_bilateral (const SegBuf *src, SegBuf *dst, int dd, double sigma_color,
+                   double sigma_space, int threads) {
+  int cn = src->c;
+  if (sigma_color <= 0) sigma_color = 1;
+  if (sigma_space <= 0) sigma_space = 1;
+  int radius = dd <= 0 ? (int)nearbyint(sigma_space * 1.5) : dd / 2;
+  if (radius < 1) radius = 1;
+  int d = 2 * radius + 1;
+  double gc = -0.5 / (sigma_color * sigma_color), gs = -0.5 / (sigma_space * sigma_space);
+  Bil b = {0};
+  b.radius = radius; b.cn = cn; b.u8 = src->dtype == SEG_U8;
+  if (!b.u8) {
+    /* OpenCV's float path: a table over the image's value range */
+    double mn = 0, mx = 0;
+    int first = 1;
+    for (int y = 0; y < src->h; y++) {
+      const uint8_t *row = seg_row(src, y);
+      for (int i = 0; i < src->w * cn; i++) {
+        double v = src->dtype == SEG_U16 ? ((const uint16_t *)row)[i] : ((const float *)row)[i];
+        if (first || v < mn) mn = v;
+        if (first || v > mx) mx = v;
+        first = 0;
+      }
+    }
+    if (fabs(mn - mx) < 1.1920929e-07) {
+      for (int y = 0; y < src->h; y++) memcpy(seg_row(dst, y), seg_row(src, y), seg_buf_rowbytes(src));
+      return 0;
+    }
+    b.nbins = (1 << 12) * cn;
+    float len = (float)(mx - mn) * (float)cn;
+    b.scale_index = (float)b.nbins / len;
+  }
+  size_t ncw = b.u8 ? (size_t)256 * cn : (size_t)b.nbins + 2;
+  b.color_w = malloc(sizeof(float) * ncw);
+  b.space_w = malloc(sizeof(float) * (size_t)d * d);
+  b.space_dy = malloc(sizeof(int) * (size_t)d * d * 2);
+  if (!b.color_w || !b.space_w || !b.space_dy) {
+    free(b.color_w); free(b.space_w); free(b.space_dy);
+    return -1;
+  }
+  b.space_dx = b.space_dy + d * d;
+  if (b.u8)
+    for (size_t i = 0; i < ncw; i++) b.color_w[i] = (float)exp((double)(i * i) * gc);
+  else {
+    float last = 1.f;
+    for (size_t i = 0; i < ncw; i++) {
+      if (last > 0.f) {
+        double v = (double)i / b.scale_index;
+        b.color_w[i] = last = (float)exp(v * v * gc);
+      } else b.color_w[i] = 0.f;
+    }
+  }
+  for (int i = -radius; i <= radius; i++)
+    for (int j = -radius; j <= radius; j++) {
+      double r = sqrt((double)i * i + (double)j * j);
+      if (r > radius) continue;
+      b.space_w[b.maxk] = (float)exp(r * r * gs);
+      b.space_dy[b.maxk] = i; b.space_dx[b.maxk] = j;
+      b.maxk++;
+    }
+  RowPass p = {0};
+  p.src = src; p.dst = dst; p.rx = radius; p.ry = radius; p.border = SEG_BORDER_REFLECT101;
+  p.hbytes = (size_t)(src->w + 2 * radius) * (size_t)cn * sizeof(float);
+  p.tbytes = (size_t)src->w * (size_t)(cn + 1) * sizeof(float);
+  p.h = bil_h; p.v = bil_v; p.k = &b;
+  int rc = rowpass_run(&p, threads);
+  free(b.color_w); free(b.space_w); free(b.space_dy);
+  return rc;
+}
