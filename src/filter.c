@@ -423,7 +423,7 @@ int seg_laplacian (const SegBuf *src, SegBuf *dst, int ksize, int threads) {
 
 /* ---------------------------------------------------------------- box */
 
-typedef struct BoxJob { const SegBuf *s; SegBuf *d; int r; uint32_t div_scale, div_delta; int fail; } BoxJob;
+typedef struct BoxJob { const SegBuf *s; SegBuf *d; int r; int fail; } BoxJob;
 
 /* Vertical running sums 'vs' over the window rows, extended by r pixels on
 ** each side (reflect-101), then a horizontal running sum per channel. */
@@ -495,21 +495,16 @@ static void box_band (void *arg, int y0, int y1) {
         for (int i = 0; i < win; i++) sum += e32[i * c + ch];
         if (s->dtype == SEG_U8) {
           uint8_t *d = drow;
-          if (j->div_scale) {
+          {
             for (int x = 0; x < w; x++) {
-              d[x * c + ch] = (uint8_t)(((sum + j->div_delta) * j->div_scale) >> 16);
-              sum += (uint64_t)e32[(x + win) * c + ch] - e32[x * c + ch];
-            }
-          } else {
-            for (int x = 0; x < w; x++) {
-              d[x * c + ch] = (uint8_t)((2 * sum + area) / (2 * area));
+              d[x * c + ch] = (uint8_t)((double)sum * inv + 0.5);   /* no ties: area is odd */
               sum += (uint64_t)e32[(x + win) * c + ch] - e32[x * c + ch];
             }
           }
         } else {
           uint16_t *d = (uint16_t *)drow;
           for (int x = 0; x < w; x++) {
-            d[x * c + ch] = (uint16_t)((2 * sum + area) / (2 * area));
+            d[x * c + ch] = (uint16_t)((double)sum * inv + 0.5);
             sum += (uint64_t)e32[(x + win) * c + ch] - e32[x * c + ch];
           }
         }
@@ -520,17 +515,9 @@ static void box_band (void *arg, int y0, int y1) {
 }
 
 int seg_box (const SegBuf *src, SegBuf *dst, int r, int threads) {
-  BoxJob j = {src, dst, r, 0, 0, 0};
-  int area = (2 * r + 1) * (2 * r + 1);
-  if (src->dtype == SEG_U8 && area <= 256) {
-    /* OpenCV's ColumnSum<ushort, uchar>: ((s + delta) * scale) >> 16 */
-    double sf = 65536.0 / area;
-    j.div_scale = (uint32_t)floor(sf);
-    sf -= j.div_scale;
-    j.div_delta = (uint32_t)(area / 2);
-    if (sf < 0.5) j.div_delta++;
-    else j.div_scale++;
-  }
+  /* integer sums rounded to nearest (no ties: the area is odd), which is
+  ** what OpenCV's 16- and 32-bit sum paths produce */
+  BoxJob j = {src, dst, r, 0};
   seg_parallel_for(threads, src->h, 16 + 2 * r, box_band, &j);
   return j.fail ? -1 : 0;
 }
