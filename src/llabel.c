@@ -1,8 +1,10 @@
 /* llabel.c — bindings for the label family: labelling, region measurements
 ** and label-map utilities. */
 #include <math.h>
+#include <string.h>
 #include "lseg.h"
 #include "label.h"
+#include "regions.h"
 
 static int checkconn (lua_State *L, int idx) {
   lua_Integer c = luaL_optinteger(L, idx, 8);
@@ -47,10 +49,215 @@ static int l_label (lua_State *L) {
   return 2;
 }
 
+
+/* ---------- regions ---------- */
+
+enum {
+  P_LABEL, P_AREA, P_BBOX, P_CENTROID, P_PERIMETER, P_ORIENTATION, P_MAJOR, P_MINOR,
+  P_ECCENTRICITY, P_SOLIDITY, P_CONVEX_AREA, P_EXTENT, P_EULER, P_EQDIAM, P_MOMENTS,
+  P_MOMENTS_CENTRAL, P_MOMENTS_NORMALIZED, P_MOMENTS_HU, P_MEAN_I, P_MIN_I, P_MAX_I,
+  P_WCENTROID, P_COUNT
+};
+static const char *const propnames[] = {
+  "label", "area", "bbox", "centroid", "perimeter", "orientation",
+  "major_axis_length", "minor_axis_length", "eccentricity", "solidity",
+  "convex_area", "extent", "euler_number", "equivalent_diameter", "moments",
+  "moments_central", "moments_normalized", "moments_hu", "mean_intensity",
+  "min_intensity", "max_intensity", "weighted_centroid", NULL};
+
+static void setnum (lua_State *L, const char *k, double v) {
+  lua_pushnumber(L, v);
+  lua_setfield(L, -2, k);
+}
+static void setint (lua_State *L, const char *k, lua_Integer v) {
+  lua_pushinteger(L, v);
+  lua_setfield(L, -2, k);
+}
+static void setxy (lua_State *L, const char *k, double x, double y) {
+  lua_createtable(L, 0, 2);
+  setnum(L, "x", x);
+  setnum(L, "y", y);
+  lua_setfield(L, -2, k);
+}
+/* 4x4 matrix as t[i+1][j+1], i the row (y) power, j the column (x) power */
+static void setmat (lua_State *L, const char *k, const double *m, int n) {
+  lua_createtable(L, n, 0);
+  for (int i = 0; i < n; i++) {
+    lua_createtable(L, n, 0);
+    for (int j = 0; j < n; j++) {
+      lua_pushnumber(L, m[i * n + j]);
+      lua_rawseti(L, -2, j + 1);
+    }
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setfield(L, -2, k);
+}
+
+/* lab:regions([intensity] [, {properties = {...}}]) -> array of tables */
+static int l_regions (lua_State *L) {
+  SegImage *lab = seg_checklabels(L, 1);
+  SegImage *inten = NULL;
+  int oi = 2;
+  if (!lua_isnoneornil(L, 2) && !lua_istable(L, 2)) {
+    inten = seg_checkimage(L, 2);
+    seg_checksamesize(L, 2, lab, inten);
+    seg_checkchannels(L, 2, inten, 1);
+    oi = 3;
+  }
+  int want[P_COUNT];
+  int any = 0;
+  for (int i = 0; i < P_COUNT; i++) want[i] = 0;
+  if (!lua_isnoneornil(L, oi)) {
+    luaL_checktype(L, oi, LUA_TTABLE);
+    if (lua_getfield(L, oi, "properties") != LUA_TNIL) {
+      if (!lua_istable(L, -1)) luaL_argerror(L, oi, "properties must be a table of names");
+      lua_Integer n = luaL_len(L, -1);
+      for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, -1, i);
+        const char *s = lua_tostring(L, -1);
+        int k = -1;
+        for (int j = 0; s && propnames[j]; j++)
+          if (strcmp(s, propnames[j]) == 0) k = j;
+        if (k < 0) {
+          lua_pushfstring(L, "unknown property '%s'", s ? s : luaL_typename(L, -1));
+          luaL_argerror(L, oi, lua_tostring(L, -1));
+        }
+        if (k >= P_MEAN_I && !inten) {
+          lua_pushfstring(L, "property '%s' needs an intensity image", s);
+          luaL_argerror(L, oi, lua_tostring(L, -1));
+        }
+        want[k] = 1; any = 1;
+        lua_pop(L, 1);
+      }
+    }
+    lua_pop(L, 1);
+  }
+  if (!any)
+    for (int i = 0; i < P_COUNT; i++) want[i] = i < P_MEAN_I || inten != NULL;
+  want[P_LABEL] = 1;
+  int need_mom = want[P_ORIENTATION] || want[P_MAJOR] || want[P_MINOR] ||
+                 want[P_ECCENTRICITY] || want[P_MOMENTS] || want[P_MOMENTS_CENTRAL] ||
+                 want[P_MOMENTS_NORMALIZED] || want[P_MOMENTS_HU];
+  int need_int = want[P_MEAN_I] || want[P_MIN_I] || want[P_MAX_I] || want[P_WCENTROID];
+  int need_convex = want[P_SOLIDITY] || want[P_CONVEX_AREA];
+
+  const SegBuf *lb = &lab->b;
+  int32_t nlab = seg_labels_max(lb, seg_ctx(L)->threads);
+  if ((int64_t)nlab > (int64_t)lb->w * lb->h)
+    luaL_argerror(L, 1, "label values exceed the number of pixels (relabel first)");
+  size_t n1 = (size_t)nlab + 1;
+  int top = lua_gettop(L);
+  SegRegionBasic *basic = lua_newuserdatauv(L, n1 * sizeof *basic, 0);
+  SegRegionMoments *mom = need_mom ? lua_newuserdatauv(L, n1 * sizeof *mom, 0) : NULL;
+  SegRegionIntensity *it = need_int ? lua_newuserdatauv(L, n1 * sizeof *it, 0) : NULL;
+  double *perim = want[P_PERIMETER] ? lua_newuserdatauv(L, n1 * sizeof *perim, 0) : NULL;
+  uint8_t *rows = perim ? lua_newuserdatauv(L, 3 * (size_t)lb->w, 0) : NULL;
+  int64_t *euler = want[P_EULER] ? lua_newuserdatauv(L, n1 * sizeof *euler, 0) : NULL;
+  int64_t *convex = need_convex ? lua_newuserdatauv(L, n1 * sizeof *convex, 0) : NULL;
+  if (seg_regions_basic(lb, nlab, basic, mom) != 0) luaL_error(L, "not enough memory");
+  if (it) seg_regions_intensity(lb, &inten->b, nlab, it);
+  if (perim) seg_regions_perimeter(lb, nlab, perim, rows);
+  if (euler) seg_regions_euler(lb, nlab, euler);
+  if (convex && seg_regions_convex(lb, nlab, basic, convex) != 0)
+    luaL_error(L, "not enough memory");
+
+  lua_createtable(L, nlab, 0);
+  lua_Integer k = 0;
+  for (int32_t v = 1; v <= nlab; v++) {
+    const SegRegionBasic *b = &basic[v];
+    if (!b->area) continue;
+    double area = (double)b->area;
+    int bw = b->maxx - b->minx + 1, bh = b->maxy - b->miny + 1;
+    lua_createtable(L, 0, 24);
+    setint(L, "label", v);
+    if (want[P_AREA]) setint(L, "area", b->area);
+    if (want[P_BBOX]) {
+      lua_createtable(L, 0, 4);
+      setint(L, "x", b->minx); setint(L, "y", b->miny);
+      setint(L, "w", bw); setint(L, "h", bh);
+      lua_setfield(L, -2, "bbox");
+    }
+    if (want[P_CENTROID]) setxy(L, "centroid", (double)b->sx / area, (double)b->sy / area);
+    if (want[P_EXTENT]) setnum(L, "extent", area / ((double)bw * bh));
+    if (want[P_EQDIAM]) setnum(L, "equivalent_diameter", sqrt(4 * area / M_PI));
+    if (perim) setnum(L, "perimeter", perim[v]);
+    if (euler) setint(L, "euler_number", euler[v]);
+    if (convex) {
+      if (want[P_CONVEX_AREA]) setint(L, "convex_area", convex[v]);
+      if (want[P_SOLIDITY]) setnum(L, "solidity", area / (double)convex[v]);
+    }
+    if (mom) {
+      SegRegionShape sh;
+      seg_region_shape(&mom[v], &sh);
+      if (want[P_ORIENTATION]) setnum(L, "orientation", sh.orientation);
+      if (want[P_MAJOR]) setnum(L, "major_axis_length", sh.major);
+      if (want[P_MINOR]) setnum(L, "minor_axis_length", sh.minor);
+      if (want[P_ECCENTRICITY]) setnum(L, "eccentricity", sh.eccentricity);
+      double m[16];
+      if (want[P_MOMENTS]) {
+        for (int i = 0; i < 16; i++) m[i] = (double)mom[v].m[i / 4][i % 4];
+        setmat(L, "moments", m, 4);
+      }
+      if (want[P_MOMENTS_CENTRAL]) {
+        for (int i = 0; i < 16; i++) m[i] = (double)mom[v].mu[i / 4][i % 4];
+        setmat(L, "moments_central", m, 4);
+      }
+      if (want[P_MOMENTS_NORMALIZED]) setmat(L, "moments_normalized", &sh.nu[0][0], 4);
+      if (want[P_MOMENTS_HU]) {
+        lua_createtable(L, 7, 0);
+        for (int i = 0; i < 7; i++) { lua_pushnumber(L, sh.hu[i]); lua_rawseti(L, -2, i + 1); }
+        lua_setfield(L, -2, "moments_hu");
+      }
+    }
+    if (it) {
+      if (want[P_MEAN_I]) setnum(L, "mean_intensity", it[v].sum / area);
+      if (want[P_MIN_I]) setnum(L, "min_intensity", it[v].min);
+      if (want[P_MAX_I]) setnum(L, "max_intensity", it[v].max);
+      if (want[P_WCENTROID]) setxy(L, "weighted_centroid", it[v].sx / it[v].sum, it[v].sy / it[v].sum);
+    }
+    lua_rawseti(L, -2, ++k);
+  }
+  lua_replace(L, top + 1);
+  lua_settop(L, top + 1);
+  return 1;
+}
+
+/* img:to_labels() -> Labels: a 1-channel integer image (u8, u16, i32) or
+** a Mask as a label map (a copy); negative values are refused. */
+static int l_to_labels (lua_State *L) {
+  SegImage *im = seg_checkimage(L, 1);
+  seg_checkchannels(L, 1, im, 1);
+  luaL_argcheck(L, im->b.dtype != SEG_F32, 1, "integer image expected");
+  if (im->b.dtype == SEG_I32) {
+    for (int y = 0; y < im->b.h; y++) {
+      const int32_t *r = seg_row_i32(&im->b, y);
+      for (int x = 0; x < im->b.w; x++)
+        if (r[x] < 0) luaL_argerror(L, 1, "negative values cannot be labels");
+    }
+  }
+  SegImage *out = seg_newimage_uninit(L, SEG_KIND_LABELS, im->b.w, im->b.h, 1, SEG_I32);
+  seg_convert(&im->b, &out->b, 1.0, seg_ctx(L)->threads);
+  return 1;
+}
+
+/* lab:count() -> the largest label */
+static int l_count (lua_State *L) {
+  SegImage *lab = seg_checklabels(L, 1);
+  lua_pushinteger(L, seg_labels_max(&lab->b, seg_ctx(L)->threads));
+  return 1;
+}
+
 void seg_open_label (lua_State *L) {
   static const luaL_Reg methods[] = {
     {"label", l_label},
+    {"to_labels", l_to_labels},
+    {NULL, NULL}
+  };
+  static const luaL_Reg lmethods[] = {
+    {"regions", l_regions},
+    {"count", l_count},
     {NULL, NULL}
   };
   seg_register(L, methods);
+  seg_add_methods(L, SEG_KIND_LABELS, lmethods);
 }
