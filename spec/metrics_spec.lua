@@ -171,23 +171,6 @@ describe("hausdorff", function()
   end)
 end)
 
-describe("to_labels", function()
-  it("turns non-negative integer images into Labels", function()
-    local l = seg.from_table{{0, 3}, {70000, 1}}:to_labels()
-    assert.are.equal("Labels", seg.type(l))
-    assert.are.equal(70000, l:get(0, 1))
-    assert.are.equal("Labels", seg.type(seg.from_table{{0.0, 2.0}}:to("f32"):to_labels()))
-  end)
-
-  it("refuses negative, fractional and multi-channel input", function()
-    assert.has_error(function() seg.from_table{{0, -3}}:to_labels() end,
-      "calling 'to_labels' on bad self (non-negative integer values expected)")
-    assert.has_error(function() seg.from_table{{0.5, 1}}:to_labels() end,
-      "calling 'to_labels' on bad self (non-negative integer values expected)")
-    assert.has_error(function() seg.image(2, 2, 3):to_labels() end)
-  end)
-end)
-
 describe("bad arguments", function()
   it("names the argument", function()
     local a, b = seg.mask(4, 4), seg.mask(5, 4)

@@ -1,6 +1,6 @@
 /* lmetrics.c — bindings for the metrics family: mask overlap, confusion
 ** matrices, scikit-image's adapted Rand error, variation of information and
-** Hausdorff distance; img:to_labels() to turn integer images into Labels. */
+** Hausdorff distance (module functions). */
 #include <math.h>
 #include "lseg.h"
 #include "metrics.h"
@@ -190,24 +190,12 @@ static int l_hausdorff (lua_State *L) {
   return 1;
 }
 
-/* img:to_labels() -> Labels, from a 1-channel image of non-negative integers. */
-static int l_to_labels (lua_State *L) {
-  SegImage *im = seg_checkimage(L, 1);
-  seg_checkchannels(L, 1, im, 1);
-  SegImage *out = seg_newimage_uninit(L, SEG_KIND_LABELS, im->b.w, im->b.h, 1, SEG_I32);
-  if (seg_to_labels(&im->b, &out->b) != 0)
-    luaL_argerror(L, 1, "non-negative integer values expected");
-  return 1;
-}
-
 void seg_open_metrics (lua_State *L) {
   static const luaL_Reg funcs[] = {
     {"iou", l_iou}, {"dice", l_dice}, {"precision_recall", l_precision_recall},
     {"confusion", l_confusion}, {"mean_iou", l_mean_iou},
     {"pixel_accuracy", l_pixel_accuracy}, {"adapted_rand", l_adapted_rand},
     {"vi", l_vi}, {"hausdorff", l_hausdorff}, {NULL, NULL}};
-  static const luaL_Reg methods[] = {{"to_labels", l_to_labels}, {NULL, NULL}};
-  seg_register(L, methods);
   lua_pushvalue(L, -2);
   seg_register(L, funcs);
   lua_pop(L, 1);

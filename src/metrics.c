@@ -545,36 +545,3 @@ double seg_hausdorff (const SegBuf *a, const SegBuf *b, int64_t *scratch, int th
   int64_t ab = directed(&j, b, a, threads), ba = directed(&j, a, b, threads);
   return sqrt((double)(ab > ba ? ab : ba));
 }
-
-/* ---------- label maps from integer images ---------- */
-
-int seg_to_labels (const SegBuf *src, SegBuf *dst) {
-  for (int y = 0; y < src->h; y++) {
-    int32_t *restrict d = seg_row_i32(dst, y);
-    switch (src->dtype) {
-      case SEG_U8: {
-        const uint8_t *s = seg_row_u8(src, y);
-        for (int x = 0; x < src->w; x++) d[x] = s[x];
-        break;
-      }
-      case SEG_U16: {
-        const uint16_t *s = seg_row_u16(src, y);
-        for (int x = 0; x < src->w; x++) d[x] = s[x];
-        break;
-      }
-      case SEG_I32: { const int32_t *s = seg_row_i32(src, y);
-        int32_t neg = 0;
-        for (int x = 0; x < src->w; x++) { d[x] = s[x]; neg |= s[x]; }
-        if (neg < 0) return -1;
-        break; }
-      default: { const float *s = seg_row_f32(src, y);
-        for (int x = 0; x < src->w; x++) {
-          float v = s[x];   /* NaN fails the first test */
-          if (!(v >= 0.f) || v >= 2147483648.f || v != floorf(v)) return -1;
-          d[x] = (int32_t)v;
-        }
-        break; }
-    }
-  }
-  return 0;
-}

@@ -66,9 +66,4 @@ int seg_variation_of_information (const SegBuf *a, const SegBuf *b, const int64_
 size_t seg_hausdorff_scratch (int w, int h, int threads);
 double seg_hausdorff (const SegBuf *a, const SegBuf *b, int64_t *scratch, int threads);
 
-/* Label map from a 1-channel image of non-negative integer values (any
-** dtype); returns -1, leaving dst partly written, at the first value that
-** is negative, fractional or above INT32_MAX. */
-int seg_to_labels (const SegBuf *src, SegBuf *dst);
-
 #endif
