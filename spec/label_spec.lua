@@ -222,3 +222,75 @@ describe("regions", function()
     assert.has_error(function() seg.mask(4, 4):regions() end)
   end)
 end)
+
+describe("label maps", function()
+  local E = ref.edits
+  local gappy = load(E.gappy):to_labels()
+
+  it("relabels sequentially as skimage.segmentation.relabel_sequential", function()
+    local lab, n = gappy:relabel()
+    same(lab, load(E.relabel))
+    assert.are.equal(E.relabel_n, n)
+    assert.are.equal(E.relabel_n, lab:count())
+  end)
+
+  it("clears objects touching the border as skimage.segmentation.clear_border", function()
+    same(gappy:clear_border(), load(E.clear0))
+    same(gappy:clear_border(5, 1), load(E.clear5))
+    local m = coins:gt(100):clear_border(3)
+    assert.are.equal("Mask", seg.type(m))
+    same(m, load(E.clear_mask3))
+  end)
+
+  it("expands labels as skimage.segmentation.expand_labels", function()
+    for _, d in ipairs{3, 10} do
+      same(gappy:expand(d), load(E["expand" .. d]))
+    end
+    same(gappy:expand(2.5), load(E.expand2_5))
+  end)
+
+  it("finds boundaries as skimage.segmentation.find_boundaries", function()
+    local t = load(E.touching):to_labels()
+    same(t:boundaries(), load(E.bound_thick))
+    for _, mode in ipairs{"thick", "inner", "outer"} do
+      local b = t:boundaries(mode)
+      assert.are.equal("Mask", seg.type(b))
+      same(b, load(E["bound_" .. mode]))
+    end
+  end)
+
+  it("extracts one label as a mask and filters regions with a Lua predicate", function()
+    local m = gappy:mask(14)
+    assert.are.equal("Mask", seg.type(m))
+    local r = gappy:regions{properties = {"area"}}
+    local area14
+    for _, x in ipairs(r) do if x.label == 14 then area14 = x.area end end
+    assert.are.equal(area14, m:count())
+    local big, kept = gappy:filter(function (x) return x.area >= 500 end, {properties = {"area"}})
+    local want = 0
+    for _, x in ipairs(r) do if x.area >= 500 then want = want + 1 end end
+    assert.are.equal(want, kept)
+    local rb = big:regions{properties = {"area"}}
+    assert.are.equal(want, #rb)
+    for _, x in ipairs(rb) do
+      assert.is_true(x.area >= 500)
+      assert.are.equal(0, x.label % 7)              -- labels unchanged
+    end
+  end)
+
+  it("names bad arguments", function()
+    assert.has_error(function() gappy:boundaries("thin") end,
+      "bad argument #1 to 'boundaries' (invalid option 'thin')")
+    assert.has_error(function() gappy:expand(-1) end,
+      "bad argument #1 to 'expand' (distance must be >= 0)")
+    assert.has_error(function() gappy:mask(-2) end,
+      "bad argument #1 to 'mask' (label out of range)")
+    assert.has_error(function() gappy:filter(3) end,
+      "bad argument #1 to 'filter' (function expected, got number)")
+    assert.has_error(function() gappy:clear_border(-1) end,
+      "bad argument #1 to 'clear_border' (buffer must be >= 0)")
+    assert.has_error(function() coins:clear_border() end,
+      "calling 'clear_border' on bad self (seg.Labels or seg.Mask expected, got seg.Image)")
+    assert.has_error(function() seg.image(3, 3):relabel() end)
+  end)
+end)

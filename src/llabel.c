@@ -5,6 +5,7 @@
 #include "lseg.h"
 #include "label.h"
 #include "regions.h"
+#include "distance.h"
 
 static int checkconn (lua_State *L, int idx) {
   lua_Integer c = luaL_optinteger(L, idx, 8);
@@ -240,6 +241,111 @@ static int l_to_labels (lua_State *L) {
   return 1;
 }
 
+
+/* ---------- label-map edits ---------- */
+
+/* lab:relabel() -> Labels, n (skimage.segmentation.relabel_sequential) */
+static int l_relabel (lua_State *L) {
+  SegImage *lab = seg_checklabels(L, 1);
+  int32_t nlab = seg_labels_max(&lab->b, seg_ctx(L)->threads);
+  SegImage *out = seg_newimage_uninit(L, SEG_KIND_LABELS, lab->b.w, lab->b.h, 1, SEG_I32);
+  int32_t *map = pushscratch(L, (size_t)nlab + 1);
+  int32_t n = seg_relabel(&lab->b, &out->b, nlab, map);
+  lua_pop(L, 1);
+  lua_pushinteger(L, n);
+  return 2;
+}
+
+/* lab:filter(fn [, opts]) -> Labels, kept: the regions r (tables from
+** lab:regions(opts)) for which fn(r) is true, with their labels unchanged. */
+static int l_filter (lua_State *L) {
+  SegImage *lab = seg_checklabels(L, 1);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
+  int32_t nlab = seg_labels_max(&lab->b, seg_ctx(L)->threads);
+  uint8_t *keep = lua_newuserdatauv(L, (size_t)nlab + 1, 0);     /* 4 */
+  memset(keep, 0, (size_t)nlab + 1);
+  lua_getfield(L, 1, "regions");
+  lua_pushvalue(L, 1);
+  if (lua_isnoneornil(L, 3)) lua_call(L, 1, 1);
+  else { lua_pushvalue(L, 3); lua_call(L, 2, 1); }              /* 5: regions */
+  lua_Integer n = luaL_len(L, 5), kept = 0;
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_pushvalue(L, 2);
+    lua_geti(L, 5, i);
+    lua_getfield(L, -1, "label");
+    lua_Integer id = lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    lua_call(L, 1, 1);
+    if (lua_toboolean(L, -1) && id >= 1 && id <= nlab) { keep[id] = 1; kept++; }
+    lua_pop(L, 1);
+  }
+  SegImage *out = seg_newimage_uninit(L, SEG_KIND_LABELS, lab->b.w, lab->b.h, 1, SEG_I32);
+  seg_label_keep(&lab->b, &out->b, nlab, keep);
+  lua_pushinteger(L, kept);
+  return 2;
+}
+
+/* lab:mask(id) -> Mask of the pixels labelled id */
+static int l_mask (lua_State *L) {
+  SegImage *lab = seg_checklabels(L, 1);
+  lua_Integer id = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, id >= 0 && id <= INT32_MAX, 2, "label out of range");
+  SegImage *out = seg_newimage_uninit(L, SEG_KIND_MASK, lab->b.w, lab->b.h, 1, SEG_U8);
+  seg_label_mask(&lab->b, &out->b, (int32_t)id, seg_ctx(L)->threads);
+  return 1;
+}
+
+/* lab:clear_border([buffer [, bgval]]), m:clear_border([buffer]) */
+static int l_clear_border (lua_State *L) {
+  SegImage *im = seg_checkimage(L, 1);
+  if (im->kind == SEG_KIND_IMAGE) luaL_typeerror(L, 1, "seg.Labels or seg.Mask");
+  lua_Integer buf = luaL_optinteger(L, 2, 0);
+  luaL_argcheck(L, buf >= 0 && buf < INT32_MAX / 2, 2, "buffer must be >= 0");
+  lua_Integer bg = luaL_optinteger(L, 3, 0);
+  if (im->kind == SEG_KIND_MASK) luaL_argcheck(L, bg == 0 || bg == 1, 3, "bgval must be 0 or 1 for a mask");
+  else luaL_argcheck(L, bg >= 0 && bg <= INT32_MAX, 3, "bgval out of range");
+  int threads = seg_ctx(L)->threads;
+  SegLabelOpts o = {8, im->kind == SEG_KIND_MASK, 1, 0};
+  size_t n = seg_label_scratch(im->b.w, im->b.h, &o, threads);
+  if (n == 0) luaL_argerror(L, 1, "image too large to label");
+  SegImage *out = seg_newimage_uninit(L, im->kind, im->b.w, im->b.h, 1, im->b.dtype);
+  SegImage *comp = seg_newimage_uninit(L, SEG_KIND_LABELS, im->b.w, im->b.h, 1, SEG_I32);
+  int32_t *scratch = pushscratch(L, n);
+  uint8_t *hit = lua_newuserdatauv(L, n + 1, 0);   /* n bounds the component count */
+  seg_clear_border(&im->b, &out->b, (int)buf, (int32_t)bg, &comp->b, scratch, hit, threads);
+  lua_pop(L, 3);
+  return 1;
+}
+
+/* lab:boundaries([mode]) -> Mask (skimage.segmentation.find_boundaries) */
+static int l_boundaries (lua_State *L) {
+  static const char *const modes[] = {"thick", "inner", "outer", NULL};
+  SegImage *lab = seg_checklabels(L, 1);
+  int mode = luaL_checkoption(L, 2, "thick", modes);
+  SegImage *out = seg_newimage_uninit(L, SEG_KIND_MASK, lab->b.w, lab->b.h, 1, SEG_U8);
+  seg_find_boundaries(&lab->b, &out->b, mode, seg_ctx(L)->threads);
+  return 1;
+}
+
+/* lab:expand(distance) -> Labels (skimage.segmentation.expand_labels) */
+static int l_expand (lua_State *L) {
+  SegImage *lab = seg_checklabels(L, 1);
+  double d = luaL_optnumber(L, 2, 1);
+  luaL_argcheck(L, d >= 0, 2, "distance must be >= 0");
+  int threads = seg_ctx(L)->threads, w = lab->b.w, h = lab->b.h;
+  SegImage *out = seg_newimage_uninit(L, SEG_KIND_LABELS, w, h, 1, SEG_I32);
+  SegImage *bg = seg_newimage_uninit(L, SEG_KIND_MASK, w, h, 1, SEG_U8);
+  SegImage *dist = seg_newimage_uninit(L, SEG_KIND_IMAGE, w, h, 1, SEG_F32);
+  SegImage *idx = seg_newimage_uninit(L, SEG_KIND_IMAGE, w, h, 2, SEG_I32);
+  void *scratch = lua_newuserdatauv(L, seg_distance_scratch(w, h, SEG_DIST_EUCLIDEAN, 1, threads), 0);
+  seg_label_mask(&lab->b, &bg->b, 0, threads);
+  seg_distance(&bg->b, &dist->b, &idx->b, SEG_DIST_EUCLIDEAN, threads, scratch);
+  seg_expand_labels(&lab->b, &idx->b, d, &out->b);
+  lua_pop(L, 4);
+  return 1;
+}
+
 /* lab:count() -> the largest label */
 static int l_count (lua_State *L) {
   SegImage *lab = seg_checklabels(L, 1);
@@ -251,11 +357,17 @@ void seg_open_label (lua_State *L) {
   static const luaL_Reg methods[] = {
     {"label", l_label},
     {"to_labels", l_to_labels},
+    {"clear_border", l_clear_border},
     {NULL, NULL}
   };
   static const luaL_Reg lmethods[] = {
     {"regions", l_regions},
     {"count", l_count},
+    {"relabel", l_relabel},
+    {"filter", l_filter},
+    {"mask", l_mask},
+    {"boundaries", l_boundaries},
+    {"expand", l_expand},
     {NULL, NULL}
   };
   seg_register(L, methods);

@@ -59,3 +59,32 @@ int seg_regions_convex (const SegBuf *labels, int32_t nlab, const SegRegionBasic
 void seg_region_shape (const SegRegionMoments *m, SegRegionShape *out);
 
 #endif
+
+/* ---------- label-map edits (regions.c) ---------- */
+
+/* skimage.segmentation.relabel_sequential: labels > 0 renumbered 1..n in
+** increasing order of value; 'map' is scratch of nlab + 1 int32 (nlab =
+** largest label). Returns n. dst may be src. */
+int32_t seg_relabel (const SegBuf *src, SegBuf *dst, int32_t nlab, int32_t *map);
+/* dst (u8 mask) = 1 where src == id. */
+void seg_label_mask (const SegBuf *src, SegBuf *dst, int32_t id, int threads);
+/* dst = src where keep[src] (src in 1..nlab), 0 elsewhere. dst may be src. */
+void seg_label_keep (const SegBuf *src, SegBuf *dst, int32_t nlab, const uint8_t *keep);
+/* skimage.segmentation.clear_border: the 8-connected components of equal
+** value (as skimage.measure.label, background 0) of 'src' (i32 labels or u8
+** mask) that touch the band of 'buffer' + 1 pixels along the image border
+** become 'bgval', and so does the background when the band holds some
+** (skimage's behaviour); other pixels are copied. 'comp' is an i32 image the size of
+** src receiving those components, 'scratch' holds seg_label_scratch
+** elements (binary = src is u8) for 'threads', 'hit' has w*h/2 + 2 bytes. */
+void seg_clear_border (const SegBuf *src, SegBuf *dst, int buffer, int32_t bgval,
+                       SegBuf *comp, int32_t *scratch, uint8_t *hit, int threads);
+enum { SEG_BOUND_THICK, SEG_BOUND_INNER, SEG_BOUND_OUTER };
+/* skimage.segmentation.find_boundaries(labels, connectivity=1, mode,
+** background=0): dst (u8 mask) = 1 on boundary pixels. */
+void seg_find_boundaries (const SegBuf *labels, SegBuf *dst, int mode, int threads);
+/* skimage.segmentation.expand_labels: background pixels within 'distance'
+** (Euclidean, <=) of a label take the label of the nearest labelled pixel,
+** given the nearest-zero indices 'idx' of seg_distance on (labels == 0). */
+void seg_expand_labels (const SegBuf *labels, const SegBuf *idx, double distance,
+                        SegBuf *dst);

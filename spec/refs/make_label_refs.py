@@ -153,6 +153,27 @@ rp['coinsf'] = [{k: d[k] for k in ('label', 'mean_intensity', 'min_intensity',
                 for d in props(coins_lab, cf)]
 refs['regions'] = rp
 
+# ---------- label-map edits ----------
+ed = {}
+gappy = coins_lab * 7
+gappy[np.isin(coins_lab, np.arange(3, 101, 5))] = 0
+ed['gappy'] = save_png('gappy.png', gappy)
+seq, fw, inv = S.relabel_sequential(gappy)
+ed['relabel'] = save_png('relabel.png', seq)
+ed['relabel_n'] = int(seq.max())
+ed['clear0'] = save_png('clear0.png', S.clear_border(gappy))
+ed['clear5'] = save_png('clear5.png', S.clear_border(gappy, buffer_size=5, bgval=1))
+ed['clear_mask3'] = save_png('clear_mask3.png', S.clear_border(coins > 100, buffer_size=3).astype(np.uint8))
+for d in (3, 10):
+    ed[f'expand{d}'] = save_png(f'expand{d}.png', S.expand_labels(gappy, d))
+ed['expand2_5'] = save_png('expand2_5.png', S.expand_labels(gappy, 2.5))
+touching = S.expand_labels(coins_lab, 10)
+ed['touching'] = save_png('touching.png', touching)
+for mode in ('thick', 'inner', 'outer'):
+    ed['bound_' + mode] = save_png(f'bound_{mode}.png',
+                                   S.find_boundaries(touching, mode=mode).astype(np.uint8))
+refs['edits'] = ed
+
 with open(os.path.join(FIX, 'label_refs.lua'), 'w') as fh:
     fh.write('-- written by spec/refs/make_label_refs.py (scikit-image %s)\n'
              % skimage.__version__)
