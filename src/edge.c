@@ -30,6 +30,21 @@ SEG_CLONES static void ext_row_f32 (const SegBuf *s, int y, float scale, float *
   e[w + 1] = m[seg_border_index(w, w, SEG_BORDER_REFLECT)];
 }
 
+/* d = sqrt(d). Without -fno-math-errno GCC keeps sqrtf scalar (it may set
+** errno), so x86-64 uses SSE's sqrtps directly (correctly rounded, as sqrtf). */
+#if defined(__x86_64__) || defined(__SSE2__)
+#include <immintrin.h>
+static inline void sqrt_row (float *d, int n) {
+  int x = 0;
+  for (; x + 4 <= n; x += 4) _mm_storeu_ps(d + x, _mm_sqrt_ps(_mm_loadu_ps(d + x)));
+  for (; x < n; x++) d[x] = sqrtf(d[x]);
+}
+#else
+static inline void sqrt_row (float *d, int n) {
+  for (int x = 0; x < n; x++) d[x] = sqrtf(d[x]);
+}
+#endif
+
 SEG_CLONES static void grad_row (const float *restrict r0, const float *restrict r1,
                                  const float *restrict r2, float *restrict vs, float *restrict vd,
                                  float *restrict d, int w, float a, float b, int axis) {
@@ -44,8 +59,9 @@ SEG_CLONES static void grad_row (const float *restrict r0, const float *restrict
       const float k = 0.70710678118654752f;
       for (int x = 0; x < w; x++) {
         float gx = vs[x + 2] - vs[x], gy = a * (vd[x] + vd[x + 2]) + b * vd[x + 1];
-        d[x] = sqrtf(gx * gx + gy * gy) * k;
+        d[x] = (gx * gx + gy * gy) * (k * k);
       }
+      sqrt_row(d, w);
       break;
     }
     default:

@@ -114,16 +114,35 @@ static void gauss_fixed (const double *k, int n, int bits, uint32_t *out) {
 
 /* ---------- u8: 8 fraction bits; rows hold u16 sums (<= 255*256) ---------- */
 
+static inline void hacc2_u8 (uint16_t *restrict o, const uint8_t *restrict a,
+                             const uint8_t *restrict b, uint16_t k, const uint8_t *restrict c,
+                             const uint8_t *restrict e, uint16_t l, int n) {
+  for (int x = 0; x < n; x++)
+    o[x] = (uint16_t)(o[x] + k * (uint16_t)(a[x] + b[x]) + l * (uint16_t)(c[x] + e[x]));
+}
+
 SEG_CLONES static void gh_u8 (const uint8_t *restrict e, uint16_t *restrict o,
                               const uint16_t *restrict k, int r, int c, int n) {
   const uint8_t *m = e + r * c;
   uint16_t kc = k[r];
   for (int x = 0; x < n; x++) o[x] = (uint16_t)(kc * m[x]);
-  for (int i = 0; i < r; i++) {
-    const uint8_t *a = e + i * c, *b = e + (2 * r - i) * c;
-    uint16_t ki = k[i];
-    for (int x = 0; x < n; x++) o[x] = (uint16_t)(o[x] + ki * (uint16_t)(a[x] + b[x]));
-  }
+  int i = 0;
+  for (; i + 1 < r; i += 2)
+    hacc2_u8(o, e + i * c, e + (2 * r - i) * c, k[i], e + (i + 1) * c, e + (2 * r - i - 1) * c,
+             k[i + 1], n);
+  if (i < r) hacc2_u8(o, e + i * c, e + (2 * r - i) * c, k[i], e, e, 0, n);
+}
+
+/* acc += k * (a + b), widened; separate so 'restrict' holds for GCC */
+static inline void macc_u16 (uint32_t *restrict acc, const uint16_t *restrict a,
+                             const uint16_t *restrict b, uint32_t k, int m) {
+  for (int x = 0; x < m; x++) acc[x] += k * ((uint32_t)a[x] + b[x]);
+}
+
+static inline void macc2_u16 (uint32_t *restrict acc, const uint16_t *restrict a,
+                              const uint16_t *restrict b, uint32_t k, const uint16_t *restrict c,
+                              const uint16_t *restrict e, uint32_t l, int m) {
+  for (int x = 0; x < m; x++) acc[x] += k * ((uint32_t)a[x] + b[x]) + l * ((uint32_t)c[x] + e[x]);
 }
 
 SEG_CLONES static void gv_u8 (const uint16_t *const *rows, uint8_t *restrict d,
@@ -133,11 +152,11 @@ SEG_CLONES static void gv_u8 (const uint16_t *const *rows, uint8_t *restrict d,
     const uint16_t *restrict c0 = rows[r] + x0;
     uint32_t kc = k[r];
     for (int x = 0; x < m; x++) acc[x] = kc * c0[x];
-    for (int i = 0; i < r; i++) {
-      const uint16_t *restrict a = rows[i] + x0, *restrict b = rows[2 * r - i] + x0;
-      uint32_t ki = k[i];
-      for (int x = 0; x < m; x++) acc[x] += ki * ((uint32_t)a[x] + b[x]);
-    }
+    int i = 0;
+    for (; i + 1 < r; i += 2)
+      macc2_u16(acc, rows[i] + x0, rows[2 * r - i] + x0, k[i],
+                rows[i + 1] + x0, rows[2 * r - i - 1] + x0, k[i + 1], m);
+    if (i < r) macc_u16(acc, rows[i] + x0, rows[2 * r - i] + x0, k[i], m);
     for (int x = 0; x < m; x++) d[x0 + x] = (uint8_t)((acc[x] + 32768u) >> 16);
   }
 }
@@ -165,6 +184,11 @@ SEG_CLONES static void gh_u16 (const uint16_t *restrict e, uint32_t *restrict o,
   }
 }
 
+static inline void macc_u32 (uint64_t *restrict acc, const uint32_t *restrict a,
+                             const uint32_t *restrict b, uint64_t k, int m) {
+  for (int x = 0; x < m; x++) acc[x] += k * ((uint64_t)a[x] + b[x]);
+}
+
 SEG_CLONES static void gv_u16 (const uint32_t *const *rows, uint16_t *restrict d,
                                const uint32_t *restrict k, int r, int n, uint64_t *restrict acc) {
   for (int x0 = 0; x0 < n; x0 += XBLOCK) {
@@ -172,11 +196,7 @@ SEG_CLONES static void gv_u16 (const uint32_t *const *rows, uint16_t *restrict d
     const uint32_t *restrict c0 = rows[r] + x0;
     uint64_t kc = k[r];
     for (int x = 0; x < m; x++) acc[x] = kc * c0[x];
-    for (int i = 0; i < r; i++) {
-      const uint32_t *restrict a = rows[i] + x0, *restrict b = rows[2 * r - i] + x0;
-      uint64_t ki = k[i];
-      for (int x = 0; x < m; x++) acc[x] += ki * ((uint64_t)a[x] + b[x]);
-    }
+    for (int i = 0; i < r; i++) macc_u32(acc, rows[i] + x0, rows[2 * r - i] + x0, k[i], m);
     for (int x = 0; x < m; x++) d[x0 + x] = (uint16_t)((acc[x] + ((uint64_t)1 << 31)) >> 32);
   }
 }
@@ -226,6 +246,10 @@ SEG_CLONES static void sh_f32 (const float *restrict e, float *restrict o,
   }
 }
 
+static inline void macc_f32 (float *restrict acc, const float *restrict a, float k, int m) {
+  for (int x = 0; x < m; x++) acc[x] += k * a[x];
+}
+
 SEG_CLONES static void sv_f32 (const float *const *rows, float *restrict d,
                                const float *restrict k, int nk, int n, float gain, int accum,
                                float *restrict acc) {
@@ -234,12 +258,8 @@ SEG_CLONES static void sv_f32 (const float *const *rows, float *restrict d,
     const float *restrict r0 = rows[0] + x0;
     float k0 = k[0];
     for (int x = 0; x < m; x++) acc[x] = k0 * r0[x];
-    for (int j = 1; j < nk; j++) {
-      const float *restrict a = rows[j] + x0;
-      float kj = k[j];
-      if (kj == 0) continue;
-      for (int x = 0; x < m; x++) acc[x] += kj * a[x];
-    }
+    for (int j = 1; j < nk; j++)
+      if (k[j] != 0) macc_f32(acc, rows[j] + x0, k[j], m);
     float *restrict o = d + x0;
     if (accum) for (int x = 0; x < m; x++) o[x] += gain * acc[x];
     else for (int x = 0; x < m; x++) o[x] = gain * acc[x];
@@ -440,17 +460,40 @@ SEG_CLONES static void vs_add_f32 (double *restrict vs, const float *restrict a,
   for (int i = 0; i < n; i++) vs[i] += (double)a[i] - (double)b[i];
 }
 
+/* Window sums along the row: one add and one subtract per element. The
+** sums stay exact in u32 for every radius the binding accepts. */
+static void box_slide (const uint32_t *restrict e, uint32_t *restrict hs, int w, int c, int win) {
+  for (int ch = 0; ch < c; ch++) {
+    uint32_t sum = 0;
+    for (int i = 0; i < win; i++) sum += e[i * c + ch];
+    const uint32_t *in = e + win * c + ch, *out = e + ch;
+    uint32_t *o = hs + ch;
+    for (int x = 0; x < w; x++) {
+      o[x * c] = sum;
+      sum += in[x * c] - out[x * c];
+    }
+  }
+}
+
+/* Rounded means; no ties since the area is odd. */
+SEG_CLONES static void box_div_u8 (const uint32_t *restrict hs, uint8_t *restrict d, int n, double inv) {
+  for (int i = 0; i < n; i++) d[i] = (uint8_t)(int)((double)hs[i] * inv + 0.5);
+}
+SEG_CLONES static void box_div_u16 (const uint32_t *restrict hs, uint16_t *restrict d, int n, double inv) {
+  for (int i = 0; i < n; i++) d[i] = (uint16_t)(int)((double)hs[i] * inv + 0.5);
+}
+
 static void box_band (void *arg, int y0, int y1) {
   BoxJob *j = arg;
   const SegBuf *s = j->s;
   int w = s->w, c = s->c, r = j->r, n = w * c, win = 2 * r + 1;
   int ext = (w + 2 * r) * c;
   size_t es = s->dtype == SEG_F32 ? sizeof(double) : sizeof(uint32_t);
-  uint8_t *mem = calloc((size_t)n + (size_t)ext + (size_t)c, es);  /* +1 pixel: the last slide reads it */
+  uint8_t *mem = calloc(2 * (size_t)n + (size_t)ext + (size_t)c, es);  /* +1 pixel: the last slide reads it */
   if (!mem) { __atomic_store_n(&j->fail, 1, __ATOMIC_RELAXED); return; }
   uint32_t *vs = (uint32_t *)mem;
   double *vd = (double *)mem;
-  uint32_t *e32 = vs + n;
+  uint32_t *e32 = vs + n, *hs = e32 + ext + c;
   double *ed = vd + n;
   /* initial window: virtual rows y0-r .. y0+r */
   for (int v = y0 - r; v <= y0 + r; v++) {
@@ -472,43 +515,32 @@ static void box_band (void *arg, int y0, int y1) {
       else if (s->dtype == SEG_U16) vs_add_u16(vs, (const uint16_t *)a, (const uint16_t *)b, n);
       else vs_add_f32(vd, (const float *)a, (const float *)b, n);
     }
-    /* extend horizontally */
-    for (int x = -r; x < w + r; x++) {
-      int sx = seg_border_index(x, w, SEG_BORDER_REFLECT101);
-      for (int ch = 0; ch < c; ch++) {
-        if (s->dtype == SEG_F32) ed[(x + r) * c + ch] = vd[sx * c + ch];
-        else e32[(x + r) * c + ch] = vs[sx * c + ch];
-      }
+    /* extend horizontally (reflect-101), then slide along each channel */
+    size_t vsz = s->dtype == SEG_F32 ? sizeof(double) : sizeof(uint32_t);
+    uint8_t *eb = s->dtype == SEG_F32 ? (uint8_t *)ed : (uint8_t *)e32;
+    const uint8_t *vb = s->dtype == SEG_F32 ? (const uint8_t *)vd : (const uint8_t *)vs;
+    memcpy(eb + (size_t)r * c * vsz, vb, (size_t)n * vsz);
+    for (int i = 1; i <= r; i++) {
+      int lx = seg_border_index(-i, w, SEG_BORDER_REFLECT101);
+      int rx = seg_border_index(w - 1 + i, w, SEG_BORDER_REFLECT101);
+      memcpy(eb + (size_t)(r - i) * c * vsz, vb + (size_t)lx * c * vsz, (size_t)c * vsz);
+      memcpy(eb + (size_t)(r + w - 1 + i) * c * vsz, vb + (size_t)rx * c * vsz, (size_t)c * vsz);
     }
     uint8_t *drow = seg_row(j->d, y);
-    for (int ch = 0; ch < c; ch++) {
-      if (s->dtype == SEG_F32) {
+    if (s->dtype == SEG_F32) {
+      float *d = (float *)drow;
+      for (int ch = 0; ch < c; ch++) {
         double sum = 0;
         for (int i = 0; i < win; i++) sum += ed[i * c + ch];
-        float *d = (float *)drow;
         for (int x = 0; x < w; x++) {
           d[x * c + ch] = (float)(sum * inv);
           sum += ed[(x + win) * c + ch] - ed[x * c + ch];
         }
-      } else {
-        uint64_t sum = 0;
-        for (int i = 0; i < win; i++) sum += e32[i * c + ch];
-        if (s->dtype == SEG_U8) {
-          uint8_t *d = drow;
-          {
-            for (int x = 0; x < w; x++) {
-              d[x * c + ch] = (uint8_t)((double)sum * inv + 0.5);   /* no ties: area is odd */
-              sum += (uint64_t)e32[(x + win) * c + ch] - e32[x * c + ch];
-            }
-          }
-        } else {
-          uint16_t *d = (uint16_t *)drow;
-          for (int x = 0; x < w; x++) {
-            d[x * c + ch] = (uint16_t)((double)sum * inv + 0.5);
-            sum += (uint64_t)e32[(x + win) * c + ch] - e32[x * c + ch];
-          }
-        }
       }
+    } else {
+      box_slide(e32, hs, w, c, win);
+      if (s->dtype == SEG_U8) box_div_u8(hs, drow, n, inv);
+      else box_div_u16(hs, (uint16_t *)drow, n, inv);
     }
   }
   free(mem);

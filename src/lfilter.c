@@ -72,7 +72,8 @@ static int l_gaussian (lua_State *L) {
 /* img:box(r): mean over (2r+1)^2 */
 static int l_box (lua_State *L) {
   SegImage *im = check_src(L);
-  int r = check_radius(L, 2, 4096);
+  /* window sums are exact in u32: 65535 * 255^2 and 255 * 2001^2 fit */
+  int r = check_radius(L, 2, im->b.dtype == SEG_U16 ? MAX_RADIUS : 1000);
   SegImage *out = new_like(L, im, im->b.c, im->b.dtype);
   return done(L, seg_box(&im->b, &out->b, r, seg_ctx(L)->threads));
 }
