@@ -1,4 +1,6 @@
--- bench/cases.lua — the rows of `make bench`, in table order.
+-- bench/cases.lua — the core rows of `make bench`, in table order. Each
+-- operator family may add bench/cases/<family>.lua in the same format; its
+-- rows get their own table in results.md.
 --
 -- A case is a table:
 --   name     short id, used by --only and shown in the table

@@ -4,17 +4,23 @@ same input files as bench/run.lua.
 
   /usr/bin/python3 bench/peers.py prepare DATADIR [SIZE]
       writes the shared inputs (see prepare() below) once.
-  /usr/bin/python3 bench/peers.py run REQUEST.json
-      REQUEST is written by run.lua: {"data", "threads", "reps", "min_reps",
-      "warmup", "max_time", "cases": [{"id", "peer", "params", "key" | "code"}]}.
-      Prints one line per case, "id<TAB>median_seconds[<TAB>note]", or
-      "id<TAB>n/a<TAB>reason"; lines starting with "#" carry versions.
+  /usr/bin/python3 bench/peers.py serve REQUEST.json
+      REQUEST is written by run.lua: {"data", "threads", "warmup",
+      "cases": [{"id", "peer", "params", "key" | "code"}]}. Prints
+      "#<TAB>name<TAB>version" lines and "ready", then answers commands
+      read one per line on stdin, each with one line "id<TAB>value<TAB>note":
+        setup ID   build the case, run the warm-up    -> value "ok"
+        rep ID     one timed call                     -> value = seconds
+        done ID    drop the case                      -> note about the result
+      or "id<TAB>n/a<TAB>reason" when that fails. run.lua alternates our
+      and the peers' repetitions so both see the same machine load.
 
 Must run under Debian's /usr/bin/python3 (the one with cv2 and numpy).
 A case's code is either a key into PEERS below or an inline snippet
 {"setup": statements, "run": expression-or-statements, "note": expression
 over the last result `r`}; snippets see the inputs (rgb, rgb2, gray, png,
-jpeg, gray_png, m1, m2), `p` (the case's params), `threads`, cv2 and np.
+jpeg, gray_png, m1, m2, width, height), `p` (the case's params),
+`threads`, cv2 and np.
 """
 import json
 import os
@@ -23,14 +29,13 @@ import sys
 REQUEST = {}
 # Thread pools of numpy's BLAS/OpenMP follow the requested count; this has
 # to happen before numpy is imported.
-if len(sys.argv) >= 3 and sys.argv[1] == "run":
+if len(sys.argv) >= 3 and sys.argv[1] == "serve":
     with open(sys.argv[2], encoding="utf-8") as f:
         REQUEST = json.load(f)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(REQUEST.get("threads", 1))
 
 import gc
-import statistics
 import time
 import traceback
 
@@ -146,66 +151,79 @@ def snippet(code, d, p):
     return ns["__run__"], note
 
 
-# ---------------------------------------------------------------- timing
+# ---------------------------------------------------------------- serving
 
-def measure(fn, req):
-    """Median wall time of fn over up to req["reps"] calls after the
-    warm-up, stopping early (but not before min_reps) past max_time
-    seconds; the collector runs between calls, never inside one."""
-    r = None
-    for _ in range(req.get("warmup", 1)):
-        r = fn()
-    last = r
-    times, total = [], 0.0
-    for _ in range(req.get("reps", 11)):
-        r = None
-        gc.collect()
-        gc.disable()
+def build(case, d):
+    """(callable, note) for one case."""
+    p = case.get("params") or {}
+    if "key" in case:
+        if case["key"] not in PEERS:
+            raise KeyError("no peer %r in bench/peers.py" % case["key"])
+        made = PEERS[case["key"]](d, p)
+    else:
+        made = snippet(case["code"], d, p)
+    return made if isinstance(made, tuple) else (made, None)
+
+
+def timed(fn):
+    """Wall time of one call; the collector runs before it, never inside."""
+    gc.collect()
+    gc.disable()
+    try:
         t0 = time.perf_counter()
         r = fn()
         t1 = time.perf_counter()
+    finally:
         gc.enable()
-        times.append(t1 - t0)
-        total += t1 - t0
-        if total > req.get("max_time", 15) and len(times) >= req.get("min_reps", 3):
-            break
-    return statistics.median(times), last
+    del r
+    return t1 - t0
 
 
-def run(req):
+def serve(req):
     cv2.setNumThreads(int(req.get("threads", 1)))
     print("#\topencv\t%s" % cv2.__version__)
     print("#\tnumpy\t%s" % np.__version__)
     print("#\tpython\t%s" % sys.version.split()[0])
-    print("#\tcv2_threads\t%d" % cv2.getNumThreads(), flush=True)
+    print("#\tcv2_threads\t%d" % cv2.getNumThreads())
     d = Inputs(req["data"])
-    for case in req["cases"]:
-        cid = case["id"]
+    cases = {c["id"]: c for c in req["cases"]}
+    live = {}   # id -> [fn, note, last result]
+    print("ready", flush=True)
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            break
+        cmd, _, cid = line.strip().partition(" ")
         try:
-            p = case.get("params") or {}
-            if "key" in case:
-                if case["key"] not in PEERS:
-                    raise KeyError("no peer %r in bench/peers.py" % case["key"])
-                made = PEERS[case["key"]](d, p)
+            if cmd == "setup":
+                if cid not in cases:
+                    raise KeyError("unknown case id")
+                fn, note = build(cases[cid], d)
+                last = None
+                for _ in range(int(req.get("warmup", 1))):
+                    last = fn()
+                live[cid] = [fn, note, last]
+                answer = "ok\t"
+            elif cmd == "rep":
+                answer = "%.9f\t" % timed(live[cid][0])
+            elif cmd == "done":
+                fn, note, last = live.pop(cid)
+                answer = "\t" + (" ".join(str(note(last)).split()) if note else "")
             else:
-                made = snippet(case["code"], d, p)
-            fn, note = made if isinstance(made, tuple) else (made, None)
-            median, last = measure(fn, req)
-            text = note(last) if note else ""
-            print("%s\t%.9f\t%s" % (cid, median, text), flush=True)
-        except Exception as e:  # one broken row must not sink the table
-            msg = "%s: %s" % (type(e).__name__, e)
+                raise ValueError("unknown command %r" % cmd)
+        except Exception as e:  # one broken case must not end the server
+            live.pop(cid, None)
             if os.environ.get("BENCH_DEBUG"):
                 traceback.print_exc()
-            print("%s\tn/a\t%s" % (cid, msg.replace("\t", " ").replace("\n", " ")),
-                  flush=True)
+            answer = "n/a\t" + " ".join(("%s: %s" % (type(e).__name__, e)).split())
+        print(cid + "\t" + answer, flush=True)
 
 
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "prepare":
         prepare(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 4096)
-    elif len(sys.argv) >= 3 and sys.argv[1] == "run":
-        run(REQUEST)
+    elif len(sys.argv) >= 3 and sys.argv[1] == "serve":
+        serve(REQUEST)
     else:
         sys.exit(__doc__)
 

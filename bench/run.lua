@@ -1,20 +1,23 @@
 #!/usr/bin/env lua5.4
 -- bench/run.lua — `make bench`: lua-seg against its peers, side by side.
 --
--- Times every case of bench/cases.lua in this process (monotonic wall
--- clock from lua-system), then hands the same cases to the peer runners
--- (bench/peers.py under /usr/bin/python3 for OpenCV/NumPy/scikit-image),
--- which load the same input files and report medians on stdout. Prints a
--- markdown table and writes it, with a legend, to bench/results.md.
+-- Runs the cases of bench/cases.lua and bench/cases/*.lua: each case is
+-- timed in this process (monotonic wall clock from lua-system) and by its
+-- peers in a long-lived runner (bench/peers.py under /usr/bin/python3 for
+-- OpenCV/NumPy/scikit-image/SciPy) that loads the same input files. The
+-- sides take turns repetition by repetition, so machine load hits them
+-- alike. Prints markdown tables of the medians and ratios and writes them,
+-- with a legend, to bench/results.md.
 
 local USAGE = [[
 usage: lua5.4 bench/run.lua [options]      (make bench BENCH_ARGS="...")
   --threads N   threads on both sides: seg.threads(N), cv2.setNumThreads(N)
                 (default 1; "all" = every core)
   --quick       3 repetitions and a short time cap per case: a smoke run
-  --reps N      timed repetitions per case and side (default 11)
-  --only PAT    cases whose name matches PAT (Lua pattern or plain text;
-                several separated by commas)
+  --reps N      timed repetitions per case and side (default 11; fewer
+                once a case has used 10 s per side, never under 3)
+  --only PAT    cases whose name contains PAT (plain text or Lua pattern)
+                or whose group (cases file) is PAT; several: a,b,c
   --size N      side of the square inputs in pixels (default 4096)
   --out FILE    markdown output (default bench/results.md; "-" for none)
   --no-peers    time lua-seg only
@@ -25,9 +28,8 @@ package.path = HERE .. "/?.lua;" .. package.path
 package.cpath = "./?.so;" .. package.cpath
 local PYTHON = os.getenv("PYTHON") or "/usr/bin/python3"
 
--- Peers and the programs that time them. A runner is given the path of a
--- JSON request and prints "id<TAB>median_seconds[<TAB>note]" lines (see
--- bench/README.md). onnxruntime comes from npm's onnxruntime-node, hence node.
+-- Peers and the programs that time them (protocol: bench/README.md).
+-- onnxruntime comes from npm's onnxruntime-node, hence a node runner.
 local RUNNERS = {
   python = { prog = PYTHON, script = HERE .. "/peers.py" },
   node = { prog = "node", script = HERE .. "/peers.js" },
@@ -158,13 +160,43 @@ seg.threads(opt.threads)
 
 ---------------------------------------------------------------- cases
 
-local all = dofile(HERE .. "/cases.lua")
+-- bench/cases.lua (group "core") then bench/cases/*.lua, one file per
+-- operator family (group = file name), each returning a list of cases. A
+-- file that fails to load is reported and skipped, not fatal.
+local all, groups = {}, {}
+do
+  local files = { { HERE .. "/cases.lua", "core" } }
+  local ls = io.popen("ls " .. quote(HERE .. "/cases") .. " 2>/dev/null")
+  local names = {}
+  for f in ls:lines() do
+    if f:match("^[%w_%-]+%.lua$") then names[#names + 1] = f end
+  end
+  ls:close()
+  table.sort(names)
+  for _, f in ipairs(names) do
+    files[#files + 1] = { HERE .. "/cases/" .. f, f:sub(1, -5) }
+  end
+  for _, f in ipairs(files) do
+    local ok, list = pcall(dofile, f[1])
+    if not ok or type(list) ~= "table" then
+      log("bench: skipping %s: %s", f[1], short(ok and "does not return a list" or list))
+    else
+      groups[#groups + 1] = f[2]
+      for _, c in ipairs(list) do
+        c.group = f[2]
+        all[#all + 1] = c
+      end
+    end
+  end
+end
 
-local function matches (name)
+-- --only PAT: a case is in when PAT (plain text, else a Lua pattern) is
+-- found in its name or is its group's name.
+local function matches (c)
   if not opt.only then return true end
   for pat in opt.only:gmatch("[^,]+") do
-    if name:find(pat, 1, true) then return true end
-    local ok, hit = pcall(string.find, name, pat)
+    if pat == c.group or c.name:find(pat, 1, true) then return true end
+    local ok, hit = pcall(string.find, c.name, pat)
     if ok and hit then return true end
   end
   return false
@@ -183,7 +215,7 @@ end
 
 if opt.list then
   for _, c in ipairs(all) do
-    print(string.format("%-18s %-32s %s", c.name, c.lua or "",
+    print(string.format("%-8s %-22s %-34s %s", c.group, c.name, c.lua or "",
                         table.concat(peer_names(c), ", ")))
   end
   os.exit(0)
@@ -194,7 +226,7 @@ local cases = {}
 do
   local want = {}
   for _, c in ipairs(all) do
-    if matches(c.name) then
+    if matches(c) then
       want[c] = true
       if c.memcpy then want[c.memcpy] = true end
     end
@@ -245,97 +277,73 @@ local function inputs ()
   end })
 end
 
----------------------------------------------------------------- lua side
-
--- Median wall time of fn over opt.reps calls after the warm-up, stopping
--- early (not before min_reps) once max_time seconds are spent. A full
--- collection runs before each call and the collector is stopped during it,
--- so garbage from one call is never paid for inside another.
-local function measure (fn)
-  local last
-  for _ = 1, opt.warmup do last = fn() end
-  local times, total = {}, 0
-  for _ = 1, opt.reps do
-    collectgarbage("collect")
-    collectgarbage("stop")
-    local t0 = now()
-    local r = fn()
-    local t1 = now()
-    r = nil -- luacheck: ignore
-    collectgarbage("restart")
-    times[#times + 1] = t1 - t0
-    total = total + (t1 - t0)
-    if total > opt.max_time and #times >= opt.min_reps then break end
-  end
-  return median(times), last
-end
-
-local ours = {}   -- case name -> { time = s } or { err = msg }, plus note
-do
-  local d = inputs()
-  for _, c in ipairs(cases) do
-    local res = {}
-    local ok, err = pcall(function ()
-      local fn = c.run(d, c.params or {})
-      local t, last = measure(fn)
-      res.time = t
-      if c.note then
-        local okn, note = pcall(c.note, last)
-        if okn then res.note = note end
-      end
-    end)
-    if not ok then res.err = short(err) end
-    ours[c.name] = res
-    log("  lua-seg %-18s %s", c.name, res.time and fmt_time(res.time) or "n/a: " .. res.err)
-    collectgarbage("collect")
-  end
-end
-collectgarbage("collect") -- drop the inputs before the peers run
-
 ---------------------------------------------------------------- peer side
 
-local theirs = {}   -- "case/peer" -> { time = s, note = } or { err = }
+-- A runner is started once, before anything is timed, and driven one
+-- command at a time (protocol in peers.py and bench/README.md). It reads
+-- commands on stdin and answers on a FIFO; the `cat` after it swallows our
+-- writes if it dies, so a crashed runner turns into n/a cells (EOF on the
+-- FIFO) rather than a SIGPIPE here.
 local versions = {} -- name -> version string, from the runners' "#" lines
 
-local function run_peers (rname, entries)
+local function start_runner (rname, entries)
   local r = RUNNERS[rname]
-  local function fail (msg)
-    for _, e in ipairs(entries) do
-      if not theirs[e.id] then theirs[e.id] = { err = msg } end
-    end
-  end
-  if not r then return fail("no runner " .. rname) end
-  if not io.open(r.script) then return fail("no " .. r.script .. " yet") end
-  local tmp = os.tmpname()
-  local f = assert(io.open(tmp, "w"))
-  f:write(json { data = datadir, threads = opt.threads, reps = opt.reps,
-                 warmup = opt.warmup, min_reps = opt.min_reps,
-                 max_time = opt.max_time, cases = entries })
+  if not r then return { err = "no runner " .. rname } end
+  local probe = io.open(r.script)
+  if not probe then return { err = "no " .. r.script .. " yet" } end
+  probe:close()
+  local req = os.tmpname()
+  local f = assert(io.open(req, "w"))
+  f:write(json { data = datadir, threads = opt.threads, warmup = opt.warmup,
+                 cases = entries })
   f:close()
-  local p = io.popen(string.format("%s %s run %s", quote(r.prog), quote(r.script), quote(tmp)))
-  for line in p:lines() do
-    if line:sub(1, 1) == "#" then
-      local k, v = line:match("^#\t([^\t]+)\t(.*)$")
-      if k then versions[k] = v end
-    else
-      local id, val, note = line:match("^([^\t]+)\t([^\t]*)\t?(.*)$")
-      if id then
-        local t = tonumber(val)
-        if t then theirs[id] = { time = t, note = note ~= "" and note or nil }
-        else theirs[id] = { err = short(note ~= "" and note or val) } end
-        log("  %-7s %-18s %s", id:match("/(.*)$") or "", id:match("^(.*)/") or id,
-            t and fmt_time(t) or "n/a: " .. theirs[id].err)
-      end
-    end
+  local fifo = req .. ".fifo"
+  if not os.execute("mkfifo " .. quote(fifo)) then
+    os.remove(req)
+    return { err = "mkfifo failed" }
   end
-  local _, how, code = p:close()
-  os.remove(tmp)
-  fail(string.format("%s runner failed (%s %s)", rname, how, code))
+  local h = { req = req, fifo = fifo, name = rname }
+  h.to = io.popen(string.format("{ %s %s serve %s > %s; cat > /dev/null; }",
+    quote(r.prog), quote(r.script), quote(req), quote(fifo)), "w")
+  h.from = io.open(fifo, "r")
+  for line in h.from:lines() do
+    if line == "ready" then return h end
+    local k, v = line:match("^#\t([^\t]+)\t(.*)$")
+    if k then versions[k] = v end
+  end
+  h.err = rname .. " runner failed to start"
+  return h
 end
 
+-- Sends "cmd id"; returns value, note, or nil, reason.
+local function ask (h, cmd, id)
+  if h.err then return nil, h.err end
+  h.to:write(cmd, " ", id, "\n")
+  h.to:flush()
+  local line = h.from:read("l")
+  if not line then
+    h.err = h.name .. " runner died"
+    return nil, h.err
+  end
+  local _, val, note = line:match("^([^\t]*)\t([^\t]*)\t?(.*)$")
+  if val == "n/a" or not val then return nil, short(note ~= "" and note or line) end
+  return val, note
+end
+
+local function stop_runner (h)
+  if h.to then h.to:close() end
+  if h.from then h.from:close() end
+  if h.req then os.remove(h.req) end
+  if h.fifo then os.remove(h.fifo) end
+end
+
+-- one request entry per (case, peer), grouped by runner
+local entries_of = {}   -- case -> list of { id, runner }
+local runners = {}      -- runner name -> handle
 if opt.peers then
   local by_runner, order = {}, {}
   for _, c in ipairs(cases) do
+    entries_of[c] = {}
     for _, pname in ipairs(peer_names(c)) do
       local code = c.peers[pname]
       local entry = { id = c.name .. "/" .. pname, peer = pname, params = c.params }
@@ -349,10 +357,105 @@ if opt.peers then
       end
       if not by_runner[rname] then by_runner[rname] = {}; order[#order + 1] = rname end
       table.insert(by_runner[rname], entry)
+      table.insert(entries_of[c], { id = entry.id, runner = rname })
     end
   end
-  for _, rname in ipairs(order) do run_peers(rname, by_runner[rname]) end
+  for _, rname in ipairs(order) do runners[rname] = start_runner(rname, by_runner[rname]) end
 end
+
+---------------------------------------------------------------- the run
+
+-- Wall time of one call. A full collection runs before it and the collector
+-- is stopped during it, so one call's garbage is never paid for in another.
+local function timed (fn)
+  collectgarbage("collect")
+  collectgarbage("stop")
+  local t0 = now()
+  local ok, r = pcall(fn)
+  local t1 = now()
+  collectgarbage("restart")
+  if not ok then error(r, 0) end
+  r = nil -- luacheck: ignore
+  return t1 - t0
+end
+
+-- Times one case on every side. The sides take turns, one repetition each,
+-- after their warm-ups, so a change of machine load hits them all alike;
+-- it stops after opt.reps rounds, or earlier (but not before min_reps)
+-- once the case has used max_time seconds per side.
+local function run_case (c, d)
+  local sides = {}   -- { name, times = {}, rep = function, finish = function }
+  local ours = { name = "lua-seg", times = {} }
+  local ok, err = pcall(function ()
+    local fn = c.run(d, c.params or {})
+    local last
+    for _ = 1, opt.warmup do last = fn() end
+    ours.rep = function () return timed(fn) end
+    ours.finish = function ()
+      if c.note then
+        local okn, note = pcall(c.note, last)
+        if okn then ours.note = note end
+      end
+      last, fn = nil, nil
+    end
+  end)
+  if not ok then ours.err = short(err) end
+  sides[1] = ours
+  for _, e in ipairs(entries_of[c] or {}) do
+    local h = runners[e.runner]
+    local side = { name = e.id:match("/(.*)$"), id = e.id, times = {} }
+    local okp, why = ask(h, "setup", e.id)
+    if okp then
+      side.rep = function ()
+        local v, reason = ask(h, "rep", e.id)
+        return tonumber(v) or error(reason or "bad answer", 0)
+      end
+      side.finish = function ()
+        local v, note = ask(h, "done", e.id)
+        if v and note ~= "" then side.note = note end
+      end
+    else
+      side.err = why
+    end
+    sides[#sides + 1] = side
+  end
+  local spent, live = 0, 0
+  for _, s in ipairs(sides) do if s.rep then live = live + 1 end end
+  for round = 1, opt.reps do
+    for _, s in ipairs(sides) do
+      if s.rep then
+        local okr, t = pcall(s.rep)
+        if okr then
+          s.times[#s.times + 1] = t
+          spent = spent + t
+        else
+          s.err, s.rep = short(t), nil
+        end
+      end
+    end
+    if round >= opt.min_reps and spent > opt.max_time * live then break end
+  end
+  for _, s in ipairs(sides) do
+    if s.finish then s.finish() end
+    if not s.err and #s.times > 0 then s.time = median(s.times) end
+    log("  %-18s %-7s %s", s == ours and c.name or "", s.name,
+        s.time and fmt_time(s.time) or "n/a: " .. (s.err or "?"))
+  end
+  return sides
+end
+
+local ours = {}     -- case name -> { time = s, note = } or { err = msg }
+local theirs = {}   -- "case/peer" -> { time = s, note = } or { err = msg }
+do
+  local d = inputs()
+  for _, c in ipairs(cases) do
+    local sides = run_case(c, d)
+    ours[c.name] = sides[1]
+    for i = 2, #sides do theirs[sides[i].id] = sides[i] end
+    collectgarbage("collect")
+  end
+end
+for _, h in pairs(runners) do stop_runner(h) end
 
 ---------------------------------------------------------------- report
 
@@ -363,21 +466,22 @@ end
 
 local header = string.format(
   "lua-seg %s vs OpenCV %s / NumPy %s · %d×%d inputs · %d thread%s each · " ..
-  "median of %d runs after %d warm-up · %s, %d cores · %s",
+  "median of up to %d runs taken in turn after %d warm-up · %s, %d cores · %s",
   seg.version or "?", versions.opencv or "?", versions.numpy or "?", W, H,
   opt.threads, opt.threads == 1 and "" or "s", opt.reps, opt.warmup, cpu_model(),
   cores, os.date("%Y-%m-%d"))
 
-local rows = {
-  "| case | lua-seg | peer | peer time | ours/peer | ÷ memcpy | notes |",
-  "|---|---:|---|---:|---:|---:|---|",
-}
+local HEAD = "| case | lua-seg | peer | peer time | ours/peer | ÷ memcpy | notes |\n" ..
+             "|---|---:|---|---:|---:|---:|---|"
 local memcpy_time = {}
 for _, c in ipairs(cases) do
   if c.reference then memcpy_time[c.reference] = ours[c.name].time end
 end
-local logsum, nratios = 0, 0
+local geo = {}        -- peer -> { sum of log ratios, n }, and peers in order
+local rows_of = {}   -- group -> markdown rows
 for _, c in ipairs(cases) do
+  local rows = rows_of[c.group] or {}
+  rows_of[c.group] = rows
   local o = ours[c.name]
   local names = opt.peers and peer_names(c) or {}
   if #names == 0 then names = { false } end
@@ -385,8 +489,13 @@ for _, c in ipairs(cases) do
     local t = pname and (theirs[c.name .. "/" .. pname] or { err = "not run" }) or {}
     local ratio, vs_memcpy = "", ""
     if o.time and t.time then
-      ratio = string.format("%.2f", o.time / t.time)
-      if not c.reference then logsum, nratios = logsum + math.log(o.time / t.time), nratios + 1 end
+      local r = o.time / t.time
+      ratio = string.format(r >= 10 and "%.1f" or r >= 0.1 and "%.2f" or "%.3f", r)
+      if not c.reference then
+        local g = geo[pname] or { sum = 0, n = 0 }
+        if g.n == 0 then geo[pname] = g; geo[#geo + 1] = pname end
+        g.sum, g.n = g.sum + math.log(r), g.n + 1
+      end
     end
     local m = c.memcpy and memcpy_time[c.memcpy]
     if o.time and m then vs_memcpy = string.format("%.2f", o.time / m) end
@@ -404,18 +513,34 @@ for _, c in ipairs(cases) do
     end
     rows[#rows + 1] = string.format("| %s | %s | %s | %s | %s | %s | %s |",
       c.name, fmt_time(o.time), pname or "—", pname and fmt_time(t.time) or "",
-      ratio, vs_memcpy, table.concat(notes, "; "))
+      ratio, vs_memcpy, (table.concat(notes, "; "):gsub("|", "\\|")))
   end
 end
-local summary = nratios > 0 and string.format(
-  "Geometric mean of ours/peer over %d rows: %.2f (< 1: lua-seg is faster).",
-  nratios, math.exp(logsum / nratios)) or "No row has both timings."
+-- one table per group, under a heading when there are several
+local parts, shown = {}, {}
+for _, g in ipairs(groups) do
+  if rows_of[g] then shown[#shown + 1] = g end
+end
+for _, g in ipairs(shown) do
+  if #shown > 1 then parts[#parts + 1] = "### " .. g .. "\n" end
+  parts[#parts + 1] = HEAD .. "\n" .. table.concat(rows_of[g], "\n") .. "\n"
+end
+local tbl = table.concat(parts, "\n")
+local summary = "No row has both timings."
+if #geo > 0 then
+  local parts = {}
+  for _, pname in ipairs(geo) do
+    parts[#parts + 1] = string.format("%s %.2f (%d rows)", pname,
+      math.exp(geo[pname].sum / geo[pname].n), geo[pname].n)
+  end
+  summary = "Geometric mean of ours/peer: " .. table.concat(parts, ", ") ..
+            " (< 1: lua-seg is faster)."
+end
 
-local tbl = table.concat(rows, "\n")
-print(header .. "\n\n" .. tbl .. "\n\n" .. summary)
+print(header .. "\n\n" .. tbl .. "\n" .. summary)
 
 if opt.out ~= "-" then
-  local legend = { "| case | lua-seg | peer code |", "|---|---|---|" }
+  local legend = { "| group | case | lua-seg | peer code |", "|---|---|---|---|" }
   for _, c in ipairs(cases) do
     local codes = {}
     for _, pname in ipairs(peer_names(c)) do
@@ -424,7 +549,7 @@ if opt.out ~= "-" then
       codes[#codes + 1] = string.format("%s: `%s`", pname,
         (code:gsub("|", "\\|"):gsub("\n", "; ")))
     end
-    legend[#legend + 1] = string.format("| %s | `%s` | %s |", c.name,
+    legend[#legend + 1] = string.format("| %s | %s | `%s` | %s |", c.group, c.name,
       ((c.lua or ""):gsub("|", "\\|")), table.concat(codes, "<br>"))
   end
   local f, err = io.open(opt.out, "w")
@@ -433,7 +558,7 @@ if opt.out ~= "-" then
     "Generated by `make bench", opt.args or "", "` (bench/run.lua). ", header, ".\n\n",
     "*ours/peer* < 1 means lua-seg is faster. *÷ memcpy* is lua-seg's time over ",
     "its own `clone` of the case's input (the memcpy rows): pointwise operators ",
-    "aim at 2 or less.\n\n", tbl, "\n\n", summary, "\n\n## What each row runs\n\n",
+    "aim at 2 or less.\n\n", tbl, "\n", summary, "\n\n## What each row runs\n\n",
     "Inputs are in bench/data/ (made by `peers.py prepare`): the scikit-image ",
     "astronaut upscaled to ", W, "×", H, " with INTER_CUBIC; `rgb2` is it ",
     "mirrored; `m1 = gray > 127`, `m2 = gray < 200`. Codec rows start from the file ",
