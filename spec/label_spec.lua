@@ -294,3 +294,48 @@ describe("label maps", function()
     assert.has_error(function() seg.image(3, 3):relabel() end)
   end)
 end)
+
+describe("contours", function()
+  local C = ref.contours
+  local cx, cy, cw, ch = table.unpack(C.coins_crop)
+  local crop = coins:crop(cx, cy, cw, ch)
+
+  local function compare(got, want, what)
+    assert.are.equal(#want, #got, what .. ": contour count")
+    for i, w in ipairs(want) do
+      local g = got[i]
+      assert.are.equal(#w // 2, #g, ("%s contour %d: point count"):format(what, i))
+      for k, p in ipairs(g) do
+        local ex, ey = w[2 * k - 1], w[2 * k]
+        assert(math.abs(p.x - ex) <= 1e-9 and math.abs(p.y - ey) <= 1e-9,
+          ("%s contour %d point %d: (%.12g, %.12g), expected (%.12g, %.12g)"):format(
+            what, i, k, p.x, p.y, ex, ey))
+      end
+    end
+  end
+
+  it("traces mask outlines as skimage.measure.find_contours at 0.5", function()
+    local horse = load(ref.inputs.horse):lt(128)
+    compare(horse:contours(), C.horse_mask, "horse")
+  end)
+
+  it("traces iso-lines of u8 and f32 images, with skimage's options", function()
+    compare(crop:contours(100), C.coins_100, "coins 100")
+    compare(crop:contours(100, {fully_connected = "high", positive_orientation = "high"}),
+      C.coins_100_high, "coins 100 high")
+    compare(crop:contours(), C.coins_default, "coins default level")
+    compare((crop:to("f32") / 255):contours(C.coins_f32_level), C.coins_f32, "coins f32")
+    compare((crop:to("u16") * 1):contours(100), C.coins_100, "coins u16")
+  end)
+
+  it("names bad arguments", function()
+    assert.has_error(function() seg.mask(1, 5):contours() end,
+      "calling 'contours' on bad self (image must be at least 2x2)")
+    assert.has_error(function() crop:contours(1, {fully_connected = "full"}) end,
+      "bad argument #2 to 'contours' (fully_connected must be 'low' or 'high')")
+    assert.has_error(function() crop:contours("x") end,
+      "bad argument #1 to 'contours' (number expected, got string)")
+    assert.has_error(function() seg.image(3, 3, 3):contours(1) end,
+      "calling 'contours' on bad self (1-channel image expected, got 3 channels)")
+  end)
+end)

@@ -6,6 +6,7 @@
 #include "label.h"
 #include "regions.h"
 #include "distance.h"
+#include "contours.h"
 
 static int checkconn (lua_State *L, int idx) {
   lua_Integer c = luaL_optinteger(L, idx, 8);
@@ -346,6 +347,75 @@ static int l_expand (lua_State *L) {
   return 1;
 }
 
+
+/* ---------- contours ---------- */
+
+static int optlowhigh (lua_State *L, int idx, const char *field) {
+  static const char *const lh[] = {"low", "high", NULL};
+  int r = 0;
+  if (lua_getfield(L, idx, field) != LUA_TNIL) {
+    const char *s = lua_tostring(L, -1);
+    r = -1;
+    for (int i = 0; s && lh[i]; i++) if (strcmp(s, lh[i]) == 0) r = i;
+    if (r < 0) {
+      lua_pushfstring(L, "%s must be 'low' or 'high'", field);
+      luaL_argerror(L, idx, lua_tostring(L, -1));
+    }
+  }
+  lua_pop(L, 1);
+  return r;
+}
+
+/* m:contours([opts]) / img:contours([level [, opts]]) -> array of contours,
+** each an array of points {x=, y=} (skimage.measure.find_contours; masks at
+** level 0.5; images default to (min + max) / 2).
+** opts: fully_connected = "low"|"high", positive_orientation = "low"|"high". */
+static int l_contours (lua_State *L) {
+  SegImage *im = seg_checkimage(L, 1);
+  seg_checkchannels(L, 1, im, 1);
+  luaL_argcheck(L, im->b.w >= 2 && im->b.h >= 2, 1, "image must be at least 2x2");
+  double level;
+  int oi = 3;
+  if (im->kind == SEG_KIND_MASK) { level = 0.5; oi = 2; }
+  else if (lua_isnumber(L, 2)) level = lua_tonumber(L, 2);
+  else if (lua_isnoneornil(L, 2) || lua_istable(L, 2)) {
+    double mn, mx, mean, sd;
+    seg_stats(&im->b, &mn, &mx, &mean, &sd, seg_ctx(L)->threads);
+    level = (mn + mx) / 2;
+    if (lua_istable(L, 2)) oi = 2;
+  }
+  else return luaL_typeerror(L, 2, "number");
+  int high = 0, positive_high = 0;
+  if (!lua_isnoneornil(L, oi)) {
+    luaL_checktype(L, oi, LUA_TTABLE);
+    high = optlowhigh(L, oi, "fully_connected");
+    positive_high = optlowhigh(L, oi, "positive_orientation");
+  }
+  int64_t nseg = seg_contour_segments(&im->b, level, high);
+  if (nseg < 0) luaL_argerror(L, 1, "too many contour segments");
+  void *scratch = lua_newuserdatauv(L, seg_contours_scratch(im->b.w, nseg), 0);
+  SegContours c;
+  seg_contours(&im->b, level, high, nseg, scratch, &c);
+  lua_createtable(L, c.n, 0);
+  lua_Integer k = 0;
+  for (int32_t i = 0; i < c.n; i++) {
+    if (c.first[i] < 0) continue;
+    int32_t len = c.len[i];
+    lua_createtable(L, len, 0);
+    int32_t j = 0;
+    for (int32_t p = c.first[i]; p >= 0; p = c.pts[p].next, j++) {
+      lua_createtable(L, 0, 2);
+      lua_pushnumber(L, c.pts[p].x);
+      lua_setfield(L, -2, "x");
+      lua_pushnumber(L, c.pts[p].y);
+      lua_setfield(L, -2, "y");
+      lua_rawseti(L, -2, positive_high ? len - j : j + 1);
+    }
+    lua_rawseti(L, -2, ++k);
+  }
+  return 1;
+}
+
 /* lab:count() -> the largest label */
 static int l_count (lua_State *L) {
   SegImage *lab = seg_checklabels(L, 1);
@@ -358,6 +428,7 @@ void seg_open_label (lua_State *L) {
     {"label", l_label},
     {"to_labels", l_to_labels},
     {"clear_border", l_clear_border},
+    {"contours", l_contours},
     {NULL, NULL}
   };
   static const luaL_Reg lmethods[] = {

@@ -174,6 +174,25 @@ for mode in ('thick', 'inner', 'outer'):
                                    S.find_boundaries(touching, mode=mode).astype(np.uint8))
 refs['edits'] = ed
 
+# ---------- contours ----------
+def pts(cs):
+    """contours as flat lists x1, y1, x2, y2, ..."""
+    return [[float(v) for p in c for v in (p[1], p[0])] for c in cs]
+
+
+co = {}
+hm = horse < 128
+co['horse_mask'] = pts(M.find_contours(hm.astype(np.uint8), 0.5))
+co['coins_crop'] = [60, 40, 60, 45]                      # x, y, w, h
+cc = coins[40:85, 60:120]
+co['coins_100'] = pts(M.find_contours(cc, 100))
+co['coins_100_high'] = pts(M.find_contours(cc, 100, fully_connected='high',
+                                           positive_orientation='high'))
+co['coins_default'] = pts(M.find_contours(cc.astype(np.float64)))  # u8 min+max would wrap in skimage
+co['coins_f32_level'] = 0.4
+co['coins_f32'] = pts(M.find_contours(cc.astype(np.float32) / np.float32(255), 0.4))
+refs['contours'] = co
+
 with open(os.path.join(FIX, 'label_refs.lua'), 'w') as fh:
     fh.write('-- written by spec/refs/make_label_refs.py (scikit-image %s)\n'
              % skimage.__version__)
