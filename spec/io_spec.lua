@@ -390,7 +390,9 @@ describe("bad input", function()
     for _, p in ipairs{"png/rgb8i.png", "png/g16.png", "jpeg/orient6.jpg", "jpeg/gray.jpg",
                        "pnm/p6_255.ppm", "pnm/p5_1000.pgm"} do
       local s = read(FIX .. "/" .. p)
-      for cut = 0, #s - 1 do
+      -- a JPEG missing only its EOI marker decodes exactly, and loads (as in OpenCV)
+      local last = p:match("%.jpg$") and #s - 3 or #s - 1
+      for cut = 0, last do
         local ok, im, err = pcall(seg.decode, s:sub(1, cut))
         assert(ok, p .. " cut at " .. cut .. " raised: " .. tostring(im))
         assert(im == nil and type(err) == "string", p .. " cut at " .. cut .. " loaded")

@@ -10,7 +10,10 @@
 ** libpng reports errors through err_fn, which copies the message into the
 ** caller's buffer and longjmps back; warnings are dropped, so nothing is
 ** ever printed. The only heap memory we own across a longjmp is the row
-** pointer array of interlaced images, held in a volatile pointer. */
+** pointer array of interlaced images, held in a volatile pointer.
+** Encoding: u8/u16, 1-4 channels; level -1 is a fast default (below), 0-9
+** are zlib levels with libpng's adaptive filters, as cv2.imencode with
+** IMWRITE_PNG_COMPRESSION. */
 #include <ctype.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -20,10 +23,8 @@
 #include <zlib.h>
 #include "segk.h"
 
-/* Encoder default (level -1): the same trade as cv2.imencode's default —
-** one cheap filter, Z_RLE — measured against it on photographs; see
-** seg_png_encode. A larger deflate buffer means fewer IDAT chunks and
-** fewer calls into the output callback. */
+/* A larger deflate buffer than libpng's 8 KiB: fewer IDAT chunks, fewer
+** calls into the output callback. */
 #define ZBUF_SIZE (256 * 1024)
 
 typedef struct Ctx {
@@ -204,9 +205,13 @@ int seg_png_encode (const SegBuf *src, const SegEncodeOpts *o, SegBytes *out,
   png_set_write_fn(png, &c, write_fn, flush_fn);
   png_set_compression_buffer_size(png, ZBUF_SIZE);
   if (level < 0) {
-    /* As cv2.imencode's default: filter Sub, then Z_RLE (deflate finds only
-    ** runs of equal bytes, which Sub makes common in smooth regions). */
-    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
+    /* The default trades size for speed as cv2.imencode's does (one fixed
+    ** filter, zlib level 1, Z_RLE: deflate looks only for runs of equal
+    ** bytes), but with filter Up where OpenCV uses Sub: on skimage's photos
+    ** and a 4096x4096 upscale, Up made more runs, so files 3-10% smaller
+    ** and encoding 5-10% faster (fewer symbols to code), and Up is the
+    ** cheaper filter to undo (no dependency along the row). */
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_UP);
     png_set_compression_level(png, Z_BEST_SPEED);
     png_set_compression_strategy(png, Z_RLE);
   } else {

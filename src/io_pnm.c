@@ -233,6 +233,11 @@ int seg_pnm_encode (const SegBuf *src, const SegEncodeOpts *o, SegBytes *out,
   int hn = snprintf(hdr, sizeof hdr, "P%c\n%d %d\n%d\n",
                     (src->c == 1 ? '2' : '3') + (binary ? 3 : 0), src->w, src->h,
                     src->dtype == SEG_U8 ? 255 : 65535);
+  /* binary: the exact size, so the buffer grows once */
+  const size_t es = seg_dtype_size(src->dtype);
+  if (binary && (m * es > (SIZE_MAX - 64) / (size_t)src->h ||
+                 reserve(out, (size_t)hn + m * es * (size_t)src->h)))
+    goto nomem;
   if (seg_bytes_append(out, hdr, (size_t)hn)) goto nomem;
   for (int y = 0; y < src->h; y++) {
     /* worst case per row: binary 2 bytes a sample; ASCII 5 digits and a
