@@ -109,7 +109,13 @@ int seg_png_info (const uint8_t *data, size_t n, SegInfo *info, char *err, size_
   }
   png_read_info(png, pi);
   final_shape(png, pi, info);
+  /* Deflate expands at most 1032:1, so a file whose every byte were image
+  ** data could still not fill an image this large: refuse it before the
+  ** caller allocates (a small file claiming a huge image). */
+  double packed = (double)png_get_image_width(png, pi) * png_get_channels(png, pi) *
+                  png_get_bit_depth(png, pi) / 8.0 * png_get_image_height(png, pi);
   png_destroy_read_struct(&png, &pi, NULL);
+  if (packed > 1032.0 * (double)n) return fail(err, errlen, "truncated data");
   return 0;
 }
 

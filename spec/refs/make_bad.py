@@ -93,6 +93,8 @@ def pngs():
     f["png_no_iend.png"] = build(cs[:i_idat + 1])
     f["png_zero_width.png"] = build([ihdr(0, 11), idat_for(1, 11, 3), (b"IEND", b"")])
     f["png_huge.png"] = build([ihdr(100000, 100000), idat_for(16, 4, 3), (b"IEND", b"")])
+    # within the pixel limit, but far more pixels than its bytes can inflate to
+    f["png_bomb.png"] = build([ihdr(16000, 16000, ct=0), idat_for(16000, 2, 1), (b"IEND", b"")])
     f["png_width_2g.png"] = build([ihdr(1 << 31, 1), idat_for(1, 1, 3), (b"IEND", b"")])
     f["png_bad_depth.png"] = build([ihdr(13, 11, bd=3), idat_for(13, 11, 3), (b"IEND", b"")])
     f["png_bad_ctype.png"] = build([ihdr(13, 11, ct=5), idat_for(13, 11, 3), (b"IEND", b"")])
