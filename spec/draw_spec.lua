@@ -162,6 +162,31 @@ describe("overlay", function()
     same(rgb, gray:overlay(m, {alpha = 0}))
   end)
 
+  it("paints inner boundaries opaque with boundaries = true", function()
+    local lab = labels(D.gray_labels_bg)
+    local out, col = gray:overlay(lab, {boundaries = true}), lab:colorize()
+    local inner, plain = lab:boundaries("inner"), gray:overlay(lab)
+    local bt, n = inner:to_table(), 0
+    for y = 0, lab.height - 1 do
+      for x = 0, lab.width - 1 do
+        if bt[y + 1][x + 1] == 1 then
+          n = n + 1
+          assert.are.same({col:get(x, y)}, {out:get(x, y)})
+        elseif y % 3 == 0 then
+          assert.are.same({plain:get(x, y)}, {out:get(x, y)})
+        end
+      end
+    end
+    assert.is_true(n > 100)
+    local mo = gray:overlay(m, {boundaries = true, color = {0, 255, 0}})
+    local mb = m:to_labels():boundaries("inner")
+    local y, x = mb:bbox().y, nil
+    -- the first boundary pixel in raster order is painted pure green
+    local t = mb:to_table()
+    for xx = 0, m.width - 1 do if t[y + 1][xx + 1] == 1 then x = xx break end end
+    assert.are.same({0, 255, 0}, {mo:get(x, y)})
+  end)
+
   it("names bad arguments", function()
     assert.has_error(function() gray:overlay(gray) end)
     assert.has_error(function() gray:overlay(seg.mask(3, 3)) end)
@@ -171,5 +196,29 @@ describe("overlay", function()
       "bad argument #2 to 'overlay' (color must be a table {r, g, b})")
     assert.has_error(function() gray:overlay(m, {color = {1, 2, 300}}) end,
       "bad argument #2 to 'overlay' (color components must be integers in 0..255)")
+  end)
+end)
+
+describe("draw_boundaries", function()
+  it("equals scikit-image's mark_boundaries (mode 'outer') on RGB and gray u8", function()
+    same(load(D.mark_rgb), load(D.rgb):draw_boundaries(labels(D.rgb_labels)))
+    same(load(D.mark_rgb_color), load(D.rgb):draw_boundaries(labels(D.rgb_labels), {255, 0, 128}))
+    same(load(D.mark_gray), load(D.gray):draw_boundaries(labels(D.gray_labels)))
+    same(load(D.mark_gray_bg), load(D.gray):draw_boundaries(labels(D.gray_labels_bg)))
+  end)
+
+  it("takes a Mask as a two-label map, and u16 images", function()
+    local g, m = load(D.gray), load(D.gray_mask):to_mask()
+    same(g:draw_boundaries(m:to_labels()), g:draw_boundaries(m))
+    same(g:draw_boundaries(m), (g:to("u16") * 257):draw_boundaries(m))
+  end)
+
+  it("names bad arguments", function()
+    local g = load(D.gray)
+    assert.has_error(function() g:draw_boundaries(g) end)
+    assert.has_error(function() g:draw_boundaries(seg.labels(2, 2)) end,
+      "bad argument #1 to 'draw_boundaries' (size mismatch (2x2 vs 220x160))")
+    assert.has_error(function() g:draw_boundaries(labels(D.gray_labels), {0, 0}) end,
+      "bad argument #2 to 'draw_boundaries' (color must be a table {r, g, b})")
   end)
 end)

@@ -115,6 +115,17 @@ static int touch (PairSet *s, int32_t a, int32_t b, uint64_t *last, int32_t mx) 
   return pairset_add(s, key);
 }
 
+/* 1 when pixels x0-1 .. x0+n of rows r and d (clipped to the row) all
+** hold one label: most blocks of a label map, skipped without a branch per
+** pixel. */
+SEG_CLONES static int uniform (const int32_t *restrict r, const int32_t *restrict d, int x0,
+                               int n, int w) {
+  int lo = x0 > 0 ? x0 - 1 : 0, hi = x0 + n < w ? x0 + n + 1 : w;
+  int32_t a = r[lo], diff = 0;
+  for (int x = lo; x < hi; x++) diff |= (r[x] ^ a) | (d ? d[x] ^ a : 0);
+  return diff == 0;
+}
+
 /* Pairs of distinct labels that touch in the 8-neighbourhood. */
 static int adjacency (const SegBuf *lab, int32_t mx, PairSet *s) {
   uint64_t last = 0;
@@ -122,16 +133,20 @@ static int adjacency (const SegBuf *lab, int32_t mx, PairSet *s) {
   for (int y = 0; y < lab->h; y++) {
     const int32_t *r = seg_row_i32(lab, y);
     const int32_t *d = y + 1 < lab->h ? seg_row_i32(lab, y + 1) : NULL;
-    for (int x = 0; x < w; x++) {
-      int32_t a = r[x];
-      int right = x + 1 < w && r[x + 1] != a;
-      int below = d && (d[x] != a || (x > 0 && d[x - 1] != a) || (x + 1 < w && d[x + 1] != a));
-      if (!right && !below) continue;
-      if (right && touch(s, a, r[x + 1], &last, mx)) return -1;
-      if (!below) continue;
-      if (touch(s, a, d[x], &last, mx)) return -1;
-      if (x > 0 && touch(s, a, d[x - 1], &last, mx)) return -1;
-      if (x + 1 < w && touch(s, a, d[x + 1], &last, mx)) return -1;
+    for (int x0 = 0; x0 < w; x0 += 64) {
+      int n = w - x0 < 64 ? w - x0 : 64;
+      if (uniform(r, d, x0, n, w)) continue;
+      for (int x = x0; x < x0 + n; x++) {
+        int32_t a = r[x];
+        int right = x + 1 < w && r[x + 1] != a;
+        int below = d && (d[x] != a || (x > 0 && d[x - 1] != a) || (x + 1 < w && d[x + 1] != a));
+        if (!right && !below) continue;
+        if (right && touch(s, a, r[x + 1], &last, mx)) return -1;
+        if (!below) continue;
+        if (touch(s, a, d[x], &last, mx)) return -1;
+        if (x > 0 && touch(s, a, d[x - 1], &last, mx)) return -1;
+        if (x + 1 < w && touch(s, a, d[x + 1], &last, mx)) return -1;
+      }
     }
   }
   return 0;
@@ -213,11 +228,14 @@ static void apply_rows (void *arg, int y0, int y1) {
   for (int y = y0; y < y1; y++) {
     const int32_t *restrict l = seg_row_i32(j->lab, y);
     uint8_t *restrict o = seg_row_u8(j->rgb, y);
-    for (int x = 0; x < j->lab->w; x++) {
+    int w = j->lab->w;
+    for (int x = 0; x < w - 1; x++) {           /* 4-byte stores, the 4th overwritten next */
       uint32_t id = (uint32_t)l[x];             /* negatives wrap above mx */
       uint32_t c = id <= mx ? lut[id] : lut[0];
-      memcpy(o + 3 * (size_t)x, &c, 3);
+      memcpy(o + 3 * (size_t)x, &c, 4);
     }
+    uint32_t id = (uint32_t)l[w - 1], c = id <= mx ? lut[id] : lut[0];
+    memcpy(o + 3 * (size_t)(w - 1), &c, 3);
   }
 }
 
@@ -233,10 +251,24 @@ typedef struct BaseJob {
   double lo, scale;
 } BaseJob;
 
+SEG_CLONES static void gray_u8_rgb (const uint8_t *restrict s, uint8_t *restrict o, int w, int c) {
+  for (int x = 0; x < w; x++) {
+    uint8_t v = s[(size_t)x * c];
+    o[3 * (size_t)x] = v; o[3 * (size_t)x + 1] = v; o[3 * (size_t)x + 2] = v;
+  }
+}
+
 static void base_rows (void *arg, int y0, int y1) {
   BaseJob *j = arg;
   const SegBuf *s = j->src;
   int c = s->c, w = s->w, gray = c < 3;
+  if (s->dtype == SEG_U8 && c != 4) {
+    for (int y = y0; y < y1; y++) {
+      if (gray) gray_u8_rgb(seg_row_u8(s, y), seg_row_u8(j->rgb, y), w, c);
+      else memcpy(seg_row_u8(j->rgb, y), seg_row_u8(s, y), 3 * (size_t)w);
+    }
+    return;
+  }
   for (int y = y0; y < y1; y++) {
     uint8_t *restrict o = seg_row_u8(j->rgb, y);
     for (int x = 0; x < w; x++)

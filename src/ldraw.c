@@ -93,13 +93,40 @@ static SegImage *pushbase (lua_State *L, const SegImage *im) {
   return out;
 }
 
+/* i32 label view of a Labels or Mask: the Labels themselves, or a
+** converted copy pushed on the stack (*pushed = 1). */
+static const SegBuf *labelview (lua_State *L, const SegImage *m, int *pushed) {
+  *pushed = 0;
+  if (m->kind == SEG_KIND_LABELS) return &m->b;
+  SegImage *t = seg_newimage_uninit(L, SEG_KIND_IMAGE, m->b.w, m->b.h, 1, SEG_I32);
+  seg_convert(&m->b, &t->b, 1.0, seg_ctx(L)->threads);
+  *pushed = 1;
+  return &t->b;
+}
+
+/* Boundary pixels (find_boundaries mode) of a Labels or Mask, as a Mask
+** pushed on the stack. */
+static SegImage *pushmarks (lua_State *L, const SegImage *m, int mode) {
+  int pushed, threads = seg_ctx(L)->threads;
+  const SegBuf *lab = labelview(L, m, &pushed);
+  SegImage *marks = seg_newimage_uninit(L, SEG_KIND_MASK, m->b.w, m->b.h, 1, SEG_U8);
+  seg_find_boundaries(lab, &marks->b, mode, threads);
+  if (pushed) lua_remove(L, -2);
+  return marks;
+}
+
+static SegImage *checkregions (lua_State *L, int idx) {
+  SegImage *m = seg_testimage(L, idx);
+  if (!m || m->kind == SEG_KIND_IMAGE || !m->b.data)
+    luaL_typeerror(L, idx, "seg.Mask or seg.Labels");
+  return m;
+}
+
 /* img:overlay(mask_or_labels [, {alpha = 0.5, color = {255, 0, 0},
 ** boundaries = false, seed = 0}]) -> RGB u8 Image. */
 static int l_overlay (lua_State *L) {
   SegImage *im = seg_checkimage(L, 1);
-  SegImage *m = seg_testimage(L, 2);
-  if (!m || m->kind == SEG_KIND_IMAGE || !m->b.data)
-    luaL_typeerror(L, 2, "seg.Mask or seg.Labels");
+  SegImage *m = checkregions(L, 2);
   seg_checksamesize(L, 2, im, m);
   OverlayOpts o;
   checkopts(L, 3, &o);
@@ -107,17 +134,48 @@ static int l_overlay (lua_State *L) {
   SegImage *out = pushbase(L, im);
   if (m->kind == SEG_KIND_MASK) {
     seg_blend_mask(&out->b, &m->b, o.color, o.alpha, threads);
+    if (o.boundaries) {
+      SegImage *marks = pushmarks(L, m, SEG_BOUND_INNER);
+      seg_paint(&out->b, &marks->b, o.color, threads);
+      lua_pop(L, 1);
+    }
     return 1;
   }
   int32_t mx;
   uint8_t *lut = pushlut(L, 2, m, o.seed, &mx);
   seg_blend_labels(&out->b, &m->b, lut, mx, o.alpha, threads);
+  if (o.boundaries) {
+    SegImage *marks = pushmarks(L, m, SEG_BOUND_INNER);
+    seg_paint_labels(&out->b, &marks->b, &m->b, lut, mx, threads);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return 1;
+}
+
+/* img:draw_boundaries(labels [, {r, g, b}]) -> RGB u8 Image: the image
+** with the boundaries of skimage's mark_boundaries(img, labels, color,
+** mode='outer') painted in colour (default yellow). */
+static int l_draw_boundaries (lua_State *L) {
+  SegImage *im = seg_checkimage(L, 1);
+  SegImage *m = checkregions(L, 2);
+  seg_checksamesize(L, 2, im, m);
+  uint8_t color[3] = {255, 255, 0};
+  if (!lua_isnoneornil(L, 3)) {
+    lua_pushvalue(L, 3);
+    tocolor(L, 3, "color", color);
+    lua_pop(L, 1);
+  }
+  SegImage *out = pushbase(L, im);
+  SegImage *marks = pushmarks(L, m, SEG_BOUND_OUTER);
+  seg_paint(&out->b, &marks->b, color, seg_ctx(L)->threads);
   lua_pop(L, 1);
   return 1;
 }
 
 void seg_open_draw (lua_State *L) {
-  static const luaL_Reg methods[] = {{"overlay", l_overlay}, {NULL, NULL}};
+  static const luaL_Reg methods[] = {{"overlay", l_overlay},
+                                         {"draw_boundaries", l_draw_boundaries}, {NULL, NULL}};
   static const luaL_Reg label_methods[] = {{"colorize", l_colorize}, {NULL, NULL}};
   seg_register(L, methods);
   seg_add_methods(L, SEG_KIND_LABELS, label_methods);

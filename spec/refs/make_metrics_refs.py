@@ -153,7 +153,8 @@ refs['classes'] = {
 
 # ---- pictures: mark_boundaries (mode 'outer', yellow) on u8 RGB and gray
 astro = cv2.imread(os.path.join(DATA, 'astronaut.png'))[:, :, ::-1][60:220, 140:340].copy()
-astro_lab = segmentation.slic(astro, n_segments=60, compactness=10, start_label=1)
+astro_lab = segmentation.slic(astro, n_segments=60, compactness=10,
+                              start_label=1).astype(np.int32)
 refs['draw'] = {'rgb': save('astro.png', astro), 'rgb_labels': save_labels('astro_slic.png', astro_lab)}
 mb = segmentation.mark_boundaries(astro, astro_lab)
 refs['draw']['mark_rgb'] = save('astro_marked.png', np.round(mb * 255).astype(np.uint8))
@@ -161,8 +162,11 @@ mb = segmentation.mark_boundaries(astro, astro_lab, color=(1, 0, 0.5))
 refs['draw']['mark_rgb_color'] = save('astro_marked_color.png', np.round(mb * 255).astype(np.uint8))
 # coins pictures on a crop, to keep the fixtures small
 cy, cx = slice(60, 220), slice(40, 260)
-cc, cfz = coins[cy, cx].copy(), fz[cy, cx].copy()
-clab = measure.label(masks['coins_otsu'], connectivity=2)[cy, cx].copy()
+# int32 label maps (as seg.Labels): with int64 ones scipy's grey_erosion
+# wraps find_boundaries' iinfo(int64).max stand-in for background and mode
+# 'outer' marks every object pixel next to background.
+cc, cfz = coins[cy, cx].copy(), fz[cy, cx].astype(np.int32)
+clab = measure.label(masks['coins_otsu'], connectivity=2)[cy, cx].astype(np.int32)
 cm_ = masks['coins_otsu'][cy, cx]
 refs['draw'].update({'gray': save('coins_crop.png', cc),
                      'gray_labels': save_labels('coins_crop_fz.png', cfz),
