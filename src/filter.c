@@ -839,6 +839,17 @@ static void bil_h (const RowPass *p, const uint8_t *ext, void *out, void *tmp) {
   if (f != out) memcpy(out, f, sizeof(float) * (size_t)n);
 }
 
+/* One neighbour's contribution for a u8 gray row: the colour weight is a
+** table lookup (a gather), the rest vectorizes. */
+SEG_CLONES static void bil_u8_1 (const float *restrict sr, const float *restrict c0,
+                                 const float *restrict cw, float sw, float *restrict sum,
+                                 float *restrict wsum, int w) {
+  for (int x = 0; x < w; x++) {
+    float wt = sw * cw[(int)fabsf(sr[x] - c0[x])];
+    sum[x] += sr[x] * wt; wsum[x] += wt;
+  }
+}
+
 static void bil_v (const RowPass *p, const void *const *rows, uint8_t *d, void *tmp) {
   const Bil *b = p->k;
   int w = p->src->w, cn = b->cn, R = b->radius;
@@ -848,7 +859,8 @@ static void bil_v (const RowPass *p, const void *const *rows, uint8_t *d, void *
   for (int k = 0; k < b->maxk; k++) {
     const float *sr = (const float *)rows[R + b->space_dy[k]] + (R + b->space_dx[k]) * cn;
     float sw = b->space_w[k];
-    if (cn == 1) {
+    if (cn == 1 && b->u8) bil_u8_1(sr, c0, b->color_w, sw, sum, wsum, w);
+    else if (cn == 1) {
       for (int x = 0; x < w; x++) {
         float diff = fabsf(sr[x] - c0[x]), wt;
         if (b->u8) wt = sw * b->color_w[(int)diff];
