@@ -23,81 +23,75 @@ static const uint8_t lut[256] = {
   0, 0, 0, 0, 2, 3, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 3, 3,
   0, 1, 0, 0, 0, 0, 2, 2, 0, 0, 2, 0, 0, 0};
 
-/* Two zero-bordered (w+2) x (h+2) planes, then one "last changed" pass
-** number per padded row. */
+/* One zero-bordered (w+2) x (h+2) plane (bit 0: set, bit 1: listed as a
+** candidate), then the candidate and removal lists (int32 each). */
 size_t seg_skeleton_scratch (int w, int h) {
   size_t pw = (size_t)w + 2, ph = (size_t)h + 2;
-  return 2 * pw * ph + ph * sizeof(int) + 16;
+  return pw * ph + 2 * pw * ph * sizeof(int32_t) + 16;
 }
 
-typedef struct Sk {
-  uint8_t *a, *b;     /* snapshot, cleaned */
-  int *changed;       /* per padded row: last pass that removed a pixel there */
-  size_t pw;
-  int h, pass;
-  int removed;        /* per pass, any thread (written only as 1) */
-} Sk;
-
-static void sk_rows (void *arg, int r0, int r1) {
-  Sk *k = arg;
-  int want = k->pass & 1 ? 2 : 1, any = 0;
-  for (int r = r0 + 1; r < r1 + 1; r++) {
-    /* a row whose 3x3 neighbourhood has not changed since the last pass of
-    ** the same kind gives the same (empty) answer: skip it */
-    if (k->pass >= 2) {
-      int since = k->pass - 2;
-      if (k->changed[r - 1] < since && k->changed[r] < since && k->changed[r + 1] < since)
-        continue;
-    }
-    const uint8_t *u = k->a + (size_t)(r - 1) * k->pw, *m = u + k->pw, *d = m + k->pw;
-    uint8_t *o = k->b + (size_t)r * k->pw;
-    int rowany = 0;
-    for (size_t x = 1; x + 1 < k->pw; x++) {
-      if (!m[x]) continue;
-      int code = u[x - 1] | u[x] << 1 | u[x + 1] << 2 | m[x + 1] << 3 |
-                 d[x + 1] << 4 | d[x] << 5 | d[x - 1] << 6 | m[x - 1] << 7;
-      int t = lut[code];
-      if (t == 3 || t == want) { o[x] = 0; rowany = 1; }
-    }
-    if (rowany) { k->changed[r] = k->pass; any = 1; }
-  }
-  if (any) k->removed = 1;
-}
-
-static void sk_copy (void *arg, int r0, int r1) {
-  Sk *k = arg;
-  for (int r = r0 + 1; r < r1 + 1; r++)
-    if (k->changed[r] == k->pass)
-      memcpy(k->a + (size_t)r * k->pw, k->b + (size_t)r * k->pw, k->pw);
-}
-
+/* Only a set pixel with a background neighbour can go (lut[255] = 0), so
+** each sub-pass looks at the current border pixels only: the candidate
+** list starts as the border and gains the set neighbours of every removed
+** pixel. All of a sub-pass's decisions are taken before any removal, which
+** is the snapshot semantics of scikit-image's two-buffer loop. Total work
+** is about the area plus the skeleton's length times the iterations. */
 void seg_skeleton (const SegBuf *src, SegBuf *dst, void *work, int threads) {
+  (void)threads;
   int w = src->w, h = src->h;
   size_t pw = (size_t)w + 2, ph = (size_t)h + 2;
-  Sk k = {(uint8_t *)work, (uint8_t *)work + pw * ph, NULL, pw, h, 0, 0};
-  k.changed = (int *)(((uintptr_t)(k.b + pw * ph) + 7) & ~(uintptr_t)7);
-  memset(k.a, 0, pw * ph);
+  uint8_t *a = work;
+  int32_t *cand = (int32_t *)(((uintptr_t)(a + pw * ph) + 3) & ~(uintptr_t)3);
+  int32_t *rem = cand + pw * ph;
+  const ptrdiff_t W = (ptrdiff_t)pw;
+  const ptrdiff_t nb[8] = {-W - 1, -W, -W + 1, 1, W + 1, W, W - 1, -1};
+  memset(a, 0, pw * ph);
   for (int y = 0; y < h; y++) {
     const uint8_t *s = seg_row_u8(src, y);
-    uint8_t *p = k.a + (size_t)(y + 1) * pw + 1;
+    uint8_t *p = a + (size_t)(y + 1) * pw + 1;
     for (int x = 0; x < w; x++) p[x] = s[x] != 0;
   }
-  memcpy(k.b, k.a, pw * ph);
-  for (size_t r = 0; r < ph; r++) k.changed[r] = -1;
-  /* An iteration is two sub-passes; stop after one that removed nothing. */
+  size_t nc = 0;
+  for (size_t y = 1; y + 1 < ph; y++)
+    for (size_t x = 1; x + 1 < pw; x++) {
+      size_t p = y * pw + x;
+      if (!a[p]) continue;
+      int border = 0;
+      for (int k = 0; k < 8; k++) border |= !(a[(ptrdiff_t)p + nb[k]] & 1);
+      if (border) { a[p] |= 2; cand[nc++] = (int32_t)p; }
+    }
   int removed = 1;
   while (removed) {
     removed = 0;
     for (int sub = 0; sub < 2; sub++) {
-      k.removed = 0;
-      seg_parallel_for(threads, h, 64, sk_rows, &k);
-      seg_parallel_for(threads, h, 256, sk_copy, &k);
-      removed |= k.removed;
-      k.pass++;
+      int want = sub ? 2 : 1;
+      size_t nr = 0;
+      for (size_t i = 0; i < nc; i++) {
+        ptrdiff_t p = cand[i];
+        int code = 0;
+        for (int k = 0; k < 8; k++) code |= (a[p + nb[k]] & 1) << k;
+        int t = lut[code];
+        if (t == 3 || t == want) rem[nr++] = (int32_t)p;
+      }
+      if (nr == 0) continue;
+      removed = 1;
+      for (size_t i = 0; i < nr; i++) a[rem[i]] = 0;
+      /* drop removed candidates, then list the newly exposed pixels */
+      size_t k = 0;
+      for (size_t i = 0; i < nc; i++) if (a[cand[i]] & 1) cand[k++] = cand[i];
+      nc = k;
+      for (size_t i = 0; i < nr; i++)
+        for (int j = 0; j < 8; j++) {
+          ptrdiff_t q = rem[i] + nb[j];
+          if (a[q] == 1) { a[q] = 3; cand[nc++] = (int32_t)q; }
+        }
     }
   }
-  for (int y = 0; y < h; y++)
-    memcpy(seg_row_u8(dst, y), k.a + (size_t)(y + 1) * pw + 1, (size_t)w);
+  for (int y = 0; y < h; y++) {
+    const uint8_t *p = a + (size_t)(y + 1) * pw + 1;
+    uint8_t *d = seg_row_u8(dst, y);
+    for (int x = 0; x < w; x++) d[x] = p[x] & 1;
+  }
 }
 
 /* ---------- convex hull ---------- */
