@@ -68,6 +68,7 @@ int seg_regions_basic (const SegBuf *labels, int32_t nlab, SegRegionBasic *basic
         int64_t n = x1 - x;
         if (b->area == 0) { b->miny = y; if (acc) acc[v].x0f = x; }
         b->area += n;
+        b->runs++;
         b->sx += (int64_t)(x + x1 - 1) * n / 2;
         b->sy += (int64_t)y * n;
         if (x < b->minx) b->minx = x;
@@ -165,18 +166,18 @@ void seg_regions_intensity (const SegBuf *labels, const SegBuf *img, int32_t nla
 
 /* ---------- perimeter ---------- */
 
-static inline int32_t lab_at (const SegBuf *L, int x, int y) {
-  if (x < 0 || y < 0 || x >= L->w || y >= L->h) return 0;
-  return seg_row_i32(L, y)[x];
-}
 
 /* Border pixels: in a region, with a 4-neighbour outside it (ndimage's
 ** binary_erosion with a cross and border_value 0). */
 static void border_row (const SegBuf *L, int y, uint8_t *out) {
-  for (int x = 0; x < L->w; x++) {
-    int32_t v = seg_row_i32(L, y)[x];
-    out[x] = v > 0 && (lab_at(L, x - 1, y) != v || lab_at(L, x + 1, y) != v ||
-                       lab_at(L, x, y - 1) != v || lab_at(L, x, y + 1) != v);
+  const int w = L->w;
+  const int32_t *l = seg_row_i32(L, y);
+  const int32_t *up = y > 0 ? seg_row_i32(L, y - 1) : NULL;
+  const int32_t *dn = y + 1 < L->h ? seg_row_i32(L, y + 1) : NULL;
+  for (int x = 0; x < w; x++) {
+    int32_t v = l[x];
+    int edge = x == 0 || x == w - 1 || !up || !dn;
+    out[x] = v > 0 && (edge || l[x - 1] != v || l[x + 1] != v || up[x] != v || dn[x] != v);
   }
 }
 
@@ -197,16 +198,19 @@ void seg_regions_perimeter (const SegBuf *labels, int32_t nlab, double *perim,
   for (int y = 0; y < h; y++) {
     if (y + 1 < h) border_row(labels, y + 1, B[2]);
     else memset(B[2], 0, (size_t)w);
+    const int32_t *row[3] = {y > 0 ? seg_row_i32(labels, y - 1) : NULL,
+                             seg_row_i32(labels, y),
+                             y + 1 < h ? seg_row_i32(labels, y + 1) : NULL};
     for (int x = 0; x < w; x++) {
       if (!B[1][x]) continue;
-      int32_t v = seg_row_i32(labels, y)[x];
+      int32_t v = row[1][x];
       int code = 1;
-      for (int dy = -1; dy <= 1; dy++)
+      /* B is 0 outside the image, so B[..][xx] guards the row pointers */
+      for (int dy = 0; dy < 3; dy++)
         for (int dx = -1; dx <= 1; dx++) {
-          if (!dx && !dy) continue;
           int xx = x + dx;
-          if (xx < 0 || xx >= w || !B[1 + dy][xx] || lab_at(labels, xx, y + dy) != v) continue;
-          code += dx && dy ? 10 : 2;
+          if ((dy == 1 && !dx) || xx < 0 || xx >= w || !B[dy][xx] || row[dy][xx] != v) continue;
+          code += dx && dy != 1 ? 10 : 2;
         }
       if (v <= nlab) perim[v] += wt[code];
     }
@@ -222,14 +226,24 @@ void seg_regions_perimeter (const SegBuf *labels, int32_t nlab, double *perim,
 ** the bottom-right is not (codes 6 and 14). */
 void seg_regions_euler (const SegBuf *labels, int32_t nlab, int64_t *euler) {
   for (int32_t i = 0; i <= nlab; i++) euler[i] = 0;
-  for (int y = 0; y <= labels->h; y++)
-    for (int x = 0; x <= labels->w; x++) {
-      int32_t a = lab_at(labels, x - 1, y - 1), b = lab_at(labels, x, y - 1),
-              c = lab_at(labels, x - 1, y), d = lab_at(labels, x, y);
-      if (a == b && b == c && c == d) continue;
+  const int w = labels->w, h = labels->h;
+  for (int y = 0; y <= h; y++) {
+    const int32_t *up = y > 0 ? seg_row_i32(labels, y - 1) : NULL;
+    const int32_t *cu = y < h ? seg_row_i32(labels, y) : NULL;
+    for (int x = 0; x <= w; x++) {
+      int32_t a = 0, b = 0, c = 0, d = 0;
+      if (x > 0 && x < w && up && cu) {       /* interior: the common case */
+        a = up[x - 1]; b = up[x]; c = cu[x - 1]; d = cu[x];
+        if (a == b && c == d && a == c) continue;
+      } else {
+        if (up) { if (x > 0) a = up[x - 1]; if (x < w) b = up[x]; }
+        if (cu) { if (x > 0) c = cu[x - 1]; if (x < w) d = cu[x]; }
+        if (a == b && b == c && c == d) continue;
+      }
       if (a > 0 && a <= nlab && a != b && a != c && a != d) euler[a]++;
       if (b > 0 && b <= nlab && b == c && b != d) euler[b]--;
     }
+  }
 }
 
 /* ---------- convex area ---------- */
@@ -293,12 +307,7 @@ int seg_regions_convex (const SegBuf *labels, int32_t nlab, const SegRegionBasic
   const int w = labels->w;
   size_t *start = calloc((size_t)nlab + 2, sizeof *start);
   if (!start) return -1;
-  /* pass 1: runs per label */
-  for (int y = 0; y < labels->h; y++) {
-    const int32_t *l = seg_row_i32(labels, y);
-    for (int x = 0; x < w; x++)
-      if (l[x] > 0 && l[x] <= nlab && (x == 0 || l[x - 1] != l[x])) start[l[x] + 1]++;
-  }
+  for (int32_t v = 1; v <= nlab; v++) start[v + 1] = (size_t)basic[v].runs;
   size_t maxruns = 0;
   for (int32_t v = 1; v <= nlab + 1; v++) {
     if (start[v] > maxruns) maxruns = start[v];
@@ -310,7 +319,7 @@ int seg_regions_convex (const SegBuf *labels, int32_t nlab, const SegRegionBasic
   Pt *pts = malloc((6 * maxruns + 6) * 3 * sizeof *pts);
   if (!runs || !fill || !pts) { free(start); free(runs); free(fill); free(pts); return -1; }
   memcpy(fill, start, ((size_t)nlab + 1) * sizeof *fill);
-  /* pass 2: runs in raster order, bucketed by label */
+  /* runs in raster order, bucketed by label */
   for (int y = 0; y < labels->h; y++) {
     const int32_t *l = seg_row_i32(labels, y);
     int x = 0;

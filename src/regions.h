@@ -17,6 +17,7 @@ typedef struct SegRegionBasic {
   int64_t area;
   int minx, miny, maxx, maxy;    /* inclusive bounding box */
   int64_t sx, sy;                /* sums of x and y over the pixels */
+  int64_t runs;                  /* maximal horizontal runs */
 } SegRegionBasic;
 
 typedef struct SegRegionMoments {
