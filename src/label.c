@@ -7,12 +7,16 @@
 ** numbering roots in increasing order reproduces skimage's raster order of
 ** first appearance.
 **
+** The scan stores runs (x0, x1, provisional label) rather than pixels, so
+** the label image is written once, in the final pass, from the runs and
+** the flattened equivalence table: no pixel-sized read-modify-write pass.
+**
 ** Parallel variant: the rows are cut into strips, each strip scanned
 ** independently with its own range of provisional labels (strip t owns
 ** base[t]+1 .. base[t]+bound[t], increasing with t, so raster order and the
 ** P[i] <= i invariant survive), then the strips are merged along their top
 ** rows, P is flattened in label order (sequential, one step per provisional
-** label) and a final row-parallel pass rewrites provisional labels. */
+** label) and a final row-parallel pass writes the labels. */
 #include <string.h>
 #include "label.h"
 
@@ -60,13 +64,26 @@ static size_t strip_bound (int w, int r, const SegLabelOpts *o) {
 
 #define LABEL_LIMIT ((size_t)INT32_MAX - ((size_t)1 << 20))
 
-size_t seg_label_scratch (int w, int h, const SegLabelOpts *o, int threads) {
-  if (w <= 0 || h <= 0 || (size_t)w * (size_t)h >= LABEL_LIMIT) return 0;
-  int n = nstrips(h, threads);
+typedef struct Run { int32_t x0, x1, lab; } Run;   /* [x0, x1) */
+
+/* Most foreground runs one row can hold. */
+static size_t runs_per_row (int w, const SegLabelOpts *o) {
+  return o->binary ? ((size_t)w + 1) / 2 : (size_t)w;
+}
+
+/* Scratch layout (int32 elements): P, then row run starts and ends (h
+** each), then the runs (strip t's at y0_t * runs_per_row). */
+static size_t p_elems (int w, int h, const SegLabelOpts *o, int n) {
   size_t total = 1;
   for (int t = 0; t < n; t++)
     total += strip_bound(w, strip_y(h, n, t + 1) - strip_y(h, n, t), o);
   return total;
+}
+
+size_t seg_label_scratch (int w, int h, const SegLabelOpts *o, int threads) {
+  if (w <= 0 || h <= 0 || (size_t)w * (size_t)h >= LABEL_LIMIT) return 0;
+  int n = nstrips(h, threads);
+  return p_elems(w, h, o, n) + 2 * (size_t)h + 3 * (size_t)h * runs_per_row(w, o);
 }
 
 /* ---------- the scan, one instance per pixel key ---------- */
@@ -102,59 +119,55 @@ static inline int runend_##T (const T *s, int x, int w, int64_t k) {          \
 #define KEY_INT(p) ((int64_t)(p))
 #define KEY_F32(p) f32key(p)
 
-/* Scans rows [y0, y1) as if y0 were the first row of the image; returns the
-** number of provisional labels created (base+1 ...). Works run by run: a
-** maximal run of equal keys takes one label, joined with every run of the
-** row above that touches it (8: overlaps [x0-1, x1]; 4: [x0, x1-1]) and has
-** the same key. Runs in the row above carry one label each, so a change of
-** label marks the next run. */
-#define DEFINE_SCAN(NAME, T, KEY, RUNEND)                                            \
-static int32_t NAME (const SegBuf *src, SegBuf *dst, int y0, int y1, int conn, \
-                     int64_t bg, int32_t *P, int32_t base) {                   \
+/* Scans rows [y0, y1) as if y0 were the first row of the image, appending
+** the foreground runs of row y at runs[rs[y] .. re[y]); returns the number
+** of provisional labels created (base+1 ...). A maximal run of equal keys
+** takes one label, joined with every run of the row above that touches it
+** (8: columns [x0-1, x1]; 4: [x0, x1-1]) and has the same key. */
+#define DEFINE_SCAN(NAME, T, KEY, RUNEND, BIN)                                 \
+static int32_t NAME (const SegBuf *src, int y0, int y1, int conn, int64_t bg,  \
+                     int32_t *P, int32_t base, Run *runs, int32_t nr,          \
+                     int32_t *rs, int32_t *re) {                               \
   const int w = src->w;                                                        \
   int32_t next = base;                                                         \
   for (int y = y0; y < y1; y++) {                                              \
-    const T *restrict s = (const T *)seg_row(src, y);                          \
-    int32_t *restrict l = seg_row_i32(dst, y);                                 \
+    const T *s = (const T *)seg_row(src, y);                                   \
     const T *sp = y > y0 ? (const T *)seg_row(src, y - 1) : NULL;              \
-    const int32_t *lp = y > y0 ? seg_row_i32(dst, y - 1) : NULL;               \
+    int32_t j = y > y0 ? rs[y - 1] : 0, je = y > y0 ? re[y - 1] : 0;           \
+    rs[y] = nr;                                                                \
     int x = 0;                                                                 \
     while (x < w) {                                                            \
       int64_t k = KEY(s[x]);                                                   \
       int x1 = RUNEND(s, x + 1, w, k);                                         \
-      int32_t lab = 0;                                                         \
       if (k != bg) {                                                           \
-        if (sp) {                                                              \
-          int q = conn == 8 && x > 0 ? x - 1 : x;                              \
-          int qe = conn == 8 && x1 < w ? x1 : x1 - 1;                          \
-          while (q <= qe) {                                                    \
-            if (KEY(sp[q]) != k) { q++; continue; }                            \
-            int32_t pl = lp[q];                                                \
-            lab = lab ? merge(P, lab, pl) : pl;                                \
-            do q++; while (q <= qe && lp[q] == pl);                            \
-          }                                                                    \
+        int qa = conn == 8 ? x - 1 : x, qe = conn == 8 ? x1 : x1 - 1;          \
+        while (j < je && runs[j].x1 - 1 < qa) j++;                             \
+        int32_t lab = 0;                                                       \
+        for (int32_t q = j; q < je && runs[q].x0 <= qe; q++) {                 \
+          if (!BIN && KEY(sp[runs[q].x0]) != k) continue;                      \
+          lab = lab ? merge(P, lab, runs[q].lab) : runs[q].lab;                \
         }                                                                      \
         if (!lab) { ++next; P[next] = next; lab = next; }                      \
+        runs[nr].x0 = x; runs[nr].x1 = x1; runs[nr].lab = lab; nr++;           \
       }                                                                        \
-      for (int i = x; i < x1; i++) l[i] = lab;                                 \
       x = x1;                                                                  \
     }                                                                          \
+    re[y] = nr;                                                                \
   }                                                                            \
   return next - base;                                                          \
 }                                                                              \
-/* Joins row y with row y-1 (the seam between two strips). */                  \
-static void NAME##_seam (const SegBuf *src, SegBuf *dst, int y, int conn,      \
-                         int32_t *P) {                                         \
-  const int w = src->w;                                                        \
+/* Joins the runs of row y with those of row y-1 (a seam between strips). */   \
+static void NAME##_seam (const SegBuf *src, int y, int conn, int32_t *P,       \
+                         const Run *runs, const int32_t *rs, const int32_t *re) {\
   const T *s = (const T *)seg_row(src, y), *sp = (const T *)seg_row(src, y - 1);\
-  const int32_t *l = seg_row_i32(dst, y), *lp = seg_row_i32(dst, y - 1);       \
-  for (int x = 0; x < w; x++) {                                                \
-    if (!l[x]) continue;                                                       \
+  int32_t j = rs[y - 1], je = re[y - 1];                                       \
+  for (int32_t i = rs[y]; i < re[y]; i++) {                                    \
+    int x = runs[i].x0, x1 = runs[i].x1;                                       \
     int64_t k = KEY(s[x]);                                                     \
-    int x0 = conn == 8 && x > 0 ? x - 1 : x;                                   \
-    int x1 = conn == 8 && x + 1 < w ? x + 1 : x;                               \
-    for (int q = x0; q <= x1; q++)                                             \
-      if (lp[q] && KEY(sp[q]) == k) merge(P, l[x], lp[q]);                     \
+    int qa = conn == 8 ? x - 1 : x, qe = conn == 8 ? x1 : x1 - 1;              \
+    while (j < je && runs[j].x1 - 1 < qa) j++;                                 \
+    for (int32_t q = j; q < je && runs[q].x0 <= qe; q++)                       \
+      if (BIN || KEY(sp[runs[q].x0]) == k) merge(P, runs[i].lab, runs[q].lab); \
   }                                                                            \
 }
 
@@ -163,47 +176,68 @@ RUNEND_GENERIC(KEY_INT, uint8_t)
 RUNEND_GENERIC(KEY_INT, uint16_t)
 RUNEND_GENERIC(KEY_INT, int32_t)
 RUNEND_GENERIC(KEY_F32, f32)
-DEFINE_SCAN(scan_bin, uint8_t, KEY_BIN, runend_bin)
-DEFINE_SCAN(scan_u8, uint8_t, KEY_INT, runend_uint8_t)
-DEFINE_SCAN(scan_u16, uint16_t, KEY_INT, runend_uint16_t)
-DEFINE_SCAN(scan_i32, int32_t, KEY_INT, runend_int32_t)
-DEFINE_SCAN(scan_f32, float, KEY_F32, runend_f32)
+DEFINE_SCAN(scan_bin, uint8_t, KEY_BIN, runend_bin, 1)
+DEFINE_SCAN(scan_u8, uint8_t, KEY_INT, runend_uint8_t, 0)
+DEFINE_SCAN(scan_u16, uint16_t, KEY_INT, runend_uint16_t, 0)
+DEFINE_SCAN(scan_i32, int32_t, KEY_INT, runend_int32_t, 0)
+DEFINE_SCAN(scan_f32, float, KEY_F32, runend_f32, 0)
 
-typedef int32_t (*ScanFn) (const SegBuf *, SegBuf *, int, int, int, int64_t, int32_t *, int32_t);
-typedef void (*SeamFn) (const SegBuf *, SegBuf *, int, int, int32_t *);
+typedef int32_t (*ScanFn) (const SegBuf *, int, int, int, int64_t, int32_t *, int32_t,
+                           Run *, int32_t, int32_t *, int32_t *);
+typedef void (*SeamFn) (const SegBuf *, int, int, int32_t *, const Run *,
+                        const int32_t *, const int32_t *);
 
 typedef struct Job {
   const SegBuf *src; SegBuf *dst;
   int conn, n;
   int64_t bg;
-  int32_t *P;
+  int32_t *P, *rs, *re;
+  Run *runs;
+  size_t perrow;
   ScanFn scan;
   int32_t base[MAX_STRIPS], count[MAX_STRIPS];
 } Job;
 
 static void scan_strips (void *arg, int b, int e) {
   Job *j = arg;
-  for (int t = b; t < e; t++)
-    j->count[t] = j->scan(j->src, j->dst, strip_y(j->src->h, j->n, t),
-                          strip_y(j->src->h, j->n, t + 1), j->conn, j->bg,
-                          j->P, j->base[t]);
+  for (int t = b; t < e; t++) {
+    int y0 = strip_y(j->src->h, j->n, t);
+    j->count[t] = j->scan(j->src, y0, strip_y(j->src->h, j->n, t + 1), j->conn, j->bg,
+                          j->P, j->base[t], j->runs, (int32_t)((size_t)y0 * j->perrow),
+                          j->rs, j->re);
+  }
 }
 
-SEG_CLONES static void relabel_row (int32_t *restrict l, const int32_t *restrict P, int w) {
-  for (int x = 0; x < w; x++) l[x] = P[l[x]];   /* a gather with AVX2 */
+/* Final labels from the runs: stores only. */
+SEG_CLONES static void fill_row (int32_t *restrict l, int w, const Run *r, int32_t nr,
+                                 const int32_t *restrict P) {
+  int x = 0;
+  for (int32_t i = 0; i < nr; i++) {
+    for (; x < r[i].x0; x++) l[x] = 0;
+    int32_t v = P[r[i].lab];
+    for (; x < r[i].x1; x++) l[x] = v;
+  }
+  for (; x < w; x++) l[x] = 0;
 }
 
-static void relabel_rows (void *arg, int b, int e) {
+static void fill_rows (void *arg, int b, int e) {
   Job *j = arg;
-  for (int y = b; y < e; y++) relabel_row(seg_row_i32(j->dst, y), j->P, j->dst->w);
+  for (int y = b; y < e; y++)
+    fill_row(seg_row_i32(j->dst, y), j->dst->w, j->runs + j->rs[y], j->re[y] - j->rs[y], j->P);
 }
 
 int32_t seg_label (const SegBuf *src, SegBuf *dst, const SegLabelOpts *o,
                    int threads, int32_t *scratch) {
   Job j;
-  j.src = src; j.dst = dst; j.P = scratch;
+  j.src = src; j.dst = dst;
   j.conn = o->connectivity == 4 ? 4 : 8;
   j.n = nstrips(src->h, threads);
+  j.perrow = runs_per_row(src->w, o);
+  size_t np = p_elems(src->w, src->h, o, j.n);
+  j.P = scratch;
+  j.rs = scratch + np;
+  j.re = j.rs + src->h;
+  j.runs = (Run *)(j.re + src->h);
   SeamFn seam;
   if (o->binary) {
     j.scan = scan_bin; seam = scan_bin_seam; j.bg = 0;
@@ -223,13 +257,14 @@ int32_t seg_label (const SegBuf *src, SegBuf *dst, const SegLabelOpts *o,
   }
   scratch[0] = 0;
   seg_parallel_for(j.n, j.n, 1, scan_strips, &j);
-  for (int t = 1; t < j.n; t++) seam(src, dst, strip_y(src->h, j.n, t), j.conn, j.P);
+  for (int t = 1; t < j.n; t++)
+    seam(src, strip_y(src->h, j.n, t), j.conn, j.P, j.runs, j.rs, j.re);
   /* Flatten: roots get 1, 2, ... in increasing provisional order; every
   ** other label copies the final label of its (smaller, done) parent. */
   int32_t k = 0, *P = j.P;
   for (int t = 0; t < j.n; t++)
     for (int32_t i = j.base[t] + 1; i <= j.base[t] + j.count[t]; i++)
       P[i] = P[i] == i ? ++k : P[P[i]];
-  seg_parallel_for(threads, src->h, 64, relabel_rows, &j);
+  seg_parallel_for(threads, src->h, 64, fill_rows, &j);
   return k;
 }
