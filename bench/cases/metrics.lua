@@ -66,5 +66,5 @@ return {
     peers = { scipy = { setup = "import scipy.ndimage as ndi",
                         run = "max(ndi.distance_transform_edt(m2 == 0)[m1 > 0].max(), "
                           .. "ndi.distance_transform_edt(m1 == 0)[m2 > 0].max())",
-                        note = "'scipy EDT both ways'" } } },
+                        note = "'EDT both ways'" } } },
 }
