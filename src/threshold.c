@@ -16,6 +16,12 @@
 
 #define MAXT 256
 
+#if defined(__GNUC__) && !defined(__clang__)
+#define NO_ERRNO __attribute__((optimize("no-math-errno")))
+#else
+#define NO_ERRNO
+#endif
+
 const char *seg_threshold_error (int code) {
   switch (code) {
     case SEG_TH_EMPTY: return "image has no finite pixel";
@@ -513,7 +519,36 @@ static void classify_rows (void *arg, int y0, int y1) {
   }
 }
 
+typedef struct LJ { const SegBuf *src; SegBuf *dst; const int32_t *lut; } LJ;
+
+static void lut_rows (void *arg, int y0, int y1) {
+  LJ *j = arg;
+  for (int y = y0; y < y1; y++) {
+    int32_t *d = seg_row_i32(j->dst, y);
+    if (j->src->dtype == SEG_U8) {
+      const uint8_t *r = seg_row_u8(j->src, y);
+      for (int x = 0; x < j->src->w; x++) d[x] = j->lut[r[x]];
+    } else {
+      const uint16_t *r = seg_row_u16(j->src, y);
+      for (int x = 0; x < j->src->w; x++) d[x] = j->lut[r[x]];
+    }
+  }
+}
+
 void seg_classify (const SegBuf *src, const double *t, int nt, SegBuf *labels, int threads) {
+  int nv = src->dtype == SEG_U8 ? 256 : src->dtype == SEG_U16 ? 65536 : 0;
+  int32_t *lut = nv ? malloc(sizeof(int32_t) * (size_t)nv) : NULL;
+  if (lut) {   /* integer images: one label per value */
+    for (int v = 0; v < nv; v++) {
+      int k = 1;
+      for (int i = 0; i < nt; i++) k += v > t[i];
+      lut[v] = k;
+    }
+    LJ j = {src, labels, lut};
+    seg_parallel_for(threads, src->h, 16, lut_rows, &j);
+    free(lut);
+    return;
+  }
   CJob j = {src, labels, t, nt};
   seg_parallel_for(threads, src->h, 16, classify_rows, &j);
 }
@@ -646,8 +681,10 @@ static void col_update (const SegBuf *s, const uint8_t *a, const uint8_t *b,
   }
 }
 
-/* m and s of skimage's _mean_std for one row, from prefix sums ps, pq. */
-static void mean_std_row (const LJob *j, const double *ps, const double *pq,
+/* m and s of skimage's _mean_std for one row, from prefix sums ps, pq.
+** Square roots of clamped (>= 0) values never set errno, so they may
+** vectorize. */
+NO_ERRNO static void mean_std_row (const LJob *j, const double *ps, const double *pq,
                           double *m, double *sd) {
   int W = j->src->w, w = j->w;
   double ws = (double)w * w;
@@ -703,20 +740,26 @@ static void local_t_row (const LJob *j, const double *m, const double *sd, doubl
 }
 
 /* mask = v > t; thresholds stored as float. */
+SEG_CLONES static void gt_u8_row (const uint8_t *restrict v, const double *restrict t,
+                                  uint8_t *restrict d, int W) {
+  for (int x = 0; x < W; x++) d[x] = (double)v[x] > t[x];
+}
+SEG_CLONES static void to_f32_row (const double *restrict t, float *restrict o, int W) {
+  for (int x = 0; x < W; x++) o[x] = (float)t[x];
+}
+
 static void emit_row (const LJob *j, int y, const double *t) {
   const SegBuf *s = j->src;
   const uint8_t *r = seg_row(s, y);
   uint8_t *d = seg_row_u8(j->mask, y);
   int W = s->w;
-  if (s->dtype == SEG_F32) {
+  if (s->dtype == SEG_U8) gt_u8_row(r, t, d, W);
+  else if (s->dtype == SEG_F32) {
     const float *f = (const float *)r;
     for (int x = 0; x < W; x++) d[x] = f[x] > (float)(t[x]);
   } else
     for (int x = 0; x < W; x++) d[x] = px(s, r, x) > t[x];
-  if (j->thresh) {
-    float *o = seg_row_f32(j->thresh, y);
-    for (int x = 0; x < W; x++) o[x] = (float)t[x];
-  }
+  if (j->thresh) to_f32_row(t, seg_row_f32(j->thresh, y), W);
 }
 
 /* Box windows in double: niblack, sauvola, wolf (both passes), and the
@@ -764,6 +807,16 @@ SEG_CLONES static void amean_u8_row (const uint8_t *restrict src, const int32_t 
   }
 }
 
+/* round(S / n) - offset; S / n is never a half (n odd), and the double
+** product is far closer to S / n than the 1/(2n) that separates it from one. */
+SEG_CLONES static void amean_t_row (const int32_t *restrict p, float *restrict o, int W, int w,
+                                    double inv, double off) {
+  for (int x = 0; x < W; x++) {
+    double m = (double)(p[x + w] - p[x]) * inv;
+    o[x] = (float)(((m + 6755399441055744.0) - 6755399441055744.0) - off);
+  }
+}
+
 SEG_CLONES static void col_update_i32 (int32_t *restrict cs, const uint8_t *restrict a,
                                        const uint8_t *restrict b, int W) {
   for (int x = 0; x < W; x++) cs[x] += a[x] - b[x];
@@ -787,11 +840,7 @@ static void amean_u8_rows (void *arg, int chunk, int y0, int y1) {
     for (int i = r; i < r + W; i++) p[i + 1] = p[i] + cs[i - r];
     for (int i = r + W; i < E; i++) p[i + 1] = p[i] + cs[j->bx[i]];
     amean_u8_row(seg_row_u8(s, y), p, seg_row_u8(j->mask, y), W, w, idelta, n);
-    if (j->thresh) {
-      float *o = seg_row_f32(j->thresh, y);
-      for (int x = 0; x < W; x++)
-        o[x] = (float)((2 * (p[x + w] - p[x]) + n) / (2 * n) - j->o->offset);
-    }
+    if (j->thresh) amean_t_row(p, seg_row_f32(j->thresh, y), W, w, 1.0 / n, j->o->offset);
     if (y + 1 < y1)
       col_update_i32(cs, seg_row_u8(s, clamp_idx(y + r + 1, H)),
                      seg_row_u8(s, clamp_idx(y - r, H)), W);
@@ -809,15 +858,33 @@ SEG_CLONES static void gauss_row (const float *restrict ext, const float *restri
   }
 }
 
-/* Column pass as OpenCV's symmetric column filter: k0 R0 + sum ki (R+i + R-i). */
+/* Column pass as OpenCV's symmetric column filter: k0 R0 + sum ki (R+i + R-i),
+** in strips so the accumulator stays in L1. */
 SEG_CLONES static void gauss_col (const float *const *rows, const float *restrict k,
                                   float *restrict out, int W, int r) {
-  const float *c = rows[r];
-  for (int x = 0; x < W; x++) out[x] = c[x] * k[r];
-  for (int i = 1; i <= r; i++) {
-    const float *a = rows[r + i], *b = rows[r - i];
-    float ki = k[r + i];
-    for (int x = 0; x < W; x++) out[x] += (a[x] + b[x]) * ki;
+  for (int x0 = 0; x0 < W; x0 += 256) {
+    int n = W - x0 < 256 ? W - x0 : 256;
+    float *restrict o = out + x0;
+    const float *c = rows[r] + x0;
+    for (int x = 0; x < n; x++) o[x] = c[x] * k[r];
+    for (int i = 1; i <= r; i++) {
+      const float *restrict a = rows[r + i] + x0, *restrict b = rows[r - i] + x0;
+      float ki = k[r + i];
+      for (int x = 0; x < n; x++) o[x] += (a[x] + b[x]) * ki;
+    }
+  }
+}
+
+/* cvRound of 0 <= v < 2^22 without a libm call: adding 1.5 * 2^23 leaves
+** the integer part in the mantissa, rounded to nearest even. */
+SEG_CLONES static void round_u8_row (const float *restrict acc, const uint8_t *restrict src,
+                                     uint8_t *restrict d, float *restrict t, int W,
+                                     int idelta, float off) {
+  for (int x = 0; x < W; x++) {
+    float v = acc[x] < 0 ? 0 : acc[x] > 255 ? 255 : acc[x];
+    float mu = (v + 12582912.0f) - 12582912.0f;
+    d[x] = (float)src[x] - mu > (float)-idelta;
+    t[x] = mu - off;
   }
 }
 
@@ -833,7 +900,12 @@ static void gauss_rows (void *arg, int chunk, int y0, int y1) {
   for (int yy = y0 - r; yy <= y1 - 1 + r; yy++) {
     int slot = ((yy % w) + w) % w;
     const uint8_t *src = seg_row(s, clamp_idx(yy, H));
-    for (int i = 0; i < E; i++) ext[i] = (float)px(s, src, j->bx[i]);
+    if (s->dtype == SEG_U8) {
+      for (int i = 0; i < r; i++) ext[i] = src[0];
+      for (int i = 0; i < W; i++) ext[r + i] = src[i];
+      for (int i = r + W; i < E; i++) ext[i] = src[W - 1];
+    } else
+      for (int i = 0; i < E; i++) ext[i] = (float)px(s, src, j->bx[i]);
     gauss_row(ext, j->kern, ring + (size_t)slot * W, W, w);
     int y = yy - r;   /* every row of y's window is ready */
     if (y < y0) continue;
@@ -844,16 +916,8 @@ static void gauss_rows (void *arg, int chunk, int y0, int y1) {
     if (s->dtype == SEG_U8) {
       double c = ceil(j->o->offset);
       int idelta = c > 1024 ? 1024 : c < -1024 ? -1024 : (int)c;
-      for (int x = 0; x < W; x++) {
-        float mf = nearbyintf(acc[x]);   /* convertTo(CV_8U): cvRound, saturated */
-        int mu = mf < 0 ? 0 : mf > 255 ? 255 : (int)mf;
-        d[x] = sr[x] - mu > -idelta;
-        t[x] = mu - j->o->offset;
-      }
-      if (j->thresh) {
-        float *o = seg_row_f32(j->thresh, y);
-        for (int x = 0; x < W; x++) o[x] = (float)t[x];
-      }
+      float *o = j->thresh ? seg_row_f32(j->thresh, y) : (float *)t;
+      round_u8_row(acc, sr, d, o, W, idelta, (float)j->o->offset);
     } else {
       for (int x = 0; x < W; x++) t[x] = (double)acc[x] - j->o->offset;
       emit_row(j, y, t);
