@@ -239,6 +239,10 @@ end
 
 ---------------------------------------------------------------- inputs
 
+-- The load average before anything runs: on a shared machine it says how
+-- far the absolute times are from an idle one's (the ratios suffer less).
+local START_LOAD = (readfile("/proc/loadavg") or ""):match("^(%S+)") or "?"
+
 local datadir = string.format("%s/data/%d", HERE, opt.size)
 local meta = readfile(datadir .. "/meta.json")
 if not meta then
@@ -466,10 +470,11 @@ end
 
 local header = string.format(
   "lua-seg %s vs OpenCV %s / NumPy %s · %d×%d inputs · %d thread%s each · " ..
-  "median of up to %d runs taken in turn after %d warm-up · %s, %d cores · %s",
+  "median of up to %d runs taken in turn after %d warm-up · %s, %d cores, " ..
+  "load %s at start · %s",
   seg.version or "?", versions.opencv or "?", versions.numpy or "?", W, H,
   opt.threads, opt.threads == 1 and "" or "s", opt.reps, opt.warmup, cpu_model(),
-  cores, os.date("%Y-%m-%d"))
+  cores, START_LOAD, os.date("%Y-%m-%d"))
 
 local HEAD = "| case | lua-seg | peer | peer time | ours/peer | ÷ memcpy | notes |\n" ..
              "|---|---:|---|---:|---:|---:|---|"
@@ -508,8 +513,10 @@ for _, c in ipairs(cases) do
     if t.err then notes[#notes + 1] = pname .. ": " .. t.err end
     if o.note and t.note then
       notes[#notes + 1] = string.format("ours %s, %s %s", o.note, pname, t.note)
-    elseif o.note or t.note then
-      notes[#notes + 1] = o.note and "ours " .. o.note or pname .. " " .. t.note
+    elseif o.note then
+      notes[#notes + 1] = "ours " .. o.note
+    elseif t.note then
+      notes[#notes + 1] = t.note:find(pname, 1, true) == 1 and t.note or pname .. " " .. t.note
     end
     rows[#rows + 1] = string.format("| %s | %s | %s | %s | %s | %s | %s |",
       c.name, fmt_time(o.time), pname or "—", pname and fmt_time(t.time) or "",
@@ -530,8 +537,8 @@ local summary = "No row has both timings."
 if #geo > 0 then
   local parts = {}
   for _, pname in ipairs(geo) do
-    parts[#parts + 1] = string.format("%s %.2f (%d rows)", pname,
-      math.exp(geo[pname].sum / geo[pname].n), geo[pname].n)
+    parts[#parts + 1] = string.format("%s %.2f (%d row%s)", pname,
+      math.exp(geo[pname].sum / geo[pname].n), geo[pname].n, geo[pname].n == 1 and "" or "s")
   end
   summary = "Geometric mean of ours/peer: " .. table.concat(parts, ", ") ..
             " (< 1: lua-seg is faster)."
