@@ -1,25 +1,25 @@
 -- The demo behind `lua-seg demo` / `make demo`: segments the bundled sample
 -- images with a classical pipeline and writes, for each, the mask, the
 -- coloured labels and an overlay on the original, then prints a summary.
---   coins: Otsu threshold, fill holes, drop specks, label, measure
---   page:  Sauvola local threshold (uneven lighting), label characters
---   cell:  Gaussian smoothing, Otsu, label
+--   coins:  Gaussian, Otsu threshold, fill holes, clear the border, drop specks
+--   page:   Sauvola local threshold (uneven lighting), label characters
+--   levels: three-class multi-Otsu of the coins photograph (Labels directly)
 return function(seg, opts)
   local outdir = opts.outdir
   os.execute(("mkdir -p '%s'"):format(outdir:gsub("'", "'\\''")))
   local jobs = {
     {name = "coins", file = "coins.png", run = function(img)
       local fg, t = img:gaussian(1):threshold("otsu")
-      fg = fg:fill_holes():remove_small(64)
+      fg = fg:fill_holes():open(3):clear_border():remove_small(64)
       return fg, ("Otsu threshold %g"):format(t)
     end},
     {name = "page", file = "page.png", run = function(img)
       local ink = ~img:threshold("sauvola", {window = 25, k = 0.2})
       return ink:remove_small(4), "Sauvola window 25, k 0.2"
     end},
-    {name = "cell", file = "cell.png", run = function(img)
-      local fg, t = img:gaussian(2):threshold("otsu")
-      return fg:open(1):remove_small(30), ("Otsu threshold %g after Gaussian sigma 2"):format(t)
+    {name = "levels", file = "coins.png", run = function(img)
+      local classes, t = img:gaussian(1):multiotsu(3)
+      return classes, ("multi-Otsu thresholds %g, %g"):format(t[1], t[2])
     end},
   }
   local bar = opts.progress(#jobs, "demo")
@@ -27,7 +27,13 @@ return function(seg, opts)
   for _, job in ipairs(jobs) do
     local img = assert(seg.load(opts.images .. "/" .. job.file)):gray()
     local mask, how = job.run(img)
-    local labels, n = mask:label()
+    local labels, n
+    if seg.type(mask) == "Labels" then   -- already classes: label each class's components
+      labels, n = mask:label()
+      mask = mask:gt(1)
+    else
+      labels, n = mask:label()
+    end
     local regions = labels:regions()
     local area = 0
     for _, r in ipairs(regions) do area = area + r.area end
