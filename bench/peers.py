@@ -185,6 +185,12 @@ def serve(req):
     print("#\tnumpy\t%s" % np.__version__)
     print("#\tpython\t%s" % sys.version.split()[0])
     print("#\tcv2_threads\t%d" % cv2.getNumThreads())
+    for dist, name in (("scikit-image", "skimage"), ("scipy", "scipy")):
+        try:  # without importing them: that takes seconds
+            import importlib.metadata
+            print("#\t%s\t%s" % (name, importlib.metadata.version(dist)))
+        except Exception:
+            pass
     d = Inputs(req["data"])
     cases = {c["id"]: c for c in req["cases"]}
     live = {}   # id -> [fn, note, last result]

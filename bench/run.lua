@@ -469,10 +469,12 @@ local function cpu_model ()
 end
 
 local header = string.format(
-  "lua-seg %s vs OpenCV %s / NumPy %s · %d×%d inputs · %d thread%s each · " ..
+  "lua-seg %s vs OpenCV %s / NumPy %s / scikit-image %s / SciPy %s · " ..
+  "%d×%d inputs · %d thread%s each · " ..
   "median of up to %d runs taken in turn after %d warm-up · %s, %d cores, " ..
   "load %s at start · %s",
-  seg.version or "?", versions.opencv or "?", versions.numpy or "?", W, H,
+  seg.version or "?", versions.opencv or "?", versions.numpy or "?",
+  versions.skimage or "?", versions.scipy or "?", W, H,
   opt.threads, opt.threads == 1 and "" or "s", opt.reps, opt.warmup, cpu_model(),
   cores, START_LOAD, os.date("%Y-%m-%d"))
 
