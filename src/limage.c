@@ -48,6 +48,7 @@ SegImage *seg_newimage_uninit (lua_State *L, SegKind kind, int w, int h, int c, 
   im->b.dtype = t;
   luaL_setmetatable(L, kind_mt[kind]);
   uint8_t *pix = (uint8_t *)lua_newuserdatauv(L, bytes, 0);
+  seg_advise_huge(pix, bytes);
   lua_setiuservalue(L, -2, 1);
   im->b.w = w; im->b.h = h; im->b.c = c;
   im->b.stride = (size_t)w * (size_t)c * seg_dtype_size(t);

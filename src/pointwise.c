@@ -42,8 +42,13 @@ static inline int32_t sat_i32d (double v) {
 SEG_CLONES static void arith_u8 (const uint8_t *restrict a, const uint8_t *restrict b,
                                  uint8_t *restrict d, size_t n, int op) {
   switch (op) {
-    case SEG_OP_ADD: for (size_t i = 0; i < n; i++) d[i] = sat_u8(a[i] + b[i]); break;
-    case SEG_OP_SUB: for (size_t i = 0; i < n; i++) d[i] = sat_u8(a[i] - b[i]); break;
+    /* the unsigned idioms below compile to saturating byte instructions */
+    case SEG_OP_ADD:
+      for (size_t i = 0; i < n; i++) { uint8_t t = (uint8_t)(a[i] + b[i]); d[i] = t < a[i] ? 255 : t; }
+      break;
+    case SEG_OP_SUB:
+      for (size_t i = 0; i < n; i++) d[i] = a[i] > b[i] ? (uint8_t)(a[i] - b[i]) : 0;
+      break;
     case SEG_OP_MUL: for (size_t i = 0; i < n; i++) d[i] = sat_u8(a[i] * b[i]); break;
     default:
       for (size_t i = 0; i < n; i++) {
@@ -128,7 +133,13 @@ static double apply (double x, double s, int op, int left) {
 
 SEG_CLONES static void add_const_u8 (const uint8_t *restrict a, uint8_t *restrict d,
                                      size_t n, int k) {
-  for (size_t i = 0; i < n; i++) d[i] = sat_u8(a[i] + k);
+  if (k >= 0) {
+    uint8_t kk = (uint8_t)k;
+    for (size_t i = 0; i < n; i++) { uint8_t t = (uint8_t)(a[i] + kk); d[i] = t < kk ? 255 : t; }
+  } else {
+    uint8_t kk = (uint8_t)-k;
+    for (size_t i = 0; i < n; i++) d[i] = a[i] > kk ? (uint8_t)(a[i] - kk) : 0;
+  }
 }
 
 static void lut_u8 (const uint8_t *restrict a, uint8_t *restrict d, size_t n, size_t i0,

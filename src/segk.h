@@ -48,6 +48,9 @@ static inline size_t seg_buf_nelem (const SegBuf *b) {
 ** any dimension is not positive. */
 size_t seg_buf_bytes (int w, int h, int c, SegDtype t);
 
+/* Hints the OS to back a large buffer with huge pages (no-op elsewhere). */
+void seg_advise_huge (void *p, size_t n);
+
 const char *seg_dtype_name (SegDtype t);
 int seg_dtype_from_name (const char *s);   /* -1 when unknown */
 
