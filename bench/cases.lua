@@ -103,8 +103,8 @@ return {
     run = function (d) local g = d.gray
       return function () return g:histogram() end end,
     peers = { opencv = "cv2.calcHist([gray], [0], None, [256], [0, 256])" } },
-  { name = "mean std", lua = "rgb:mean(); rgb:std()", memcpy = "rgb",
+  { name = "mean std", lua = "rgb:mean_std()", memcpy = "rgb",
     run = function (d) local a = d.rgb
-      return function () return a:mean(), a:std() end end,
+      return function () return a:mean_std() end end,
     peers = { opencv = "cv2.meanStdDev(rgb)" } },
 }

@@ -72,6 +72,21 @@ static int stat (lua_State *L, int which) {
   return c;
 }
 
+/* img:mean_std() -> mean, std in one pass: numbers for a 1-channel image,
+** else two arrays with one value per channel (as cv2.meanStdDev). */
+static int l_mean_std (lua_State *L) {
+  SegImage *im = seg_checkimage(L, 1);
+  int c = im->b.c;
+  double *v = (double *)lua_newuserdatauv(L, sizeof(double) * 2 * (size_t)c, 0);
+  seg_stats(&im->b, NULL, NULL, v, v + c, seg_ctx(L)->threads);
+  if (c == 1) { lua_pushnumber(L, v[0]); lua_pushnumber(L, v[1]); return 2; }
+  for (int which = 0; which < 2; which++) {
+    lua_createtable(L, c, 0);
+    for (int k = 0; k < c; k++) { lua_pushnumber(L, v[which * c + k]); lua_rawseti(L, -2, k + 1); }
+  }
+  return 2;
+}
+
 static int l_min (lua_State *L) { return stat(L, ST_MIN); }
 static int l_max (lua_State *L) { return stat(L, ST_MAX); }
 static int l_mean (lua_State *L) { return stat(L, ST_MEAN); }
@@ -99,7 +114,7 @@ static int l_bbox (lua_State *L) {
 
 static const luaL_Reg methods[] = {
   {"histogram", l_histogram}, {"min", l_min}, {"max", l_max}, {"mean", l_mean},
-  {"std", l_std}, {NULL, NULL}};
+  {"std", l_std}, {"mean_std", l_mean_std}, {NULL, NULL}};
 static const luaL_Reg mask_methods[] = {{"count", l_count}, {"bbox", l_bbox}, {NULL, NULL}};
 
 void seg_open_stats (lua_State *L) {

@@ -84,34 +84,74 @@ void seg_histogram (const SegBuf *src, int ch, int bins, double lo, double hi,
 /* ---------- per-channel statistics ---------- */
 
 typedef struct StatPart { double mn[4], mx[4], sum[4], sq[4]; } StatPart;
-typedef struct StatJob { const SegBuf *src; StatPart *parts; int nparts; int ch; } StatJob;
+typedef struct StatJob { const SegBuf *src; StatPart *parts; int ch; } StatJob;
 
-/* One channel at a time (ch), so the inner loop is a strided reduction. */
+/* u8 with 1-4 channels: all channels in one pass over the flat row. The
+** row is read in blocks of P = 16*c elements into P lane accumulators (a
+** fixed-length unit-stride inner loop, which vectorizes); lane j belongs to
+** channel j % c. 32-bit lanes are folded into doubles every 4096 blocks,
+** well before 255^2 * 4096 * ... could wrap. */
+SEG_CLONES static void stat_u8_row (const uint8_t *restrict r, size_t n, int c, uint32_t *restrict s,
+                                    uint32_t *restrict q, uint8_t *restrict mn, uint8_t *restrict mx,
+                                    double *sum, double *sq) {
+  const size_t P = 16 * (size_t)c;
+  size_t i = 0;
+  while (i + P <= n) {
+    size_t blocks = (n - i) / P;
+    if (blocks > 4096) blocks = 4096;
+    for (int j = 0; j < 64; j++) { s[j] = 0; q[j] = 0; }
+    for (size_t b = 0; b < blocks; b++, i += P)
+      for (size_t j = 0; j < P; j++) {
+        uint32_t v = r[i + j];
+        s[j] += v; q[j] += v * v;
+        mn[j] = r[i + j] < mn[j] ? r[i + j] : mn[j];
+        mx[j] = r[i + j] > mx[j] ? r[i + j] : mx[j];
+      }
+    for (size_t j = 0; j < P; j++) { sum[j % (size_t)c] += s[j]; sq[j % (size_t)c] += q[j]; }
+  }
+  for (; i < n; i++) {   /* tail: i is a multiple of P here, so lane = i % P */
+    size_t j = i % P;
+    uint32_t v = r[i];
+    sum[j % (size_t)c] += v; sq[j % (size_t)c] += (double)(v * v);
+    mn[j] = r[i] < mn[j] ? r[i] : mn[j];
+    mx[j] = r[i] > mx[j] ? r[i] : mx[j];
+  }
+}
+
 static void stat_rows (void *arg, int slot, int y0, int y1) {
   StatJob *j = arg;
   const SegBuf *s = j->src;
   StatPart *p = &j->parts[slot];
-  int c = s->c, ch = j->ch;
+  int c = s->c;
+  if (s->dtype == SEG_U8 && c <= 4) {
+    uint32_t ls[64], lq[64];
+    uint8_t mn[64], mx[64];
+    double sum[4] = {0}, sq[4] = {0};
+    memset(mn, 255, sizeof mn);
+    memset(mx, 0, sizeof mx);
+    for (int y = y0; y < y1; y++)
+      stat_u8_row(seg_row_u8(s, y), (size_t)s->w * (size_t)c, c, ls, lq, mn, mx, sum, sq);
+    for (int k = 0; k < c; k++) {
+      p->mn[k] = HUGE_VAL; p->mx[k] = -HUGE_VAL;
+      p->sum[k] = sum[k]; p->sq[k] = sq[k];
+    }
+    for (int jj = 0; jj < 16 * c; jj++) {
+      int k = jj % c;
+      if (mn[jj] < p->mn[k]) p->mn[k] = mn[jj];
+      if (mx[jj] > p->mx[k]) p->mx[k] = mx[jj];
+    }
+    return;
+  }
+  /* other types: one channel (j->ch) per call */
+  int ch = j->ch;
   double mn = HUGE_VAL, mx = -HUGE_VAL, sum = 0, sq = 0;
   for (int y = y0; y < y1; y++) {
     const uint8_t *r = seg_row(s, y);
-    if (s->dtype == SEG_U8) {
-      uint64_t rs = 0, rq = 0;
-      unsigned rmn = 255, rmx = 0;
-      for (int x = 0; x < s->w; x++) {
-        unsigned v = r[(size_t)x * c + ch];
-        rs += v; rq += v * v;
-        rmn = v < rmn ? v : rmn; rmx = v > rmx ? v : rmx;
-      }
-      sum += (double)rs; sq += (double)rq;
-      if (rmn < mn) mn = rmn;
-      if (rmx > mx) mx = rmx;
-      continue;
-    }
     for (int x = 0; x < s->w; x++) {
       size_t i = (size_t)x * c + ch;
       double v;
       switch (s->dtype) {
+        case SEG_U8: v = r[i]; break;
         case SEG_U16: v = ((const uint16_t *)r)[i]; break;
         case SEG_I32: v = ((const int32_t *)r)[i]; break;
         default: v = ((const float *)r)[i];
@@ -124,27 +164,39 @@ static void stat_rows (void *arg, int slot, int y0, int y1) {
   p->mn[0] = mn; p->mx[0] = mx; p->sum[0] = sum; p->sq[0] = sq;
 }
 
+static void stat_fold (const StatPart *parts, int t, int k, double n, double *mn, double *mx,
+                       double *mean, double *sd, int out) {
+  double a = HUGE_VAL, b = -HUGE_VAL, s = 0, q = 0;
+  for (int p = 0; p < t; p++) {
+    if (parts[p].mn[k] < a) a = parts[p].mn[k];
+    if (parts[p].mx[k] > b) b = parts[p].mx[k];
+    s += parts[p].sum[k]; q += parts[p].sq[k];
+  }
+  double m = s / n, var = q / n - m * m;
+  if (mn) mn[out] = a;
+  if (mx) mx[out] = b;
+  if (mean) mean[out] = m;
+  if (sd) sd[out] = sqrt(var > 0 ? var : 0);
+}
+
 void seg_stats (const SegBuf *src, double *mn, double *mx, double *mean,
                 double *sd, int threads) {
   int t = threads < 1 ? 1 : threads > MAXT ? MAXT : threads;
   if (t > src->h) t = src->h;
   StatPart parts[MAXT];
   double n = (double)src->w * src->h;
+  if (src->dtype == SEG_U8 && src->c <= 4) {
+    StatJob j = {src, parts, 0};
+    memset(parts, 0, sizeof(StatPart) * (size_t)t);
+    seg_parallel_chunks(t, src->h, 1, stat_rows, &j);
+    for (int k = 0; k < src->c; k++) stat_fold(parts, t, k, n, mn, mx, mean, sd, k);
+    return;
+  }
   for (int ch = 0; ch < src->c; ch++) {
-    StatJob j = {src, parts, t, ch};
+    StatJob j = {src, parts, ch};
     for (int p = 0; p < t; p++) parts[p] = (StatPart){{HUGE_VAL}, {-HUGE_VAL}, {0}, {0}};
     seg_parallel_chunks(t, src->h, 1, stat_rows, &j);
-    double a = HUGE_VAL, b = -HUGE_VAL, s = 0, q = 0;
-    for (int p = 0; p < t; p++) {
-      if (parts[p].mn[0] < a) a = parts[p].mn[0];
-      if (parts[p].mx[0] > b) b = parts[p].mx[0];
-      s += parts[p].sum[0]; q += parts[p].sq[0];
-    }
-    double m = s / n, var = q / n - m * m;
-    if (mn) mn[ch] = a;
-    if (mx) mx[ch] = b;
-    if (mean) mean[ch] = m;
-    if (sd) sd[ch] = sqrt(var > 0 ? var : 0);
+    stat_fold(parts, t, 0, n, mn, mx, mean, sd, ch);
   }
 }
 
