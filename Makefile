@@ -31,7 +31,7 @@ HDR  = $(wildcard src/*.h)
 # Debian packages: to build, to test, to benchmark.
 PKG_BUILD = gcc make pkg-config lua5.4 liblua5.4-dev libpng-dev libjpeg62-turbo-dev
 PKG_TEST  = lua-busted luarocks python3-skimage
-PKG_BENCH = python3-opencv python3-skimage python3-scipy
+PKG_BENCH = python3-opencv python3-skimage python3-scipy lua-system
 
 BUSTED = busted --lua=$(LUA)
 SPECS ?= spec
