@@ -133,6 +133,8 @@ static int push_fail (lua_State *L, const char *name, const char *msg) {
   return 2;
 }
 
+#define SEG_MAX_STREAM ((size_t)256 << 20)
+
 /* Pushes the whole content of 'path' (a userdata or a string) and returns
 ** it, or pushes an error message and returns NULL. */
 static const uint8_t *read_file (lua_State *L, const char *path, size_t *n) {
@@ -162,16 +164,25 @@ static const uint8_t *read_file (lua_State *L, const char *path, size_t *n) {
     *n = fread(p, 1, want, box->f);   /* a file that shrank meanwhile reads short */
     if (ferror(box->f)) e = errno;
     data = p;
-  } else {   /* pipes, devices, files of unknown size */
+  } else {   /* pipes, devices, files of unknown size: read up to a cap, so
+              ** an endless device (/dev/zero) fails instead of eating memory */
     luaL_Buffer B;
     luaL_buffinit(L, &B);
-    size_t got;
+    size_t got, total = 0;
     do {
       char *p = luaL_prepbuffer(&B);
       got = fread(p, 1, LUAL_BUFFERSIZE, box->f);
       luaL_addsize(&B, got);
-    } while (got == LUAL_BUFFERSIZE);
+      total += got;
+    } while (got == LUAL_BUFFERSIZE && total <= SEG_MAX_STREAM);
     if (ferror(box->f)) e = errno;
+    if (total > SEG_MAX_STREAM) {
+      luaL_pushresult(&B);
+      file_close(box);
+      lua_pop(L, 2);
+      lua_pushfstring(L, "%s: stream longer than %d MiB", path, (int)(SEG_MAX_STREAM >> 20));
+      return NULL;
+    }
     luaL_pushresult(&B);
     data = (const uint8_t *)lua_tolstring(L, -1, n);
   }
