@@ -422,8 +422,68 @@ static void sobel_kernel (int ksize, int order, float *k) {
   for (int i = 0; i < ksize; i++) k[i] = (float)v[i];
 }
 
+/* Integer images, ksize 1 and 3: one pass over three source rows with
+** integer sums (exact, so equal to any float evaluation order). Borders
+** reflect-101; only the first and last pixel of a row need the index map. */
+typedef struct LapJob { const SegBuf *s; SegBuf *d; int ksize; } LapJob;
+
+#define DEF_LAP(T, NAME)                                                               \
+  SEG_CLONES static void NAME (const T *restrict u, const T *restrict m,                \
+                               const T *restrict b, float *restrict d, int c, int lo,   \
+                               int hi, int k3) {                                        \
+    if (k3)                                                                             \
+      for (int x = lo; x < hi; x++)                                                     \
+        d[x] = (float)(2 * ((int32_t)u[x - c] + u[x + c] + b[x - c] + b[x + c]) -       \
+                       8 * (int32_t)m[x]);                                              \
+    else                                                                                \
+      for (int x = lo; x < hi; x++)                                                     \
+        d[x] = (float)((int32_t)u[x] + b[x] + m[x - c] + m[x + c] - 4 * (int32_t)m[x]); \
+  }
+DEF_LAP(uint8_t, lap_u8)
+DEF_LAP(uint16_t, lap_u16)
+
+static inline int32_t lap_at (const SegBuf *s, const uint8_t *row, int i) {
+  return s->dtype == SEG_U8 ? row[i] : ((const uint16_t *)row)[i];
+}
+
+static void lap_band (void *arg, int y0, int y1) {
+  const LapJob *j = arg;
+  const SegBuf *s = j->s;
+  int w = s->w, c = s->c, n = w * c, k3 = j->ksize == 3;
+  for (int y = y0; y < y1; y++) {
+    const uint8_t *u = seg_row(s, seg_border_index(y - 1, s->h, SEG_BORDER_REFLECT101));
+    const uint8_t *m = seg_row(s, y);
+    const uint8_t *b = seg_row(s, seg_border_index(y + 1, s->h, SEG_BORDER_REFLECT101));
+    float *d = seg_row_f32(j->d, y);
+    if (w > 2) {
+      if (s->dtype == SEG_U8) lap_u8(u, m, b, d, c, c, n - c, k3);
+      else lap_u16((const uint16_t *)u, (const uint16_t *)m, (const uint16_t *)b, d, c, c, n - c, k3);
+    }
+    for (int x = 0; x < w; x += x == 0 && w > 1 ? w - 1 : w) {   /* pixels 0 and w-1 */
+      int l = seg_border_index(x - 1, w, SEG_BORDER_REFLECT101) * c;
+      int r = seg_border_index(x + 1, w, SEG_BORDER_REFLECT101) * c;
+      for (int ch = 0; ch < c; ch++) {
+        int i = x * c + ch;
+        int32_t v;
+        if (k3)
+          v = 2 * (lap_at(s, u, l + ch) + lap_at(s, u, r + ch) + lap_at(s, b, l + ch) +
+                   lap_at(s, b, r + ch)) - 8 * lap_at(s, m, i);
+        else
+          v = lap_at(s, u, i) + lap_at(s, b, i) + lap_at(s, m, l + ch) + lap_at(s, m, r + ch) -
+              4 * lap_at(s, m, i);
+        d[i] = (float)v;
+      }
+    }
+  }
+}
+
 int seg_laplacian (const SegBuf *src, SegBuf *dst, int ksize, int threads) {
   const int b = SEG_BORDER_REFLECT101;
+  if (ksize <= 3 && (src->dtype == SEG_U8 || src->dtype == SEG_U16)) {
+    LapJob j = {src, dst, ksize};
+    seg_parallel_for(threads, src->h, 64, lap_band, &j);
+    return 0;
+  }
   if (ksize == 1) {
     static const float d2[3] = {1, -2, 1}, id[3] = {0, 1, 0};
     int rc = seg_sepfilter(src, dst, d2, 3, id, 3, b, 1.0f, 0, threads);
