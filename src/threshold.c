@@ -796,6 +796,121 @@ static void box_rows (void *arg, int chunk, int y0, int y1) {
   j->smax[chunk] = smax;
 }
 
+/* niblack, sauvola, wolf on u8 with w <= 257: column sums of pixels and of
+** squares in uint32, row prefix sums in uint32 whose differences are exact
+** modulo 2^32 (a window's square sum, at most 65025 w^2, fits), then the
+** double arithmetic of mean_std_row and local_t_row in the same order. These
+** clones must not contract a*b+c into FMA, which would change the rounding. */
+#define FPSTRICT __attribute__((optimize("fp-contract=off", "no-math-errno")))
+#define MSD_U8_MAXW 257
+
+/* GCC keeps sqrt's errno path (a call, hence no vectorization) whatever a
+** function's optimize attribute says, so the square roots of a row run as
+** explicit SIMD on x86-64; sqrtpd is correctly rounded, as libm's sqrt. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+__attribute__((target("avx512f"))) static void sqrt_row_512 (double *v, int n) {
+  int x = 0;
+  for (; x + 8 <= n; x += 8) _mm512_storeu_pd(v + x, _mm512_sqrt_pd(_mm512_loadu_pd(v + x)));
+  for (; x < n; x++) _mm_store_sd(v + x, _mm_sqrt_sd(_mm_setzero_pd(), _mm_load_sd(v + x)));
+}
+__attribute__((target("avx"))) static void sqrt_row_256 (double *v, int n) {
+  int x = 0;
+  for (; x + 4 <= n; x += 4) _mm256_storeu_pd(v + x, _mm256_sqrt_pd(_mm256_loadu_pd(v + x)));
+  for (; x < n; x++) _mm_store_sd(v + x, _mm_sqrt_sd(_mm_setzero_pd(), _mm_load_sd(v + x)));
+}
+static void sqrt_row (double *v, int n) {
+  if (__builtin_cpu_supports("avx512f")) { sqrt_row_512(v, n); return; }
+  if (__builtin_cpu_supports("avx")) { sqrt_row_256(v, n); return; }
+  int x = 0;
+  for (; x + 2 <= n; x += 2) _mm_storeu_pd(v + x, _mm_sqrt_pd(_mm_loadu_pd(v + x)));
+  for (; x < n; x++) _mm_store_sd(v + x, _mm_sqrt_sd(_mm_setzero_pd(), _mm_load_sd(v + x)));
+}
+#else
+static void sqrt_row (double *v, int n) { for (int x = 0; x < n; x++) v[x] = sqrt(v[x]); }
+#endif
+
+/* Window means and clamped variances of a row, as mean_std_row. */
+FPSTRICT SEG_CLONES static void mvar_u8_row (const uint32_t *restrict p, const uint32_t *restrict q,
+                                             double *restrict m, double *restrict var, int W, int w) {
+  double ws = (double)w * w;
+  for (int x = 0; x < W; x++) {
+    double mm = (double)(p[x + w] - p[x]) / ws;
+    double g2 = (double)(q[x + w] - q[x]) / ws;
+    double v = g2 - mm * mm;
+    m[x] = mm;
+    var[x] = v > 0 ? v : 0;
+  }
+}
+
+/* T from m and s as local_t_row, then the mask and the f32 thresholds;
+** one loop per method, so each vectorizes. */
+#define MSD_LOOP(T)                                                        \
+  for (int x = 0; x < W; x++) {                                            \
+    double mm = m[x], sd = s[x], t = (T);                                  \
+    d[x] = (double)src[x] > t;                                             \
+    thr[x] = (float)t;                                                     \
+  }
+
+FPSTRICT SEG_CLONES static void msd_u8_row (const uint8_t *restrict src, const double *restrict m,
+                                            const double *restrict s, uint8_t *restrict d,
+                                            float *restrict thr, int W, int method,
+                                            double k, double r, double off, double M, double R) {
+  if (method == SEG_LOCAL_NIBLACK) MSD_LOOP(mm - k * sd - off)
+  else if (method == SEG_LOCAL_SAUVOLA) MSD_LOOP(mm * (1 + k * ((sd / r) - 1)) - off)
+  else MSD_LOOP(mm - (k * (mm - M)) * (1 - sd / R) - off)
+}
+
+SEG_CLONES static void col_update_sq (uint32_t *restrict cs, uint32_t *restrict cq,
+                                      const uint8_t *restrict a, const uint8_t *restrict b, int W) {
+  for (int x = 0; x < W; x++) {
+    uint32_t va = a[x], vb = b[x];
+    cs[x] += va - vb; cq[x] += va * va - vb * vb;
+  }
+}
+
+static void msd_u8_rows (void *arg, int chunk, int y0, int y1) {
+  LJob *j = arg;
+  const SegBuf *s = j->src;
+  int W = s->w, H = s->h, r = j->r, w = j->w, E = W + 2 * r;
+  uint32_t *cs = (uint32_t *)(j->scratch + (size_t)chunk * j->per), *cq = cs + W;
+  uint32_t *p = cq + W, *q = p + E + 1;
+  double *m = (double *)(((uintptr_t)(q + E + 1) + 63) & ~(uintptr_t)63), *sd = m + W;
+  float *tbuf = (float *)(sd + W);
+  const SegLocalOpts *o = j->o;
+  memset(cs, 0, sizeof(uint32_t) * 2 * (size_t)W);
+  for (int dy = -r; dy <= r; dy++) {
+    const uint8_t *a = seg_row_u8(s, reflect_idx(y0 + dy, H));
+    for (int x = 0; x < W; x++) { uint32_t v = a[x]; cs[x] += v; cq[x] += v * v; }
+  }
+  double smax = 0;
+  for (int y = y0; y < y1; y++) {
+    uint32_t ps = 0, pq = 0;
+    p[0] = q[0] = 0;
+    for (int i = 0; i < r; i++) {
+      int c = j->bx[i];
+      p[i + 1] = ps += cs[c]; q[i + 1] = pq += cq[c];
+    }
+    for (int i = r; i < r + W; i++) { p[i + 1] = ps += cs[i - r]; q[i + 1] = pq += cq[i - r]; }
+    for (int i = r + W; i < E; i++) {
+      int c = j->bx[i];
+      p[i + 1] = ps += cs[c]; q[i + 1] = pq += cq[c];
+    }
+    mvar_u8_row(p, q, m, sd, W, w);
+    sqrt_row(sd, W);
+    if (j->pass == 1)
+      for (int x = 0; x < W; x++) smax = sd[x] > smax ? sd[x] : smax;
+    else
+      msd_u8_row(seg_row_u8(s, y), m, sd, seg_row_u8(j->mask, y),
+                 j->thresh ? seg_row_f32(j->thresh, y) : tbuf, W, o->method,
+                 o->k, o->r, o->offset, j->M, j->R);
+    if (y + 1 < y1)
+      col_update_sq(cs, cq, seg_row_u8(s, reflect_idx(y + r + 1, H)),
+                    seg_row_u8(s, reflect_idx(y - r, H)), W);
+  }
+  j->smax[chunk] = smax;
+}
+
 /* cv2.adaptiveThreshold(ADAPTIVE_THRESH_MEAN_C, THRESH_BINARY) on u8, fused:
 ** OpenCV keeps src - round(mean) > -ceil(C); with S the window sum and n the
 ** window area (odd, so S/n is never a half) that is 2S < (2(src+ceil C)-1)n. */
@@ -1033,11 +1148,14 @@ int seg_threshold_local (const SegBuf *src, const SegLocalOpts *o, SegBuf *mask,
   int r = j->r, E = W + 2 * r, w = j->w;
   int t = chunks_for(threads, H);
   int fast = o->method == SEG_LOCAL_MEAN && src->dtype == SEG_U8 && w <= 901;
+  int msd = o->method >= SEG_LOCAL_NIBLACK && src->dtype == SEG_U8 && w <= MSD_U8_MAXW;
   if (o->method == SEG_LOCAL_GAUSSIAN) {
     gauss_kernel(j->kern, w);
     j->per = gauss_scratch(W, w);
   } else if (fast)
     j->per = sizeof(int32_t) * ((size_t)W + E + 1) + 64;
+  else if (msd)   /* cs, cq, p, q, tbuf; then 64-aligned m, sd */
+    j->per = sizeof(uint32_t) * (3 * (size_t)W + 2 * ((size_t)E + 1)) + sizeof(double) * 2 * (size_t)W + 128;
   else
     j->per = sizeof(double) * (5 * (size_t)W + 2 * ((size_t)E + 1)) + 64;
   j->per = (j->per + 63) & ~(size_t)63;
@@ -1049,16 +1167,17 @@ int seg_threshold_local (const SegBuf *src, const SegLocalOpts *o, SegBuf *mask,
   if (o->method == SEG_LOCAL_GAUSSIAN) seg_parallel_chunks(t, H, grain, gauss_rows, j);
   else if (fast) seg_parallel_chunks(t, H, grain, amean_u8_rows, j);
   else {
+    SegChunkFn fn = msd ? msd_u8_rows : box_rows;
     if (o->method == SEG_LOCAL_WOLF) {
       j->pass = 1;
-      seg_parallel_chunks(t, H, grain, box_rows, j);
+      seg_parallel_chunks(t, H, grain, fn, j);
       double R = 0;
       for (int c = 0; c < t; c++) R = j->smax[c] > R ? j->smax[c] : R;
       j->R = R;
       minmax_f(src, &j->M);
     }
     j->pass = 2;
-    seg_parallel_chunks(t, H, grain, box_rows, j);
+    seg_parallel_chunks(t, H, grain, fn, j);
   }
   free(j->bx); free(j->scratch); free(j);
   return 0;
