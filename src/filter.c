@@ -1069,13 +1069,12 @@ typedef struct MedJob { const SegBuf *s; SegBuf *d; int r; int fail; } MedJob;
 
 /* Copies the column ranks of the elements of a block that fall outside the
 ** row from the edge pixel's (replicated border). */
-static void med_halo (uint8_t *C, int ranks, long b0, int len, int n, int c) {
-  for (int u = 0; u < len; u++) {
-    long e = b0 + u, f;
-    if (e < 0) f = ((e % c) + c) % c;
-    else if (e >= n) f = n - c + e % c;
-    else continue;
-    for (int k = 0; k < ranks; k++) C[(size_t)k * MS + u] = C[(size_t)k * MS + (size_t)(f - b0)];
+static void med_halo (uint8_t *C, int ranks, long b0, long lo, long hi, int len, int n, int c) {
+  for (long u = 0; u < len; u++) {
+    if (u == lo) u = hi;
+    if (u >= len) break;
+    long e = b0 + u, f = e < 0 ? ((e % c) + c) % c : n - c + e % c;
+    for (int k = 0; k < ranks; k++) C[(size_t)k * MS + (size_t)u] = C[(size_t)k * MS + (size_t)(f - b0)];
   }
 }
 
@@ -1098,12 +1097,12 @@ static void med_small_band (void *arg, int y0, int y1) {
       long lo = b0 < 0 ? -b0 : 0, hi = b0 + len > n ? n - b0 : len;
       if (r == 1) {
         m3_cols(rw[0] + (b0 + lo), rw[1] + (b0 + lo), rw[2] + (b0 + lo), C + lo, (int)(hi - lo));
-        if (lo > 0 || hi < len) med_halo(C, 3, b0, len, n, c);
+        if (lo > 0 || hi < len) med_halo(C, 3, b0, lo, hi, len, n, c);
         m3_out(C, d + x0, c, m);
       } else {
         m5_cols(rw[0] + (b0 + lo), rw[1] + (b0 + lo), rw[2] + (b0 + lo), rw[3] + (b0 + lo),
                 rw[4] + (b0 + lo), C + lo, (int)(hi - lo));
-        if (lo > 0 || hi < len) med_halo(C, 5, b0, len, n, c);
+        if (lo > 0 || hi < len) med_halo(C, 5, b0, lo, hi, len, n, c);
         m5_pairs(C, P, c, m + 3 * c);
         m5_triples(P, C, Q, c, m);
         m5_out(Q, P, d + x0, c, m);
