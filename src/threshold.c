@@ -977,6 +977,20 @@ typedef float vf16u __attribute__((vector_size(64), aligned(4), may_alias));
 SEG_CLONES static void gauss_row (const float *restrict ext, const float *restrict k,
                                   float *restrict out, int W, int w) {
   int x = 0;
+  for (; x + 128 <= W; x += 128) {
+    const float *e = ext + x;
+    float k0 = k[0];
+    vf16 a0 = LDV(e) * k0, a1 = LDV(e + 16) * k0, a2 = LDV(e + 32) * k0, a3 = LDV(e + 48) * k0;
+    vf16 a4 = LDV(e + 64) * k0, a5 = LDV(e + 80) * k0, a6 = LDV(e + 96) * k0, a7 = LDV(e + 112) * k0;
+    for (int i = 1; i < w; i++) {
+      float ki = k[i];
+      const float *q = e + i;
+      a0 += LDV(q) * ki; a1 += LDV(q + 16) * ki; a2 += LDV(q + 32) * ki; a3 += LDV(q + 48) * ki;
+      a4 += LDV(q + 64) * ki; a5 += LDV(q + 80) * ki; a6 += LDV(q + 96) * ki; a7 += LDV(q + 112) * ki;
+    }
+    STV(out + x, a0); STV(out + x + 16, a1); STV(out + x + 32, a2); STV(out + x + 48, a3);
+    STV(out + x + 64, a4); STV(out + x + 80, a5); STV(out + x + 96, a6); STV(out + x + 112, a7);
+  }
   for (; x + 64 <= W; x += 64) {
     const float *e = ext + x;
     float k0 = k[0];
@@ -1002,6 +1016,22 @@ SEG_CLONES static void gauss_col (const float *const *rows, const float *restric
   const float *c = rows[r] + x0;
   float kc = k[r];
   int x = 0;
+  for (; x + 128 <= W; x += 128) {
+    vf16 a0 = LDV(c + x) * kc, a1 = LDV(c + x + 16) * kc;
+    vf16 a2 = LDV(c + x + 32) * kc, a3 = LDV(c + x + 48) * kc;
+    vf16 a4 = LDV(c + x + 64) * kc, a5 = LDV(c + x + 80) * kc;
+    vf16 a6 = LDV(c + x + 96) * kc, a7 = LDV(c + x + 112) * kc;
+    for (int i = 1; i <= r; i++) {
+      const float *p = rows[r + i] + x0 + x, *q = rows[r - i] + x0 + x;
+      float ki = k[r + i];
+      a0 += (LDV(p) + LDV(q)) * ki; a1 += (LDV(p + 16) + LDV(q + 16)) * ki;
+      a2 += (LDV(p + 32) + LDV(q + 32)) * ki; a3 += (LDV(p + 48) + LDV(q + 48)) * ki;
+      a4 += (LDV(p + 64) + LDV(q + 64)) * ki; a5 += (LDV(p + 80) + LDV(q + 80)) * ki;
+      a6 += (LDV(p + 96) + LDV(q + 96)) * ki; a7 += (LDV(p + 112) + LDV(q + 112)) * ki;
+    }
+    STV(out + x, a0); STV(out + x + 16, a1); STV(out + x + 32, a2); STV(out + x + 48, a3);
+    STV(out + x + 64, a4); STV(out + x + 80, a5); STV(out + x + 96, a6); STV(out + x + 112, a7);
+  }
   for (; x + 64 <= W; x += 64) {
     vf16 a0 = LDV(c + x) * kc, a1 = LDV(c + x + 16) * kc;
     vf16 a2 = LDV(c + x + 32) * kc, a3 = LDV(c + x + 48) * kc;
