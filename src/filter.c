@@ -634,9 +634,6 @@ SEG_CLONES static void bx_h16 (const uint16_t *restrict v, uint16_t *restrict h,
 SEG_CLONES static void bx_div16 (const uint16_t *restrict h, uint8_t *restrict d, float inv, int m) {
   for (int x = 0; x < m; x++) d[x] = (uint8_t)(int)((float)h[x] * inv + 0.5f);
 }
-SEG_CLONES static void bx_widen (const uint16_t *restrict v, uint32_t *restrict t, int m) {
-  for (int x = 0; x < m; x++) t[x] = v[x];
-}
 SEG_CLONES static void bx_acc (uint32_t *restrict h, const uint32_t *restrict t, int first, int m) {
   if (first) for (int x = 0; x < m; x++) h[x] = t[x];
   else for (int x = 0; x < m; x++) h[x] += t[x];
@@ -644,11 +641,29 @@ SEG_CLONES static void bx_acc (uint32_t *restrict h, const uint32_t *restrict t,
 SEG_CLONES static void bx_double (uint32_t *restrict o, const uint32_t *restrict t, int sh, int m) {
   for (int x = 0; x < m; x++) o[x] = t[x] + t[x + sh];
 }
-SEG_CLONES static void bx_div32 (const uint32_t *restrict h, uint8_t *restrict d, float inv, int m) {
-  for (int x = 0; x < m; x++) d[x] = (uint8_t)(int)((float)h[x] * inv + 0.5f);
-}
 static void bx_div32d (const uint32_t *restrict h, uint8_t *restrict d, double inv, int m) {
   for (int x = 0; x < m; x++) d[x] = (uint8_t)(int)((double)h[x] * inv + 0.5);
+}
+
+SEG_CLONES static void bx_dbl16 (uint16_t *restrict o, const uint16_t *restrict t, int sh, int m) {
+  for (int x = 0; x < m; x++) o[x] = (uint16_t)(t[x] + t[x + sh]);
+}
+SEG_CLONES static void bx_dbl16w (uint32_t *restrict o, const uint16_t *restrict t, int sh, int m) {
+  for (int x = 0; x < m; x++) o[x] = (uint32_t)t[x] + t[x + sh];
+}
+SEG_CLONES static void bx_acc16 (uint32_t *restrict h, const uint16_t *restrict t, int first, int m) {
+  if (first) for (int x = 0; x < m; x++) h[x] = t[x];
+  else for (int x = 0; x < m; x++) h[x] += t[x];
+}
+/* the last term fused with the rounding: d = (acc + t [+ t2]) / area */
+SEG_CLONES static void bx_fin16 (const uint32_t *restrict h, const uint16_t *restrict t,
+                                 const uint16_t *restrict t2, uint8_t *restrict d, float inv, int m) {
+  if (t2) for (int x = 0; x < m; x++) d[x] = (uint8_t)(int)((float)(h[x] + t[x] + t2[x]) * inv + 0.5f);
+  else for (int x = 0; x < m; x++) d[x] = (uint8_t)(int)((float)(h[x] + t[x]) * inv + 0.5f);
+}
+SEG_CLONES static void bx_fin32 (const uint32_t *restrict h, const uint32_t *restrict t,
+                                 uint8_t *restrict d, float inv, int m) {
+  for (int x = 0; x < m; x++) d[x] = (uint8_t)(int)((float)(h[x] + t[x]) * inv + 0.5f);
 }
 
 static void box_band_u8 (void *arg, int y0, int y1) {
@@ -657,12 +672,14 @@ static void box_band_u8 (void *arg, int y0, int y1) {
   int w = s->w, c = s->c, r = j->r, n = w * c, win = 2 * r + 1, rc = r * c;
   int ext = n + 2 * rc;
   size_t bl = (size_t)BXB + (size_t)(win - 1) * c;  /* block with its window */
-  uint8_t *mem = calloc(1, ALIGN64(sizeof(uint16_t) * (size_t)ext) + 4 * ALIGN64(sizeof(uint32_t) * bl));
+  uint8_t *mem = calloc(1, ALIGN64(sizeof(uint16_t) * (size_t)ext) + 3 * ALIGN64(sizeof(uint32_t) * bl) +
+                           3 * ALIGN64(sizeof(uint16_t) * bl));
   if (!mem) { __atomic_store_n(&j->fail, 1, __ATOMIC_RELAXED); return; }
   uint16_t *E = (uint16_t *)mem, *vs = E + rc;
   uint32_t *t0 = (uint32_t *)(mem + ALIGN64(sizeof(uint16_t) * (size_t)ext));
   uint32_t *t1 = t0 + ALIGN64(sizeof(uint32_t) * bl) / 4, *acc = t1 + ALIGN64(sizeof(uint32_t) * bl) / 4;
   uint16_t *h16 = (uint16_t *)(acc + ALIGN64(sizeof(uint32_t) * bl) / 4);
+  uint16_t *a16 = h16 + ALIGN64(sizeof(uint16_t) * bl) / 2, *b16 = a16 + ALIGN64(sizeof(uint16_t) * bl) / 2;
   for (int v = y0 - r; v <= y0 + r; v++)
     bx_vinit(vs, seg_row(s, seg_border_index(v, s->h, SEG_BORDER_REFLECT101)), n);
   int area = win * win;
@@ -686,21 +703,47 @@ static void box_band_u8 (void *arg, int y0, int y1) {
         bx_div16(h16, d + x0, invf, m);
         continue;
       }
-      /* t holds sums of 'len' pixels, valid for the first 'valid' elements */
-      int valid = m + (win - 1) * c, len = 1, off = 0, first = 1;
-      uint32_t *t = t0, *u = t1;
-      bx_widen(E + x0, t, valid);
-      for (int rest = win;;) {
-        if (rest & 1) { bx_acc(acc, t + off * c, first, m); first = 0; off += len; }
-        rest >>= 1;
-        if (!rest) break;
+      /* level 'len' holds sums of len pixels, valid for the first 'valid'
+      ** elements; u16 while len * 255 * win fits. Terms are added by the
+      ** bits of win, low first; the last (the top bit) is fused with the
+      ** rounding when area <= 4096. win is odd: the first term is E. */
+      int valid = m + (win - 1) * c, len = 1, off = 0, top = 1, fused = area <= 4096;
+      while (top * 2 <= win) top *= 2;
+      const uint16_t *t16 = E + x0;
+      const uint32_t *t32 = NULL;
+      uint16_t *n16 = a16;
+      uint32_t *n32 = t0;
+      bx_acc16(acc, t16, 1, m);
+      off = 1;
+      while (len < top) {
         valid -= len * c;
-        bx_double(u, t, len * c, valid);
-        uint32_t *q = t; t = u; u = q;
+        if (!t32 && 2 * len * 255 * win <= 65535) {
+          bx_dbl16(n16, t16, len * c, valid);
+          t16 = n16; n16 = n16 == a16 ? b16 : a16;
+        } else if (!t32) {
+          if (2 * len == top && fused) {          /* the top term from two u16 halves */
+            bx_fin16(acc, t16 + off * c, t16 + (off + len) * c, d + x0, invf, m);
+            break;
+          }
+          bx_dbl16w(n32, t16, len * c, valid);
+          t32 = n32; n32 = t1;
+        } else {
+          bx_double(n32, t32, len * c, valid);
+          t32 = n32; n32 = n32 == t0 ? t1 : t0;
+        }
         len *= 2;
+        if (len == top && fused) {
+          if (t32) bx_fin32(acc, t32 + off * c, d + x0, invf, m);
+          else bx_fin16(acc, t16 + off * c, NULL, d + x0, invf, m);
+          break;
+        }
+        if (win & len) {
+          if (t32) bx_acc(acc, t32 + off * c, 0, m);
+          else bx_acc16(acc, t16 + off * c, 0, m);
+          off += len;
+        }
       }
-      if (area <= 4096) bx_div32(acc, d + x0, invf, m);
-      else bx_div32d(acc, d + x0, invd, m);
+      if (!fused) bx_div32d(acc, d + x0, invd, m);
     }
   }
   free(mem);
