@@ -22,7 +22,7 @@ static SegImage *check_gray (lua_State *L, int idx) {
 
 /* Histogram of im in a fresh userdata, left on the stack. */
 static SegHist *push_hist (lua_State *L, const SegImage *im) {
-  SegHist *h = lua_newuserdatauv(L, sizeof(SegHist), 0);
+  SegHist *h = seg_hist_init(lua_newuserdatauv(L, seg_hist_bytes(&im->b), 0), &im->b);
   int rc = seg_hist_image(&im->b, h, seg_ctx(L)->threads);
   if (rc != SEG_TH_OK) luaL_error(L, "%s", seg_threshold_error(rc));
   return h;

@@ -106,17 +106,32 @@ static int trim_int (SegHist *h, const uint64_t *full, int nfull) {
   return SEG_TH_OK;
 }
 
+int seg_hist_cap (const SegBuf *src) { return src->dtype == SEG_U16 ? 65536 : 256; }
+
+size_t seg_hist_bytes (const SegBuf *src) {
+  size_t head = (sizeof(SegHist) + 15) & ~(size_t)15;
+  return head + (size_t)seg_hist_cap(src) * (sizeof(uint64_t) + sizeof(double));
+}
+
+SegHist *seg_hist_init (void *mem, const SegBuf *src) {
+  SegHist *h = mem;
+  size_t head = (sizeof(SegHist) + 15) & ~(size_t)15;
+  memset(h, 0, sizeof *h);
+  h->count = (uint64_t *)((char *)mem + head);
+  h->center = (double *)(h->count + seg_hist_cap(src));
+  return h;
+}
+
 int seg_hist_image (const SegBuf *src, SegHist *h, int threads) {
-  int t = chunks_for(threads, src->h);
-  HJob *j = calloc(1, sizeof *j);
-  if (!j) t = 0;
-  memset(h->count, 0, sizeof h->count);
   if (src->dtype == SEG_U8) {
     uint64_t full[256];
     seg_histogram(src, 0, 256, 0, 255, full, threads);
-    free(j);
     return trim_int(h, full, 256);
   }
+  int t = chunks_for(threads, src->h);
+  HJob *j = calloc(1, sizeof *j);
+  if (!j) t = 0;
+  memset(h->count, 0, sizeof(uint64_t) * (size_t)seg_hist_cap(src));
   if (src->dtype == SEG_U16) {
     uint64_t *full = h->count;   /* counts land in place, then move down */
     uint32_t *part = j ? calloc((size_t)t * 65536, sizeof(uint32_t)) : NULL;
@@ -404,7 +419,7 @@ static double mean_f32 (const SegBuf *src) {
 }
 
 size_t seg_threshold_scratch (const SegBuf *src, int method) {
-  size_t b = sizeof(double) * 4 * (SEG_HIST_MAXBINS + 2);
+  size_t b = sizeof(double) * 4 * ((size_t)seg_hist_cap(src) + 2);
   if (method == SEG_TH_LI && src->dtype == SEG_F32)
     b += 2 * sizeof(float) * (size_t)src->w * (size_t)src->h;
   return b;
@@ -424,7 +439,7 @@ int seg_threshold_global (const SegBuf *src, const SegHist *h, int method,
     case SEG_TH_TRIANGLE: *t = triangle(h); return SEG_TH_OK;
     case SEG_TH_MINIMUM: return minimum(h, work, t);
     case SEG_TH_LI:
-      *t = h->isint ? li_int(h) : li_f32(src, h, (float *)(work + 4 * (SEG_HIST_MAXBINS + 2)));
+      *t = h->isint ? li_int(h) : li_f32(src, h, (float *)(work + 4 * (seg_hist_cap(src) + 2)));
       return SEG_TH_OK;
     default:   /* mean */
       if (h->isint) {

@@ -33,16 +33,24 @@ typedef struct SegHist {
   int isint;      /* 1 for u8/u16 */
   double lo, hi;  /* smallest and largest counted value */
   uint64_t total; /* pixels counted */
-  uint64_t count[SEG_HIST_MAXBINS];
-  double center[SEG_HIST_MAXBINS];
+  uint64_t *count;  /* seg_hist_cap(src) bins each, stored after the struct */
+  double *center;
 } SegHist;
 
-/* Fills h from the single-channel u8, u16 or f32 image src. Returns
-** SEG_TH_OK or SEG_TH_EMPTY. */
+/* Bins a histogram of src can need: 256 for u8 and f32, 65536 for u16. */
+int seg_hist_cap (const SegBuf *src);
+/* Bytes for a SegHist of src, its bins included (4 KiB for u8, 1 MiB for
+** u16), and the SegHist laid out in such a block of memory. */
+size_t seg_hist_bytes (const SegBuf *src);
+SegHist *seg_hist_init (void *mem, const SegBuf *src);
+
+/* Fills h (from seg_hist_init for src) from the single-channel u8, u16 or
+** f32 image src. Returns SEG_TH_OK or SEG_TH_EMPTY. */
 int seg_hist_image (const SegBuf *src, SegHist *h, int threads);
 
-/* Bytes of scratch seg_threshold_global needs for this image and method
-** (only Li on f32 images needs any: a sorted copy of the pixels). */
+/* Bytes of scratch seg_threshold_global needs for this image and method:
+** a few arrays of seg_hist_cap(src) bins, and for Li on f32 images a
+** sorted copy of the pixels. */
 size_t seg_threshold_scratch (const SegBuf *src, int method);
 /* One global threshold, as skimage.filters.threshold_<method>; h is the
 ** histogram of src. Returns SEG_TH_OK with *t set, or a failure code. */
