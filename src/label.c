@@ -134,6 +134,12 @@ static void row_bits (const uint8_t *restrict s, int w, uint64_t *restrict b) {
     }
     b[k] = m;
   }
+#else
+  for (; x + 64 <= w; x += 64, k++) {
+    uint64_t m = 0;
+    for (int i = 0; i < 64; i++) m |= (uint64_t)(s[x + i] != 0) << i;
+    b[k] = m;
+  }
 #endif
   uint64_t m = 0;
   for (int i = 0; x + i < w; i++) m |= (uint64_t)(s[x + i] != 0) << i;
