@@ -1217,8 +1217,9 @@ static void bil_h (const RowPass *p, const uint8_t *ext, void *out, void *tmp) {
 static inline float bil_exp2 (float y) {
   y = y < -126.f ? -126.f : y;
   float k = (y + 12582912.f) - 12582912.f;      /* round to nearest, |y| < 2^22 */
-  float f = (y - k) * 0.693147180559945f;       /* |f| <= ln2 / 2 */
-  float p = 1.f + f * (1.f + f * (0.5f + f * (1.f / 6 + f * (1.f / 24 + f * (1.f / 120 + f * (1.f / 720))))));
+  float f = y - k;                              /* |f| <= 1/2; Cephes exp2f */
+  float p = 1.f + f * (6.931472028550421E-1f + f * (2.402264791363012E-1f + f * (5.550332471162809E-2f +
+            f * (9.618437357674640E-3f + f * (1.339887440266574E-3f + f * 1.535336188319500E-4f)))));
   int32_t e = ((int32_t)k + 127) << 23;
   float s;
   memcpy(&s, &e, sizeof s);
@@ -1245,6 +1246,25 @@ SEG_CLONES static void bil_u8_c (const float *restrict sr, const float *restrict
   }
 }
 
+/* sum / wsum (gray), sum * (1 / wsum) (colour), as OpenCV; rounded to
+** nearest even as lrintf, by the 1.5 * 2^23 trick (0 <= v <= 255). */
+SEG_CLONES static void bil_out_u8 (const float *restrict sum, const float *restrict wsum,
+                                   uint8_t *restrict o, int cn, int m) {
+  if (cn == 1)
+    for (int x = 0; x < m; x++) {
+      float v = (sum[x] / wsum[x] + 12582912.f) - 12582912.f;
+      o[x] = (uint8_t)(int)(v < 0.f ? 0.f : v > 255.f ? 255.f : v);
+    }
+  else
+    for (int x = 0; x < m; x++) {
+      float iw = 1.f / wsum[x];
+      for (int ch = 0; ch < 3; ch++) {
+        float v = (sum[3 * x + ch] * iw + 12582912.f) - 12582912.f;
+        o[3 * x + ch] = (uint8_t)(int)(v < 0.f ? 0.f : v > 255.f ? 255.f : v);
+      }
+    }
+}
+
 static void bil_v_u8 (const RowPass *p, const void *const *rows, uint8_t *d) {
   const Bil *b = p->k;
   int w = p->src->w, cn = b->cn, R = b->radius;
@@ -1258,13 +1278,7 @@ static void bil_v_u8 (const RowPass *p, const void *const *rows, uint8_t *d) {
       if (cn == 1) bil_u8_g(sr, c0, b->gcl, b->space_l2[k], sum, wsum, m);
       else bil_u8_c(sr, c0, b->gcl, b->space_l2[k], sum, wsum, m);
     }
-    uint8_t *o = d + (size_t)x0 * cn;
-    for (int x = 0; x < m; x++)
-      for (int ch = 0; ch < cn; ch++) {
-        float v = cn == 1 ? sum[x] / wsum[x] : sum[x * 3 + ch] * (1.f / wsum[x]);
-        int q = (int)lrintf(v);
-        o[x * cn + ch] = (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
-      }
+    bil_out_u8(sum, wsum, d + (size_t)x0 * cn, cn, m);
   }
 }
 
