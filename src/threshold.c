@@ -861,6 +861,47 @@ static void box_rows (void *arg, int chunk, int y0, int y1) {
   j->smax[chunk] = smax;
 }
 
+/* Inclusive prefix sums out[i] = c + in[0] + ... + in[i] (mod 2^32), 16 at
+** a time: a log-step scan inside the vector, then the carry of the block
+** before. The serial form is latency-bound at one add per element. */
+typedef uint32_t vu16 __attribute__((vector_size(64)));
+typedef uint32_t vu16u __attribute__((vector_size(64), aligned(4), may_alias));
+
+SEG_CLONES static uint32_t scan_u32 (const uint32_t *restrict in, uint32_t *restrict out, int n,
+                                     uint32_t c) {
+  const vu16 z = {0};
+  const vu16 m1 = {16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+  const vu16 m2 = {16, 17, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
+  const vu16 m4 = {16, 17, 18, 19, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+  const vu16 m8 = {16, 17, 18, 19, 20, 21, 22, 23, 0, 1, 2, 3, 4, 5, 6, 7};
+  const vu16 top = {15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15};
+  vu16 carry = z + c;
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    vu16 v = *(const vu16u *)(in + i);
+    v += __builtin_shuffle(v, z, m1);
+    v += __builtin_shuffle(v, z, m2);
+    v += __builtin_shuffle(v, z, m4);
+    v += __builtin_shuffle(v, z, m8);
+    v += carry;
+    *(vu16u *)(out + i) = v;
+    carry = __builtin_shuffle(v, top);
+  }
+  c = carry[0];
+  for (; i < n; i++) out[i] = c += in[i];
+  return c;
+}
+
+/* Prefix sums p[0..E] of a row of column sums cs extended by r columns
+** each side (extended column i is cs[bx[i]]); p[0] = 0. */
+static void prefix_row (const uint32_t *cs, const int *bx, int W, int r, uint32_t *p) {
+  uint32_t c = 0;
+  p[0] = 0;
+  for (int i = 0; i < r; i++) p[i + 1] = c += cs[bx[i]];
+  c = scan_u32(cs, p + r + 1, W, c);
+  for (int i = r + W; i < W + 2 * r; i++) p[i + 1] = c += cs[bx[i]];
+}
+
 /* niblack, sauvola, wolf on u8 with w <= 257: column sums of pixels and of
 ** squares in uint32, row prefix sums in uint32 whose differences are exact
 ** modulo 2^32 (a window's square sum, at most 65025 w^2, fits), then the
@@ -950,17 +991,8 @@ static void msd_u8_rows (void *arg, int chunk, int y0, int y1) {
   }
   double smax = 0;
   for (int y = y0; y < y1; y++) {
-    uint32_t ps = 0, pq = 0;
-    p[0] = q[0] = 0;
-    for (int i = 0; i < r; i++) {
-      int c = j->bx[i];
-      p[i + 1] = ps += cs[c]; q[i + 1] = pq += cq[c];
-    }
-    for (int i = r; i < r + W; i++) { p[i + 1] = ps += cs[i - r]; q[i + 1] = pq += cq[i - r]; }
-    for (int i = r + W; i < E; i++) {
-      int c = j->bx[i];
-      p[i + 1] = ps += cs[c]; q[i + 1] = pq += cq[c];
-    }
+    prefix_row(cs, j->bx, W, r, p);
+    prefix_row(cq, j->bx, W, r, q);
     mvar_u8_row(p, q, m, sd, W, w);
     sqrt_row(sd, W);
     if (j->pass == 1)
@@ -979,25 +1011,25 @@ static void msd_u8_rows (void *arg, int chunk, int y0, int y1) {
 /* cv2.adaptiveThreshold(ADAPTIVE_THRESH_MEAN_C, THRESH_BINARY) on u8, fused:
 ** OpenCV keeps src - round(mean) > -ceil(C); with S the window sum and n the
 ** window area (odd, so S/n is never a half) that is 2S < (2(src+ceil C)-1)n. */
-SEG_CLONES static void amean_u8_row (const uint8_t *restrict src, const int32_t *restrict p,
+SEG_CLONES static void amean_u8_row (const uint8_t *restrict src, const uint32_t *restrict p,
                                      uint8_t *restrict d, int W, int w, int idelta, int n) {
   for (int x = 0; x < W; x++) {
-    int32_t s2 = 2 * (p[x + w] - p[x]);
+    int32_t s2 = 2 * (int32_t)(p[x + w] - p[x]);
     d[x] = s2 < (2 * (src[x] + idelta) - 1) * n;
   }
 }
 
 /* round(S / n) - offset; S / n is never a half (n odd), and the double
 ** product is far closer to S / n than the 1/(2n) that separates it from one. */
-SEG_CLONES static void amean_t_row (const int32_t *restrict p, float *restrict o, int W, int w,
+SEG_CLONES static void amean_t_row (const uint32_t *restrict p, float *restrict o, int W, int w,
                                     double inv, double off) {
   for (int x = 0; x < W; x++) {
-    double m = (double)(p[x + w] - p[x]) * inv;
+    double m = (double)(int32_t)(p[x + w] - p[x]) * inv;
     o[x] = (float)(((m + 6755399441055744.0) - 6755399441055744.0) - off);
   }
 }
 
-SEG_CLONES static void col_update_i32 (int32_t *restrict cs, const uint8_t *restrict a,
+SEG_CLONES static void col_update_i32 (uint32_t *restrict cs, const uint8_t *restrict a,
                                        const uint8_t *restrict b, int W) {
   for (int x = 0; x < W; x++) cs[x] += a[x] - b[x];
 }
@@ -1005,8 +1037,8 @@ SEG_CLONES static void col_update_i32 (int32_t *restrict cs, const uint8_t *rest
 static void amean_u8_rows (void *arg, int chunk, int y0, int y1) {
   LJob *j = arg;
   const SegBuf *s = j->src;
-  int W = s->w, H = s->h, r = j->r, w = j->w, E = W + 2 * r, n = w * w;
-  int32_t *cs = (int32_t *)(j->scratch + (size_t)chunk * j->per), *p = cs + W;
+  int W = s->w, H = s->h, r = j->r, w = j->w, n = w * w;
+  uint32_t *cs = (uint32_t *)(j->scratch + (size_t)chunk * j->per), *p = cs + W;
   double c = ceil(j->o->offset);
   int idelta = c > 1024 ? 1024 : c < -1024 ? -1024 : (int)c;
   memset(cs, 0, sizeof(int32_t) * (size_t)W);
@@ -1015,10 +1047,7 @@ static void amean_u8_rows (void *arg, int chunk, int y0, int y1) {
     for (int x = 0; x < W; x++) cs[x] += a[x];
   }
   for (int y = y0; y < y1; y++) {
-    p[0] = 0;
-    for (int i = 0; i < r; i++) p[i + 1] = p[i] + cs[j->bx[i]];
-    for (int i = r; i < r + W; i++) p[i + 1] = p[i] + cs[i - r];
-    for (int i = r + W; i < E; i++) p[i + 1] = p[i] + cs[j->bx[i]];
+    prefix_row(cs, j->bx, W, r, p);
     amean_u8_row(seg_row_u8(s, y), p, seg_row_u8(j->mask, y), W, w, idelta, n);
     if (j->thresh) amean_t_row(p, seg_row_f32(j->thresh, y), W, w, 1.0 / n, j->o->offset);
     if (y + 1 < y1)
