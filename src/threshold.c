@@ -1179,7 +1179,7 @@ static size_t ring_stride (int W) { return (((size_t)W + 15) & ~(size_t)15) | 16
 static size_t gauss_scratch (int W, int w) {
   size_t M = (size_t)w + GB - 1, E = (size_t)W + (size_t)w;
   return sizeof(float) * (M * ring_stride(W) + E + (size_t)W + 1) + sizeof(double) * (size_t)W
-         + sizeof(float *) * GB * (size_t)w + 128;
+         + sizeof(float *) * GB * (size_t)w + 192;   /* two 64-byte alignments */
 }
 
 static void gauss_rows (void *arg, int chunk, int y0, int y1) {
@@ -1190,7 +1190,7 @@ static void gauss_rows (void *arg, int chunk, int y0, int y1) {
   uintptr_t base = (uintptr_t)(j->scratch + (size_t)chunk * j->per);
   float *ring = (float *)((base + 63) & ~(uintptr_t)63);
   float *ext = ring + (size_t)M * RS, *acc = ext + E;
-  double *t = (double *)(acc + W + (W & 1));
+  double *t = (double *)(((uintptr_t)(acc + W) + 63) & ~(uintptr_t)63);
   const float **rows = (const float **)(t + W);
   double c = ceil(j->o->offset);
   int idelta = c > 1024 ? 1024 : c < -1024 ? -1024 : (int)c;
