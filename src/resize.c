@@ -52,6 +52,9 @@ typedef struct Job {
   int k;   /* integer area factor (both axes), 0 otherwise */
   /* general area: per-output lists of (source index, weight) */
   int *ax_off, *ax_idx, *ay_off, *ay_idx; float *ax_w, *ay_w;
+  /* per-chunk scratch rows, allocated before the parallel loop so a worker
+  ** never has to fail: chunk i owns scratch + i * scratch_per */
+  uint8_t *scratch; size_t scratch_per;
 } Job;
 
 static inline double load (const SegBuf *b, const uint8_t *row, size_t i) {
@@ -110,13 +113,12 @@ SEG_CLONES static void vpass_u8 (const int32_t *restrict r0, const int32_t *rest
   }
 }
 
-static void linear_rows (void *arg, int y0, int y1) {
+static void linear_rows (void *arg, int chunk, int y0, int y1) {
   Job *j = arg;
   const SegBuf *s = j->src; SegBuf *d = j->dst;
   int c = s->c, n = d->w * c;
   if (s->dtype == SEG_U8) {
-    int32_t *r0 = malloc(sizeof(int32_t) * 2 * (size_t)n);
-    if (!r0) return;
+    int32_t *r0 = (int32_t *)(j->scratch + (size_t)chunk * j->scratch_per);
     int32_t *r1 = r0 + n;
     int have0 = -1, have1 = -1;
     for (int y = y0; y < y1; y++) {
@@ -128,7 +130,6 @@ static void linear_rows (void *arg, int y0, int y1) {
       if (have1 != sy1) { hpass_u8(seg_row_u8(s, sy1), c, &j->tx, d->w, s->w, r1); have1 = sy1; }
       vpass_u8(r0, r1, j->ty.wi[2 * y], j->ty.wi[2 * y + 1], seg_row_u8(d, y), n);
     }
-    free(r0 < r1 ? r0 : r1);
     return;
   }
   for (int y = y0; y < y1; y++) {   /* other dtypes: in double */
@@ -169,13 +170,14 @@ SEG_CLONES AREA2_U8(2)
 SEG_CLONES AREA2_U8(3)
 SEG_CLONES AREA2_U8(4)
 
-static void area_int_rows (void *arg, int y0, int y1) {
+static void area_int_rows (void *arg, int chunk, int y0, int y1) {
   Job *j = arg;
   const SegBuf *s = j->src; SegBuf *d = j->dst;
   int k = j->k, c = s->c, n = d->w * c;
   double inv = 1.0 / (k * k);
   uint16_t *tmp = NULL;
-  if (s->dtype == SEG_U8 && k == 2 && c <= 4) tmp = malloc(sizeof(uint16_t) * 2 * (size_t)n);
+  if (s->dtype == SEG_U8 && k == 2 && c <= 4)
+    tmp = (uint16_t *)(j->scratch + (size_t)chunk * j->scratch_per);
   for (int y = y0; y < y1; y++) {
     uint8_t *dr = seg_row(d, y);
     if (tmp) {
@@ -200,7 +202,6 @@ static void area_int_rows (void *arg, int y0, int y1) {
       else store(d, dr, i, (float)(sum * (float)inv));
     }
   }
-  free(tmp);
 }
 
 /* ---- area, general downscale: each output pixel is the overlap-weighted
@@ -226,12 +227,11 @@ static int make_area_taps (int sn, int dn, int **off, int **idx, float **w) {
   return 0;
 }
 
-static void area_gen_rows (void *arg, int y0, int y1) {
+static void area_gen_rows (void *arg, int chunk, int y0, int y1) {
   Job *j = arg;
   const SegBuf *s = j->src; SegBuf *d = j->dst;
   int c = s->c, n = d->w * c;
-  double *acc = malloc(sizeof(double) * 2 * (size_t)n);
-  if (!acc) return;
+  double *acc = (double *)(j->scratch + (size_t)chunk * j->scratch_per);
   double *row = acc + n;
   for (int y = y0; y < y1; y++) {
     memset(acc, 0, sizeof(double) * (size_t)n);
@@ -250,7 +250,14 @@ static void area_gen_rows (void *arg, int y0, int y1) {
     uint8_t *dr = seg_row(d, y);
     for (int i = 0; i < n; i++) store(d, dr, i, acc[i]);
   }
-  free(acc);
+}
+
+/* Allocates 'threads' scratch slots of 'per' bytes (16-byte multiples). */
+static int alloc_scratch (Job *j, int threads, int rows, size_t per) {
+  int t = threads < 1 ? 1 : threads > rows ? rows : threads;
+  j->scratch_per = (per + 15) & ~(size_t)15;
+  j->scratch = malloc(j->scratch_per * (size_t)t);
+  return j->scratch ? 0 : -1;
 }
 
 int seg_resize (const SegBuf *src, SegBuf *dst, int method, int threads) {
@@ -264,14 +271,19 @@ int seg_resize (const SegBuf *src, SegBuf *dst, int method, int threads) {
   }
   int down = dst->w <= src->w && dst->h <= src->h;
   if (method == SEG_RESIZE_AREA && down) {
+    size_t n = (size_t)dst->w * (size_t)dst->c;
     if (src->w % dst->w == 0 && src->h % dst->h == 0 && src->w / dst->w == src->h / dst->h) {
       j.k = src->w / dst->w;
-      seg_parallel_for(threads, dst->h, 8, area_int_rows, &j);
+      if (alloc_scratch(&j, threads, dst->h, 2 * n * sizeof(uint16_t))) return -1;
+      seg_parallel_chunks(threads, dst->h, 8, area_int_rows, &j);
+      free(j.scratch);
       return 0;
     }
     if (make_area_taps(src->w, dst->w, &j.ax_off, &j.ax_idx, &j.ax_w) ||
-        make_area_taps(src->h, dst->h, &j.ay_off, &j.ay_idx, &j.ay_w)) rc = -1;
-    else seg_parallel_for(threads, dst->h, 8, area_gen_rows, &j);
+        make_area_taps(src->h, dst->h, &j.ay_off, &j.ay_idx, &j.ay_w) ||
+        alloc_scratch(&j, threads, dst->h, 2 * n * sizeof(double))) rc = -1;
+    else seg_parallel_chunks(threads, dst->h, 8, area_gen_rows, &j);
+    free(j.scratch);
     free(j.ax_off); free(j.ax_idx); free(j.ax_w);
     free(j.ay_off); free(j.ay_idx); free(j.ay_w);
     return rc;
@@ -281,7 +293,10 @@ int seg_resize (const SegBuf *src, SegBuf *dst, int method, int threads) {
   if (method == SEG_RESIZE_BILINEAR && src->w == 2 * dst->w && src->h == 2 * dst->h &&
       src->c != 2) {
     j.k = 2;
-    seg_parallel_for(threads, dst->h, 8, area_int_rows, &j);
+    if (alloc_scratch(&j, threads, dst->h, 2 * (size_t)dst->w * (size_t)dst->c * sizeof(uint16_t)))
+      return -1;
+    seg_parallel_chunks(threads, dst->h, 8, area_int_rows, &j);
+    free(j.scratch);
     return 0;
   }
   /* bilinear, or area upscaling (OpenCV's linear path with area taps) */
@@ -292,12 +307,15 @@ int seg_resize (const SegBuf *src, SegBuf *dst, int method, int threads) {
   j.ty.idx = malloc(sizeof(int) * (size_t)dst->h);
   j.ty.wf = malloc(sizeof(float) * 2 * (size_t)dst->h);
   j.ty.wi = malloc(sizeof(int16_t) * 2 * (size_t)dst->h);
-  if (!j.tx.idx || !j.tx.wf || !j.tx.wi || !j.ty.idx || !j.ty.wf || !j.ty.wi) rc = -1;
+  if (!j.tx.idx || !j.tx.wf || !j.tx.wi || !j.ty.idx || !j.ty.wf || !j.ty.wi ||
+      alloc_scratch(&j, threads, dst->h, 2 * (size_t)dst->w * (size_t)dst->c * sizeof(int32_t)))
+    rc = -1;
   else {
     make_linear_taps(&j.tx, src->w, dst->w, area, 1);
     make_linear_taps(&j.ty, src->h, dst->h, area, 0);
-    seg_parallel_for(threads, dst->h, 8, linear_rows, &j);
+    seg_parallel_chunks(threads, dst->h, 8, linear_rows, &j);
   }
+  free(j.scratch);
   free(j.tx.idx); free(j.tx.wf); free(j.tx.wi);
   free(j.ty.idx); free(j.ty.wf); free(j.ty.wi);
   return rc;
