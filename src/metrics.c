@@ -345,10 +345,10 @@ int seg_adapted_rand (const SegBuf *truth, const SegBuf *test, const int64_t *ig
     ** doubles below are the ones it divides. */
     uint64_t pij2 = 0, N = t.total;
     for (size_t i = 0; i < t.len; i++) pij2 += t.e[i].n * t.e[i].n;
-    qsort(t.e, t.len, sizeof *t.e, cmp_key);
+    if (t.len > 1) qsort(t.e, t.len, sizeof *t.e, cmp_key);
     uint64_t a2 = group_sq(t.e, t.len);
     swap_halves(t.e, t.len);
-    qsort(t.e, t.len, sizeof *t.e, cmp_key);
+    if (t.len > 1) qsort(t.e, t.len, sizeof *t.e, cmp_key);
     uint64_t b2 = group_sq(t.e, t.len);
     double sum_pij2 = (double)pij2 - (double)N;
     double sum_a2 = (double)a2 - (double)N, sum_b2 = (double)b2 - (double)N;
@@ -385,10 +385,10 @@ int seg_variation_of_information (const SegBuf *a, const SegBuf *b, const int64_
   int r = table_build(&t, a, b, ignore, nignore);
   if (r == SEG_METRIC_OK) {
     double N = (double)t.total;
-    qsort(t.e, t.len, sizeof *t.e, cmp_key);
+    if (t.len > 1) qsort(t.e, t.len, sizeof *t.e, cmp_key);
     double hb_a = cond_entropy(t.e, t.len, N);
     swap_halves(t.e, t.len);
-    qsort(t.e, t.len, sizeof *t.e, cmp_key);
+    if (t.len > 1) qsort(t.e, t.len, sizeof *t.e, cmp_key);
     double ha_b = cond_entropy(t.e, t.len, N);
     if (t.total == 0) hb_a = ha_b = NAN;   /* scikit-image divides by zero */
     out[0] = hb_a; out[1] = ha_b;
