@@ -235,9 +235,9 @@ describe("bad arguments", function()
     assert.has_error(function() im:threshold("sauvola", {window = 4}) end,
       "bad argument #2 to 'threshold' (window must be an odd integer from 3 to 4095)")
     assert.has_error(function() im:threshold("niblack", {k = "x"}) end,
-      "bad argument #2 to 'threshold' (option 'k' must be a number)")
+      "bad argument #2 to 'threshold' ('k' must be a number)")
     assert.has_error(function() im:threshold("sauvola", {r = 0}) end,
-      "bad argument #2 to 'threshold' (option 'r' must not be zero)")
+      "bad argument #2 to 'threshold' ('r' must not be zero)")
     assert.has_error(function() im:threshold("wolf", 3) end,
       "bad argument #2 to 'threshold' (table expected, got number)")
     assert.has_error(function() im:multiotsu(1) end,

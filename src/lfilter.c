@@ -137,20 +137,6 @@ static int l_dog (lua_State *L) {
   return done(L, seg_dog(&im->b, &out->b, s1, s2, seg_ctx(L)->threads));
 }
 
-static double opt_field (lua_State *L, int t, const char *k, double def) {
-  double v = def;
-  if (lua_getfield(L, t, k) != LUA_TNIL) {
-    int ok;
-    v = lua_tonumberx(L, -1, &ok);
-    if (!ok) {
-      lua_pushfstring(L, "'%s' must be a number", k);
-      luaL_argerror(L, t, lua_tostring(L, -1));
-    }
-  }
-  lua_pop(L, 1);
-  return v;
-}
-
 /* img:canny{sigma = 1, low = 50, high = 150} -> Mask. Thresholds are on the
 ** u8 scale: u16 multiplies the defaults by 257, f32 divides them by 255. */
 static int l_canny (lua_State *L) {
@@ -159,9 +145,9 @@ static int l_canny (lua_State *L) {
   double sigma = 1, low = 50 * unit, high = 150 * unit;
   if (!lua_isnoneornil(L, 2)) {
     luaL_checktype(L, 2, LUA_TTABLE);
-    sigma = opt_field(L, 2, "sigma", sigma);
-    low = opt_field(L, 2, "low", low);
-    high = opt_field(L, 2, "high", high);
+    sigma = seg_optnumberfield(L, 2, "sigma", sigma);
+    low = seg_optnumberfield(L, 2, "low", low);
+    high = seg_optnumberfield(L, 2, "high", high);
     luaL_argcheck(L, sigma >= 0 && sigma <= 1000, 2, "sigma must be in [0, 1000]");
     luaL_argcheck(L, low >= 0 && high >= 0, 2, "thresholds must be non-negative");
     luaL_argcheck(L, low <= high, 2, "low must not exceed high");

@@ -39,30 +39,11 @@ typedef struct Opts {
 
 static lua_Integer opt_int (lua_State *L, int t, const char *k, lua_Integer def,
                             lua_Integer lo, lua_Integer hi) {
-  lua_Integer v = def;
-  if (lua_getfield(L, t, k) != LUA_TNIL) {
-    int ok;
-    v = lua_tointegerx(L, -1, &ok);
-    if (!ok || v < lo || v > hi) {
-      lua_pushfstring(L, "option '%s' must be an integer in %I..%I", k, lo, hi);
-      luaL_argerror(L, t, lua_tostring(L, -1));
-    }
-  }
-  lua_pop(L, 1);
-  return v;
-}
-
-/* true/false, or a number where 0 means false (as OpenCV's flags). */
-static int opt_bool (lua_State *L, int t, const char *k, int def) {
-  int v = def;
-  int tt = lua_getfield(L, t, k);
-  if (tt == LUA_TBOOLEAN) v = lua_toboolean(L, -1);
-  else if (tt == LUA_TNUMBER) v = lua_tonumber(L, -1) != 0;
-  else if (tt != LUA_TNIL) {
-    lua_pushfstring(L, "option '%s' must be a boolean", k);
+  lua_Integer v = seg_optintegerfield(L, t, k, def);
+  if (v != def && (v < lo || v > hi)) {   /* def itself may lie outside: "unset" */
+    lua_pushfstring(L, "'%s' must be an integer in %I..%I", k, lo, hi);
     luaL_argerror(L, t, lua_tostring(L, -1));
   }
-  lua_pop(L, 1);
   return v;
 }
 
@@ -86,8 +67,8 @@ static void read_opts (lua_State *L, int t, Opts *o) {
   lua_pop(L, 1);
   o->enc.level = (int)opt_int(L, t, "level", -1, -1, 9);
   o->enc.quality = (int)opt_int(L, t, "quality", -1, 1, 100);
-  o->enc.binary = opt_bool(L, t, "binary", 1);
-  o->dec.orient = opt_bool(L, t, "orient", 1);
+  o->enc.binary = seg_optboolfield(L, t, "binary", 1);
+  o->dec.orient = seg_optboolfield(L, t, "orient", 1);
 }
 
 /* ---------- owned resources ---------- */

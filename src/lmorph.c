@@ -235,20 +235,6 @@ static int l_reconstruct (lua_State *L) {
   return 1;
 }
 
-static lua_Integer optintfield (lua_State *L, int t, const char *k, lua_Integer def) {
-  lua_getfield(L, t, k);
-  lua_Integer v = def;
-  if (!lua_isnil(L, -1)) {
-    if (!lua_isinteger(L, -1)) {
-      lua_pushfstring(L, "'%s' must be an integer", k);
-      luaL_argerror(L, t, lua_tostring(L, -1));
-    }
-    v = lua_tointeger(L, -1);
-  }
-  lua_pop(L, 1);
-  return v;
-}
-
 /* img:peaks{min_distance=1, threshold=, threshold_rel=, exclude_border=true}
 ** -> Labels, n */
 static int l_peaks (lua_State *L) {
@@ -257,7 +243,7 @@ static int l_peaks (lua_State *L) {
   if (lua_isnoneornil(L, 2)) { lua_settop(L, 1); lua_newtable(L); }
   luaL_checktype(L, 2, LUA_TTABLE);
   SegPeakOpts o;
-  lua_Integer md = optintfield(L, 2, "min_distance", 1);
+  lua_Integer md = seg_optintegerfield(L, 2, "min_distance", 1);
   luaL_argcheck(L, md >= 1 && md <= (SEG_MORPH_MAX_SE - 1) / 2, 2, "min_distance out of range");
   o.min_distance = (int)md;
   lua_getfield(L, 2, "exclude_border");

@@ -61,6 +61,14 @@ void seg_checkchannels (lua_State *L, int idx, const SegImage *im, int n);
 /* Raises when a and b differ in width or height. */
 void seg_checksamesize (lua_State *L, int idx, const SegImage *a, const SegImage *b);
 
+/* Fields of an options table at index t (t may be none or nil: then every
+** field is absent). Absent fields give def; a field of the wrong type
+** raises "bad argument #t (... ('k' must be a number))". Numbers reject NaN;
+** booleans also accept numbers, 0 meaning false (as OpenCV's flags). */
+lua_Number seg_optnumberfield (lua_State *L, int t, const char *k, lua_Number def);
+lua_Integer seg_optintegerfield (lua_State *L, int t, const char *k, lua_Integer def);
+int seg_optboolfield (lua_State *L, int t, const char *k, int def);
+
 /* Module parts: each adds its functions to the module table (at -2) and its
 ** methods to the methods table (at -1). */
 void seg_open_image (lua_State *L);

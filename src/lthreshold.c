@@ -52,45 +52,22 @@ static SegImage *mask_gt (lua_State *L, const SegImage *im, double t) {
   return m;
 }
 
-static double opt_number (lua_State *L, int t, const char *key, double def) {
-  if (lua_isnoneornil(L, t)) return def;
-  double v = def;
-  if (lua_getfield(L, t, key) != LUA_TNIL) {
-    int ok;
-    v = lua_tonumberx(L, -1, &ok);
-    if (!ok || v != v) {
-      lua_pushfstring(L, "option '%s' must be a number", key);
-      luaL_argerror(L, t, lua_tostring(L, -1));
-    }
-  }
-  lua_pop(L, 1);
-  return v;
-}
-
-static int opt_bool (lua_State *L, int t, const char *key, int def) {
-  if (lua_isnoneornil(L, t)) return def;
-  int v = def;
-  if (lua_getfield(L, t, key) != LUA_TNIL) v = lua_toboolean(L, -1);
-  lua_pop(L, 1);
-  return v;
-}
-
 /* img:threshold(method, opts) for the local methods -> Mask [, f32 Image]. */
 static int local_threshold (lua_State *L, SegImage *im, int method) {
   SegLocalOpts o;
   int t = 3;
   if (!lua_isnoneornil(L, t)) luaL_checktype(L, t, LUA_TTABLE);
   o.method = method;
-  double win = opt_number(L, t, "window", 15);
+  double win = seg_optnumberfield(L, t, "window", 15);
   if (win != floor(win) || win < 3 || win > 4095 || fmod(win, 2) != 1)
     luaL_argerror(L, t, "window must be an odd integer from 3 to 4095");
   o.window = (int)win;
-  o.k = opt_number(L, t, "k", method == SEG_LOCAL_WOLF ? 0.5 : 0.2);
+  o.k = seg_optnumberfield(L, t, "k", method == SEG_LOCAL_WOLF ? 0.5 : 0.2);
   double r = im->b.dtype == SEG_U8 ? 127.5 : im->b.dtype == SEG_U16 ? 32767.5 : 1.0;
-  o.r = opt_number(L, t, "r", r);
-  if (o.r == 0) luaL_argerror(L, t, "option 'r' must not be zero");
-  o.offset = opt_number(L, t, "offset", 0);
-  int values = opt_bool(L, t, "values", 1);
+  o.r = seg_optnumberfield(L, t, "r", r);
+  if (o.r == 0) luaL_argerror(L, t, "'r' must not be zero");
+  o.offset = seg_optnumberfield(L, t, "offset", 0);
+  int values = seg_optboolfield(L, t, "values", 1);
   SegImage *m = seg_newimage_uninit(L, SEG_KIND_MASK, im->b.w, im->b.h, 1, SEG_U8);
   SegImage *th = values ? seg_newimage_uninit(L, SEG_KIND_IMAGE, im->b.w, im->b.h, 1, SEG_F32) : NULL;
   if (seg_threshold_local(&im->b, &o, &m->b, th ? &th->b : NULL, seg_ctx(L)->threads) != 0)
