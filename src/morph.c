@@ -24,10 +24,13 @@ typedef struct Run { int dy, off1, off2, lev; } Run;
 
 typedef struct Plan {
   int kw, kh, ax, ay, nlev, nruns;
+  int rect;           /* the runs form a rectangle: rows dy0 .. dy0 + rh - 1 */
+  int dy0, rh;        /* each with the same single run (runs[0]) */
   size_t padw;        /* elements in a padded row: (w + kw - 1) * c */
   size_t padl;        /* elements left of x = 0 in a padded row */
   size_t slot;        /* bytes of one ring slot: nlev padded rows */
   size_t perthread;   /* bytes of scratch per thread */
+  size_t rowb;        /* rectangles: bytes of one unpadded row, rounded up */
 } Plan;
 
 static int floor_log2 (int v) { int k = 0; while ((2 << k) <= v) k++; return k; }
@@ -54,6 +57,22 @@ static int compile (const SegBuf *src, const SegBuf *se, Plan *p, Run *runs) {
       p->nruns++;
     }
   }
+  /* A rectangle: consecutive non-empty rows, each one run with the same
+  ** start and length. */
+  int jlo = -1, jhi = -1, i0r = -1, lenr = -1;
+  p->rect = 1;
+  for (int j = 0; j < se->h && p->rect; j++) {
+    const uint8_t *r = seg_row_u8(se, j);
+    int a = -1, b = -1, n = 0;
+    for (int i = 0; i < se->w; i++)
+      if (r[i] && (i == 0 || !r[i - 1])) { n++; a = i; b = i; while (b < se->w && r[b]) b++; }
+    if (n == 0) continue;
+    if (n > 1 || (jlo >= 0 && (jhi != j - 1 || a != i0r || b - a != lenr))) p->rect = 0;
+    if (jlo < 0) { jlo = j; i0r = a; lenr = b - a; }
+    jhi = j;
+  }
+  if (jlo < 0) p->rect = 0;
+  p->dy0 = jlo - p->ay; p->rh = jhi - jlo + 1;
   size_t es = seg_dtype_size(src->dtype);
   p->padw = (size_t)(src->w + p->kw - 1) * (size_t)c;
   p->padl = (size_t)p->ax * (size_t)c;
@@ -61,6 +80,13 @@ static int compile (const SegBuf *src, const SegBuf *se, Plan *p, Run *runs) {
   p->slot = (p->slot + 63) & ~(size_t)63;
   p->perthread = (size_t)p->kh * p->slot + (size_t)p->nruns * sizeof(Run)
                + (size_t)p->kh * sizeof(int) + 128;
+  if (p->rect) {
+    /* the padded ladder, then rh suffix rows, two prefix rows and a
+    ** neutral row of w * c elements each */
+    p->rowb = ((size_t)src->w * (size_t)c * es + 63) & ~(size_t)63;
+    size_t r = p->slot + ((size_t)p->rh + 3) * p->rowb + 128;
+    if (r > p->perthread) p->perthread = r;
+  }
   return p->nruns;
 }
 
@@ -104,6 +130,19 @@ SEG_CLONES static void NAME (T *restrict acc, const T *a, const T *b, size_t n, 
   } \
 }
 
+/* van Herk's prefix step fused with the output: p = op(pin, r), v = op(s, p). */
+#define VHSTEP(T, NAME, OP) \
+SEG_CLONES static void NAME (T *restrict p, const T *restrict pin, const T *restrict r, \
+                             const T *restrict s, T *restrict v, size_t n) { \
+  for (size_t i = 0; i < n; i++) { T q = OP(pin[i], r[i]); p[i] = q; v[i] = OP(s[i], q); } \
+}
+
+VHSTEP(uint8_t, vhstep_max_u8, MAXOP)
+VHSTEP(uint8_t, vhstep_min_u8, MINOP)
+VHSTEP(uint16_t, vhstep_max_u16, MAXOP)
+VHSTEP(uint16_t, vhstep_min_u16, MINOP)
+VHSTEP(float, vhstep_max_f32, MAXOP)
+VHSTEP(float, vhstep_min_f32, MINOP)
 LADDER(uint8_t, ladder_max_u8, MAXOP)
 LADDER(uint8_t, ladder_min_u8, MINOP)
 LADDER(uint16_t, ladder_max_u16, MAXOP)
@@ -141,6 +180,15 @@ static void combine (void *acc, const void *a, const void *b, size_t n, SegDtype
     case SEG_U8: (dilate ? combine_max_u8 : combine_min_u8)(acc, a, b, n, first); break;
     case SEG_U16: (dilate ? combine_max_u16 : combine_min_u16)(acc, a, b, n, first); break;
     default: (dilate ? combine_max_f32 : combine_min_f32)(acc, a, b, n, first); break;
+  }
+}
+
+static void vhstep (void *p, const void *pin, const void *r, const void *s, void *v,
+                    size_t n, SegDtype t, int dilate) {
+  switch (t) {
+    case SEG_U8: (dilate ? vhstep_max_u8 : vhstep_min_u8)(p, pin, r, s, v, n); break;
+    case SEG_U16: (dilate ? vhstep_max_u16 : vhstep_min_u16)(p, pin, r, s, v, n); break;
+    default: (dilate ? vhstep_max_f32 : vhstep_min_f32)(p, pin, r, s, v, n); break;
   }
 }
 
@@ -189,6 +237,74 @@ static void morph_rows (void *arg, int chunk, int y0, int y1) {
   }
 }
 
+/* Rectangles are separable: the extremum over rows dy0 .. dy0 + rh - 1
+** (outside rows neutral) goes into level 0 of the padded ladder, whose
+** run gives the output row. Short rectangles take the extremum row by row;
+** taller ones use van Herk / Gil-Werman on whole rows: source rows are cut
+** into blocks of rh (from this chunk's first window on), each window is the
+** suffix of one block (computed backwards, once per block) and the prefix
+** of the next (one running row), so about three row operations per output
+** row whatever rh. */
+#define RECT_DIRECT_MAX 4
+
+static void rect_rows (void *arg, int chunk, int y0, int y1) {
+  Job *j = arg;
+  const Plan *p = j->p;
+  const Run *u = &j->runs[0];
+  const SegBuf *src = j->src;
+  SegDtype t = src->dtype;
+  int dil = j->dilate, rh = p->rh, H = src->h;
+  size_t es = seg_dtype_size(t), rowe = (size_t)src->w * (size_t)src->c;
+  uint8_t *base = j->scratch + (size_t)chunk * p->perthread;
+  base = (uint8_t *)(((uintptr_t)base + 63) & ~(uintptr_t)63);
+  uint8_t *lev = base, *v = lev + p->padl * es;
+  uint8_t *sbuf = base + p->slot;                 /* suffix rows 0 .. rh - 1 */
+  uint8_t *pbuf[2] = {sbuf + (size_t)rh * p->rowb, sbuf + ((size_t)rh + 1) * p->rowb};
+  uint8_t *neutral = sbuf + ((size_t)rh + 2) * p->rowb;
+  fill_neutral(lev, p->padl, t, dil);
+  fill_neutral(v + rowe * es, p->padw - p->padl - rowe, t, dil);
+  fill_neutral(neutral, rowe, t, dil);
+#define SROW(s) ((s) < 0 || (s) >= H ? (const uint8_t *)neutral : (const uint8_t *)seg_row(src, (s)))
+#define SUF(i) (sbuf + (size_t)(i) * p->rowb)
+  const uint8_t *pp = NULL;   /* running prefix of the next block */
+  int pi = 0;
+  for (int y = y0; y < y1; y++) {
+    int a = y + p->dy0;                           /* window: rows a .. a + rh - 1 */
+    if (rh <= RECT_DIRECT_MAX) {
+      int lo = a < 0 ? 0 : a, hi = a + rh - 1 < H ? a + rh - 1 : H - 1;
+      if (lo > hi) fill_neutral(v, rowe, t, dil);
+      else if (lo == hi) memcpy(v, seg_row(src, lo), rowe * es);
+      else {
+        combine(v, seg_row(src, lo), seg_row(src, lo + 1), rowe, t, dil, 1);
+        for (int s = lo + 2; s <= hi; s += 2)
+          combine(v, seg_row(src, s), seg_row(src, s + 1 <= hi ? s + 1 : s), rowe, t, dil, 0);
+      }
+    } else {
+      int k = (y - y0) % rh;                      /* offset in the block */
+      if (k == 0) {
+        /* suffixes of rows a .. a + rh - 1; SUF(i) covers a + i .. a + rh - 1 */
+        combine(SUF(rh - 2), SROW(a + rh - 2), SROW(a + rh - 1), rowe, t, dil, 1);
+        for (int i = rh - 3; i >= 1; i--)
+          combine(SUF(i), SUF(i + 1), SROW(a + i), rowe, t, dil, 1);
+        combine(v, SUF(1), SROW(a), rowe, t, dil, 1);
+      } else if (k == 1) {
+        pp = SROW(a + rh - 1);
+        combine(v, SUF(1), pp, rowe, t, dil, 1);
+      } else {
+        const uint8_t *s = k == rh - 1 ? SROW(a) : SUF(k);   /* the block's last row */
+        vhstep(pbuf[pi], pp, SROW(a + rh - 1), s, v, rowe, t, dil);
+        pp = pbuf[pi]; pi ^= 1;
+      }
+    }
+    ladder(lev, p, src->c, t, dil);
+    const uint8_t *lk = lev + ((size_t)u->lev * p->padw + p->padl) * es;
+    combine(seg_row(j->dst, y), lk + (ptrdiff_t)u->off1 * (ptrdiff_t)es,
+            lk + (ptrdiff_t)u->off2 * (ptrdiff_t)es, rowe, t, dil, 1);
+  }
+#undef SROW
+#undef SUF
+}
+
 static void erode_dilate (const SegBuf *src, SegBuf *dst, const SegBuf *se, int dilate,
                           int threads, void *scratch) {
   Plan p;
@@ -200,7 +316,7 @@ static void erode_dilate (const SegBuf *src, SegBuf *dst, const SegBuf *se, int 
   /* Each chunk re-reads kh - 1 rows around it: keep chunks well above kh. */
   int grain = p.kh * 4 > 32 ? p.kh * 4 : 32;
   if (threads < 1) threads = 1;
-  seg_parallel_chunks(threads, src->h, grain, morph_rows, &j);
+  seg_parallel_chunks(threads, src->h, grain, p.rect ? rect_rows : morph_rows, &j);
 }
 
 /* ---------- differences ---------- */
