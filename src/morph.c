@@ -137,6 +137,20 @@ SEG_CLONES static void NAME (T *restrict p, const T *restrict pin, const T *rest
   for (size_t i = 0; i < n; i++) { T q = OP(pin[i], r[i]); p[i] = q; v[i] = OP(s[i], q); } \
 }
 
+/* d[i] = op of a[i], a[i + s1], a[i + s2], a[i + s3]: four windows of a
+** radix-4 ladder (offsets may repeat). */
+#define OP4(T, NAME, OP) \
+SEG_CLONES static void NAME (T *restrict d, const T *restrict a, size_t s1, size_t s2, \
+                             size_t s3, size_t n) { \
+  for (size_t i = 0; i < n; i++) d[i] = OP(OP(a[i], a[i + s1]), OP(a[i + s2], a[i + s3])); \
+}
+
+OP4(uint8_t, op4_max_u8, MAXOP)
+OP4(uint8_t, op4_min_u8, MINOP)
+OP4(uint16_t, op4_max_u16, MAXOP)
+OP4(uint16_t, op4_min_u16, MINOP)
+OP4(float, op4_max_f32, MAXOP)
+OP4(float, op4_min_f32, MINOP)
 VHSTEP(uint8_t, vhstep_max_u8, MAXOP)
 VHSTEP(uint8_t, vhstep_min_u8, MINOP)
 VHSTEP(uint16_t, vhstep_max_u16, MAXOP)
@@ -189,6 +203,15 @@ static void vhstep (void *p, const void *pin, const void *r, const void *s, void
     case SEG_U8: (dilate ? vhstep_max_u8 : vhstep_min_u8)(p, pin, r, s, v, n); break;
     case SEG_U16: (dilate ? vhstep_max_u16 : vhstep_min_u16)(p, pin, r, s, v, n); break;
     default: (dilate ? vhstep_max_f32 : vhstep_min_f32)(p, pin, r, s, v, n); break;
+  }
+}
+
+static void op4 (void *d, const void *a, size_t s1, size_t s2, size_t s3, size_t n,
+                 SegDtype t, int dilate) {
+  switch (t) {
+    case SEG_U8: (dilate ? op4_max_u8 : op4_min_u8)(d, a, s1, s2, s3, n); break;
+    case SEG_U16: (dilate ? op4_max_u16 : op4_min_u16)(d, a, s1, s2, s3, n); break;
+    default: (dilate ? op4_max_f32 : op4_min_f32)(d, a, s1, s2, s3, n); break;
   }
 }
 
@@ -267,6 +290,7 @@ static void rect_rows (void *arg, int chunk, int y0, int y1) {
 #define SROW(s) ((s) < 0 || (s) >= H ? (const uint8_t *)neutral : (const uint8_t *)seg_row(src, (s)))
 #define SUF(i) (sbuf + (size_t)(i) * p->rowb)
   const uint8_t *pp = NULL;   /* running prefix of the next block */
+  int L = (u->off2 - u->off1) / src->c + (1 << u->lev);   /* run length */
   int pi = 0;
   for (int y = y0; y < y1; y++) {
     int a = y + p->dy0;                           /* window: rows a .. a + rh - 1 */
@@ -296,10 +320,22 @@ static void rect_rows (void *arg, int chunk, int y0, int y1) {
         pp = pbuf[pi]; pi ^= 1;
       }
     }
-    ladder(lev, p, src->c, t, dil);
-    const uint8_t *lk = lev + ((size_t)u->lev * p->padw + p->padl) * es;
-    combine(seg_row(j->dst, y), lk + (ptrdiff_t)u->off1 * (ptrdiff_t)es,
-            lk + (ptrdiff_t)u->off2 * (ptrdiff_t)es, rowe, t, dil, 1);
+    /* horizontal: a radix-4 ladder (level m holds windows of 4^m pixels,
+    ** each level one pass of four loads), then at most four windows of
+    ** the highest level below L cover the run */
+    size_t bw = 1, cs = (size_t)src->c, n = p->padw;
+    uint8_t *lb = lev;                            /* current level, at x = -ax */
+    while (bw * 4 <= (size_t)L) {
+      uint8_t *nd = lb + p->padw * es;
+      n -= 3 * bw * cs;                           /* valid elements of the new level */
+      op4(nd, lb, bw * cs, 2 * bw * cs, 3 * bw * cs, n, t, dil);
+      lb = nd; bw *= 4;
+    }
+    const uint8_t *lk = lb + p->padl * es;
+    size_t last = ((size_t)L - bw) * cs;
+    size_t s2 = 2 * bw * cs < last ? 2 * bw * cs : last;
+    op4(seg_row(j->dst, y), lk + (ptrdiff_t)u->off1 * (ptrdiff_t)es,
+        bw * cs < last ? bw * cs : last, s2, last, rowe, t, dil);
   }
 #undef SROW
 #undef SUF
