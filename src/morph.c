@@ -30,7 +30,10 @@ typedef struct Plan {
   size_t padl;        /* elements left of x = 0 in a padded row */
   size_t slot;        /* bytes of one ring slot: nlev padded rows */
   size_t perthread;   /* bytes of scratch per thread */
-  size_t rowb;        /* rectangles: bytes of one unpadded row, rounded up */
+  size_t rowb;        /* bytes of one unpadded row, rounded up */
+  int dymin, dymax;   /* first and last non-empty element rows, from the anchor */
+  int ring;           /* in place: copies of the rows already overwritten */
+  size_t iooff;       /* in place: offset of the ring, then kh halo rows */
 } Plan;
 
 static int floor_log2 (int v) { int k = 0; while ((2 << k) <= v) k++; return k; }
@@ -73,7 +76,18 @@ static int compile (const SegBuf *src, const SegBuf *se, Plan *p, Run *runs) {
   }
   if (jlo < 0) p->rect = 0;
   p->dy0 = jlo - p->ay; p->rh = jhi - jlo + 1;
+  p->dymin = p->dymax = 0;
+  for (int j = 0, any = 0; j < se->h; j++) {
+    const uint8_t *r = seg_row_u8(se, j);
+    int set = 0;
+    for (int i = 0; i < se->w && !set; i++) set = r[i] != 0;
+    if (!set) continue;
+    if (!any) p->dymin = j - p->ay;
+    p->dymax = j - p->ay; any = 1;
+  }
+  p->ring = 2 + (p->dymin < 0 ? -p->dymin : 0);
   size_t es = seg_dtype_size(src->dtype);
+  p->rowb = ((size_t)src->w * (size_t)c * es + 63) & ~(size_t)63;
   p->padw = (size_t)(src->w + p->kw - 1) * (size_t)c;
   p->padl = (size_t)p->ax * (size_t)c;
   p->slot = (size_t)p->nlev * p->padw * es;
@@ -83,10 +97,11 @@ static int compile (const SegBuf *src, const SegBuf *se, Plan *p, Run *runs) {
   if (p->rect) {
     /* the padded ladder, then rh suffix rows, two prefix rows and a
     ** neutral row of w * c elements each */
-    p->rowb = ((size_t)src->w * (size_t)c * es + 63) & ~(size_t)63;
     size_t r = p->slot + ((size_t)p->rh + 3) * p->rowb + 128;
     if (r > p->perthread) p->perthread = r;
   }
+  p->iooff = (p->perthread - 128 + 63) & ~(size_t)63;
+  p->perthread = p->iooff + ((size_t)p->ring + (size_t)p->kh) * p->rowb + 128;
   return p->nruns;
 }
 
@@ -221,8 +236,63 @@ typedef struct Job {
   const SegBuf *src; SegBuf *dst;
   const Plan *p; const Run *runs;
   int dilate;
+  int inplace;        /* src == dst: rows are overwritten as we go */
   uint8_t *scratch;
 } Job;
+
+/* In place, a chunk [y0, y1) reads the original rows through copies: the
+** rows of neighbouring chunks it needs (taken before any chunk writes) and
+** a ring of its own rows up to the current one, each saved just before it
+** is overwritten. Rows below the current one are still untouched. */
+typedef struct Rows { const Job *j; int y0, y1; uint8_t *ring, *halo; } Rows;
+
+static uint8_t *chunk_base (const Job *j, int chunk) {
+  uint8_t *base = j->scratch + (size_t)chunk * j->p->perthread;
+  return (uint8_t *)(((uintptr_t)base + 63) & ~(uintptr_t)63);
+}
+
+static Rows rows_init (const Job *j, int chunk, int y0, int y1) {
+  uint8_t *io = chunk_base(j, chunk) + j->p->iooff;
+  Rows r = {j, y0, y1, io, io + (size_t)j->p->ring * j->p->rowb};
+  return r;
+}
+
+/* The halo slot of row s, outside [y0, y1) and needed by the chunk. */
+static uint8_t *halo_row (const Rows *r, int s) {
+  const Plan *p = r->j->p;
+  int top = p->dymin < 0 ? -p->dymin : 0;
+  int slot = s < r->y0 ? s - (r->y0 - top) : top + (s - r->y1);
+  return r->halo + (size_t)slot * p->rowb;
+}
+
+/* Original row s (0 <= s < h) while output row y is being made. */
+static const uint8_t *orig_row (const Rows *r, int s, int y) {
+  const Job *j = r->j;
+  if (!j->inplace) return seg_row(j->src, s);
+  if (s < r->y0 || s >= r->y1) return halo_row(r, s);
+  if (s <= y) return r->ring + (size_t)(s % j->p->ring) * j->p->rowb;
+  return seg_row(j->src, s);
+}
+
+/* Before output row y is written in place: keep its original. */
+static void save_row (const Rows *r, int y) {
+  const Job *j = r->j;
+  if (j->inplace)
+    memcpy(r->ring + (size_t)(y % j->p->ring) * j->p->rowb, seg_row(j->src, y),
+           (size_t)j->src->w * (size_t)j->src->c * seg_dtype_size(j->src->dtype));
+}
+
+/* Phase one of an in-place pass: every chunk copies its halo. */
+static void halo_copy (void *arg, int chunk, int y0, int y1) {
+  const Job *j = arg;
+  Rows r = rows_init(j, chunk, y0, y1);
+  size_t n = (size_t)j->src->w * (size_t)j->src->c * seg_dtype_size(j->src->dtype);
+  for (int s = y0 + j->p->dymin; s < y1 + j->p->dymax; s++) {
+    if (s >= y0 && s < y1) { s = y1 - 1; continue; }
+    if (s < 0 || s >= j->src->h) continue;
+    memcpy(halo_row(&r, s), seg_row(j->src, s), n);
+  }
+}
 
 static void morph_rows (void *arg, int chunk, int y0, int y1) {
   Job *j = arg;
@@ -230,13 +300,14 @@ static void morph_rows (void *arg, int chunk, int y0, int y1) {
   const SegBuf *src = j->src;
   SegDtype t = src->dtype;
   size_t es = seg_dtype_size(t), rowe = (size_t)src->w * (size_t)src->c;
-  uint8_t *base = j->scratch + (size_t)chunk * p->perthread;
-  base = (uint8_t *)(((uintptr_t)base + 63) & ~(uintptr_t)63);
+  uint8_t *base = chunk_base(j, chunk);
+  Rows rw = rows_init(j, chunk, y0, y1);
   int *held = (int *)(base + (size_t)p->kh * p->slot);  /* source row in each slot */
   for (int i = 0; i < p->kh; i++) held[i] = -1;
   for (int y = y0; y < y1; y++) {
     uint8_t *out = seg_row(j->dst, y);
     int first = 1;
+    save_row(&rw, y);
     for (int r = 0; r < p->nruns; r++) {
       const Run *u = &j->runs[r];
       int s = y + u->dy;
@@ -246,7 +317,7 @@ static void morph_rows (void *arg, int chunk, int y0, int y1) {
       if (held[si] != s) {
         /* level 0: the source row between neutral margins */
         fill_neutral(lev, p->padl, t, j->dilate);
-        memcpy(lev + p->padl * es, seg_row(src, s), rowe * es);
+        memcpy(lev + p->padl * es, orig_row(&rw, s, y), rowe * es);
         fill_neutral(lev + (p->padl + rowe) * es, p->padw - p->padl - rowe, t, j->dilate);
         ladder(lev, p, src->c, t, j->dilate);
         held[si] = s;
@@ -278,8 +349,8 @@ static void rect_rows (void *arg, int chunk, int y0, int y1) {
   SegDtype t = src->dtype;
   int dil = j->dilate, rh = p->rh, H = src->h;
   size_t es = seg_dtype_size(t), rowe = (size_t)src->w * (size_t)src->c;
-  uint8_t *base = j->scratch + (size_t)chunk * p->perthread;
-  base = (uint8_t *)(((uintptr_t)base + 63) & ~(uintptr_t)63);
+  uint8_t *base = chunk_base(j, chunk);
+  Rows rw = rows_init(j, chunk, y0, y1);
   uint8_t *lev = base, *v = lev + p->padl * es;
   uint8_t *sbuf = base + p->slot;                 /* suffix rows 0 .. rh - 1 */
   uint8_t *pbuf[2] = {sbuf + (size_t)rh * p->rowb, sbuf + ((size_t)rh + 1) * p->rowb};
@@ -287,21 +358,22 @@ static void rect_rows (void *arg, int chunk, int y0, int y1) {
   fill_neutral(lev, p->padl, t, dil);
   fill_neutral(v + rowe * es, p->padw - p->padl - rowe, t, dil);
   fill_neutral(neutral, rowe, t, dil);
-#define SROW(s) ((s) < 0 || (s) >= H ? (const uint8_t *)neutral : (const uint8_t *)seg_row(src, (s)))
+#define SROW(s) ((s) < 0 || (s) >= H ? (const uint8_t *)neutral : orig_row(&rw, (s), y))
 #define SUF(i) (sbuf + (size_t)(i) * p->rowb)
   const uint8_t *pp = NULL;   /* running prefix of the next block */
   int L = (u->off2 - u->off1) / src->c + (1 << u->lev);   /* run length */
   int pi = 0;
   for (int y = y0; y < y1; y++) {
     int a = y + p->dy0;                           /* window: rows a .. a + rh - 1 */
+    save_row(&rw, y);
     if (rh <= RECT_DIRECT_MAX) {
       int lo = a < 0 ? 0 : a, hi = a + rh - 1 < H ? a + rh - 1 : H - 1;
       if (lo > hi) fill_neutral(v, rowe, t, dil);
-      else if (lo == hi) memcpy(v, seg_row(src, lo), rowe * es);
+      else if (lo == hi) memcpy(v, SROW(lo), rowe * es);
       else {
-        combine(v, seg_row(src, lo), seg_row(src, lo + 1), rowe, t, dil, 1);
+        combine(v, SROW(lo), SROW(lo + 1), rowe, t, dil, 1);
         for (int s = lo + 2; s <= hi; s += 2)
-          combine(v, seg_row(src, s), seg_row(src, s + 1 <= hi ? s + 1 : s), rowe, t, dil, 0);
+          combine(v, SROW(s), SROW(s + 1 <= hi ? s + 1 : s), rowe, t, dil, 0);
       }
     } else {
       int k = (y - y0) % rh;                      /* offset in the block */
@@ -347,11 +419,13 @@ static void erode_dilate (const SegBuf *src, SegBuf *dst, const SegBuf *se, int 
   compile(src, se, &p, NULL);
   Run *runs = (Run *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
   compile(src, se, &p, runs);
-  Job j = {src, dst, &p, runs, dilate,
+  Job j = {src, dst, &p, runs, dilate, src->data == dst->data,
            (uint8_t *)runs + (size_t)p.nruns * sizeof(Run)};
   /* Each chunk re-reads kh - 1 rows around it: keep chunks well above kh. */
   int grain = p.kh * 4 > 32 ? p.kh * 4 : 32;
   if (threads < 1) threads = 1;
+  /* the same arguments give the same chunks, so each finds its halo */
+  if (j.inplace) seg_parallel_chunks(threads, src->h, grain, halo_copy, &j);
   seg_parallel_chunks(threads, src->h, grain, p.rect ? rect_rows : morph_rows, &j);
 }
 
@@ -397,13 +471,15 @@ void seg_morph (const SegBuf *src, SegBuf *dst, SegBuf *tmp, const SegBuf *se,
   switch (op) {
     case SEG_MORPH_ERODE: erode_dilate(src, dst, se, 0, threads, scratch); break;
     case SEG_MORPH_DILATE: erode_dilate(src, dst, se, 1, threads, scratch); break;
+    /* The second pass of the compound operations runs in place in dst:
+    ** 'tmp' stays untouched (its pages are never faulted in). */
     case SEG_MORPH_OPEN:
-      erode_dilate(src, tmp, se, 0, threads, scratch);
-      erode_dilate(tmp, dst, se, 1, threads, scratch);
+      erode_dilate(src, dst, se, 0, threads, scratch);
+      erode_dilate(dst, dst, se, 1, threads, scratch);
       break;
     case SEG_MORPH_CLOSE:
-      erode_dilate(src, tmp, se, 1, threads, scratch);
-      erode_dilate(tmp, dst, se, 0, threads, scratch);
+      erode_dilate(src, dst, se, 1, threads, scratch);
+      erode_dilate(dst, dst, se, 0, threads, scratch);
       break;
     case SEG_MORPH_GRADIENT:
       erode_dilate(src, tmp, se, 0, threads, scratch);
@@ -411,13 +487,13 @@ void seg_morph (const SegBuf *src, SegBuf *dst, SegBuf *tmp, const SegBuf *se,
       diff(dst, tmp, dst, threads);
       break;
     case SEG_MORPH_TOPHAT:
-      erode_dilate(src, tmp, se, 0, threads, scratch);
-      erode_dilate(tmp, dst, se, 1, threads, scratch);
+      erode_dilate(src, dst, se, 0, threads, scratch);
+      erode_dilate(dst, dst, se, 1, threads, scratch);
       diff(src, dst, dst, threads);
       break;
     default:  /* blackhat */
-      erode_dilate(src, tmp, se, 1, threads, scratch);
-      erode_dilate(tmp, dst, se, 0, threads, scratch);
+      erode_dilate(src, dst, se, 1, threads, scratch);
+      erode_dilate(dst, dst, se, 0, threads, scratch);
       diff(dst, src, dst, threads);
       break;
   }
