@@ -14,7 +14,15 @@
 **
 ** Threads own disjoint ranges of output rows and keep a ring of the kh
 ** source rows' ladders, so each source row's ladder is built once per
-** thread. */
+** thread.
+**
+** Rectangles (one equal run on consecutive rows) are separable and take
+** their own path (rect_rows): vertical extremum over whole rows, van Herk /
+** Gil-Werman above RECT_DIRECT_MAX rows (about three row operations per
+** output row whatever the height), then a radix-4 ladder across the row
+** (log4(w) + 1 passes of four loads). The second pass of open/close/
+** tophat/blackhat runs in place in dst: each chunk first copies the rows of
+** its neighbours it needs, and saves each of its rows before overwriting. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
