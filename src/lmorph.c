@@ -110,8 +110,8 @@ static int morph (lua_State *L, int op) {
   size_t n = seg_morph_scratch(&im->b, se, threads);
   luaL_argcheck(L, n != 0, 2, "structuring element is empty");
   void *scratch = pushscratch(L, n);
-  SegImage *tmp = NULL;
-  if (op != SEG_MORPH_ERODE && op != SEG_MORPH_DILATE)
+  SegImage *tmp = NULL;   /* only gradient needs a second image; the others work in place */
+  if (op == SEG_MORPH_GRADIENT)
     tmp = seg_newimage_uninit(L, im->kind, im->b.w, im->b.h, im->b.c, im->b.dtype);
   SegImage *out = seg_newimage_uninit(L, im->kind, im->b.w, im->b.h, im->b.c, im->b.dtype);
   seg_morph(&im->b, &out->b, tmp ? &tmp->b : NULL, se, op, threads, scratch);

@@ -479,8 +479,8 @@ void seg_morph (const SegBuf *src, SegBuf *dst, SegBuf *tmp, const SegBuf *se,
   switch (op) {
     case SEG_MORPH_ERODE: erode_dilate(src, dst, se, 0, threads, scratch); break;
     case SEG_MORPH_DILATE: erode_dilate(src, dst, se, 1, threads, scratch); break;
-    /* The second pass of the compound operations runs in place in dst:
-    ** 'tmp' stays untouched (its pages are never faulted in). */
+    /* The second pass of the compound operations runs in place in dst;
+    ** only gradient uses 'tmp' (NULL is fine for every other op). */
     case SEG_MORPH_OPEN:
       erode_dilate(src, dst, se, 0, threads, scratch);
       erode_dilate(dst, dst, se, 1, threads, scratch);
