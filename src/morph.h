@@ -11,7 +11,7 @@
 ** Usage:
 **   size_t n = seg_morph_scratch(&src, &se, threads);   (bytes)
 **   seg_morph(&src, &dst, &tmp, &se, SEG_MORPH_OPEN, threads, scratch);
-** 'tmp' (same shape as src) is needed by SEG_MORPH_GRADIENT only; else NULL. *
+** 'tmp' (same shape as src) is needed by SEG_MORPH_GRADIENT only; else NULL. */
 #ifndef SEG_MORPH_H
 #define SEG_MORPH_H
 
