@@ -106,44 +106,6 @@ static int trim_int (SegHist *h, const uint64_t *full, int nfull) {
   return SEG_TH_OK;
 }
 
-/* u8 counts. Four sub-histograms per stream keep neighbouring pixels, which
-** often share a value, off one counter's store-to-load chain; two streams
-** half a chunk apart make the pixels that do share a sub-histogram
-** unrelated. 12% faster than seg_histogram's single stream on photographs. */
-static void u8_count (const uint8_t *a, const uint8_t *b, int n, uint32_t (*t)[256]) {
-  int x = 0;
-  for (; x + 4 <= n; x += 4) {
-    uint32_t u, v;
-    memcpy(&u, a + x, 4); memcpy(&v, b + x, 4);
-    t[0][u & 255]++; t[1][(u >> 8) & 255]++; t[2][(u >> 16) & 255]++; t[3][u >> 24]++;
-    t[4][v & 255]++; t[5][(v >> 8) & 255]++; t[6][(v >> 16) & 255]++; t[7][v >> 24]++;
-  }
-  for (; x < n; x++) { t[0][a[x]]++; t[4][b[x]]++; }
-}
-
-static void u8_rows (void *arg, int chunk, int y0, int y1) {
-  HJob *j = arg;
-  const SegBuf *s = j->src;
-  uint64_t *h = j->part64 + (size_t)chunk * 256;
-  uint32_t t[8][256];
-  memset(t, 0, sizeof t);
-  int half = (y1 - y0) / 2;
-  size_t since = 0;   /* pixels counted since the last flush: 32-bit counts must not wrap */
-  for (int i = 0; i < half; i++) {
-    u8_count(seg_row_u8(s, y0 + i), seg_row_u8(s, y0 + half + i), s->w, t);
-    since += 2 * (size_t)s->w;
-    if (since >= ((size_t)1 << 31) - 2 * (size_t)s->w || i + 1 == half) {
-      for (int v = 0; v < 256; v++)
-        for (int k = 0; k < 8; k++) { h[v] += t[k][v]; t[k][v] = 0; }
-      since = 0;
-    }
-  }
-  for (int y = y0 + 2 * half; y < y1; y++) {   /* an odd row out */
-    const uint8_t *r = seg_row_u8(s, y);
-    for (int x = 0; x < s->w; x++) h[r[x]]++;
-  }
-}
-
 int seg_hist_cap (const SegBuf *src) { return src->dtype == SEG_U16 ? 65536 : 256; }
 
 size_t seg_hist_bytes (const SegBuf *src) {
@@ -165,20 +127,9 @@ int seg_hist_image (const SegBuf *src, SegHist *h, int threads) {
   HJob *j = calloc(1, sizeof *j);
   if (!j) t = 0;
   if (src->dtype == SEG_U8) {
-    uint64_t full[256], part[4 * 256];
-    if (!j || t > 4) {   /* no job memory, or more chunks than 'part' holds */
-      free(j);
-      seg_histogram(src, 0, 256, 0, 255, full, threads);
-      return trim_int(h, full, 256);
-    }
-    memset(part, 0, sizeof(uint64_t) * 256 * (size_t)t);
-    j->src = src; j->part64 = part;
-    seg_parallel_chunks(t, src->h, 2, u8_rows, j);
-    for (int v = 0; v < 256; v++) {
-      full[v] = 0;
-      for (int c = 0; c < t; c++) full[v] += part[c * 256 + v];
-    }
+    uint64_t full[256];
     free(j);
+    seg_histogram(src, 0, 256, 0, 255, full, threads);
     return trim_int(h, full, 256);
   }
   memset(h->count, 0, sizeof(uint64_t) * (size_t)seg_hist_cap(src));
