@@ -9,6 +9,8 @@ import os
 import cv2
 import numpy as np
 
+from luatable import lua
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, '..', 'fixtures')
 OUT = os.path.join(FIX, 'core')
@@ -103,18 +105,6 @@ mn, mx, _, _ = cv2.minMaxLoc(camera)
 f = astro[:40, :50].astype(np.float32) * np.float32(1.0 / 255)
 refs['to_f32'] = save_raw('to_f32.raw', f)
 refs['to_u8_sat'] = save_png('to_u8_sat.png', cv2.multiply(astro, np.ones(astro.shape, np.float64), scale=2.5, dtype=cv2.CV_8U))
-
-
-def lua(v, ind=''):
-    if isinstance(v, dict):
-        return '{\n' + ''.join('%s  %s = %s,\n' % (ind, k, lua(x, ind + '  ')) for k, x in sorted(v.items())) + ind + '}'
-    if isinstance(v, (list, tuple)):
-        return '{' + ', '.join(lua(x, ind) for x in v) + '}'
-    if isinstance(v, str):
-        return '"%s"' % v
-    if isinstance(v, float):
-        return repr(v)
-    return str(v)
 
 
 refs['hist256'] = hist

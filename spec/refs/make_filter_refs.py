@@ -11,6 +11,8 @@ import numpy as np
 import scipy.ndimage as ndi
 import skimage.filters as F
 
+from luatable import lua
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, '..', 'fixtures')
 OUT = os.path.join(FIX, 'filter')
@@ -160,25 +162,6 @@ R['canny'] = [
 
 
 # ---------------------------------------------------------------- Lua table
-def lua(v, ind=''):
-    if v is None:
-        return 'nil'
-    if isinstance(v, bool):
-        return 'true' if v else 'false'
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, (float, np.floating)):
-        return repr(float(v))
-    if isinstance(v, str):
-        return '"%s"' % v
-    if isinstance(v, (list, tuple)):
-        return '{' + ', '.join(lua(x, ind) for x in v) + '}'
-    if isinstance(v, dict):
-        items = ['%s  %s = %s' % (ind, k, lua(v[k], ind + '  ')) for k in sorted(v) if v[k] is not None]
-        return '{\n' + ',\n'.join(items) + '\n' + ind + '}'
-    raise TypeError(type(v))
-
-
 with open(os.path.join(FIX, 'filter_refs.lua'), 'w') as f:
     f.write('-- written by spec/refs/make_filter_refs.py (OpenCV %s, scikit-image, scipy)\n' % cv2.__version__)
     f.write('return ' + lua(R) + '\n')

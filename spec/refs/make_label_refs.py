@@ -6,7 +6,6 @@ Writes spec/fixtures/label/* and spec/fixtures/label_refs.lua. Run with
 Debian's /usr/bin/python3:
     /usr/bin/python3 spec/refs/make_label_refs.py
 """
-import math
 import os
 
 import cv2
@@ -14,6 +13,8 @@ import numpy as np
 import skimage
 import skimage.measure as M
 import skimage.segmentation as S
+
+from luatable import lua
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, '..', 'fixtures')
@@ -39,32 +40,6 @@ def save_raw(name, a, dtype):
     with open(os.path.join(OUT, name), 'wb') as f:
         f.write(np.ascontiguousarray(a).astype(np.dtype(dtype).newbyteorder('<')).tobytes())
     return name
-
-
-def lua(v, ind=''):
-    """Python value -> Lua constructor text."""
-    if isinstance(v, dict):
-        items = [f'{ind}  {k} = {lua(x, ind + "  ")},' for k, x in v.items()]
-        return '{\n' + '\n'.join(items) + f'\n{ind}}}'
-    if isinstance(v, (list, tuple, np.ndarray)):
-        v = list(v)
-        if v and isinstance(v[0], dict):
-            return '{\n' + '\n'.join(f'{ind}  {lua(x, ind + "  ")},' for x in v) + f'\n{ind}}}'
-        return '{' + ', '.join(lua(x, ind) for x in v) + '}'
-    if isinstance(v, (bool, np.bool_)):
-        return 'true' if v else 'false'
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, (float, np.floating)):
-        v = float(v)
-        if math.isnan(v):
-            return '0/0'
-        if math.isinf(v):
-            return 'math.huge' if v > 0 else '-math.huge'
-        return '%.12g' % v
-    if isinstance(v, str):
-        return '"' + v + '"'
-    raise TypeError(type(v))
 
 
 refs = {'skimage': skimage.__version__}

@@ -19,6 +19,8 @@ import numpy as np
 import skimage
 from skimage import filters, measure, segmentation, metrics
 
+from luatable import lua
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, '..', 'fixtures')
 OUT = os.path.join(FIX, 'metrics')
@@ -40,29 +42,6 @@ def save_mask(name, m):
 def save_labels(name, lab):
     assert lab.min() >= 0 and lab.max() < 65536
     return save(name, lab.astype(np.uint16))
-
-
-def lua(v, ind=''):
-    if isinstance(v, dict):
-        items = []
-        for k in sorted(v):
-            key = k if k.isidentifier() else '["%s"]' % k
-            items.append('%s  %s = %s,' % (ind, key, lua(v[k], ind + '  ')))
-        return '{\n' + '\n'.join(items) + '\n' + ind + '}'
-    if isinstance(v, (list, tuple)):
-        return '{' + ', '.join(lua(x, ind) for x in v) + '}'
-    if isinstance(v, str):
-        return '"%s"' % v
-    if isinstance(v, (bool, np.bool_)):
-        return 'true' if v else 'false'
-    if isinstance(v, (int, np.integer)):
-        return '%d' % v
-    f = float(v)
-    if np.isnan(f):
-        return '0/0'
-    if np.isinf(f):
-        return 'math.huge' if f > 0 else '-math.huge'
-    return '%.17g' % f
 
 
 coins = cv2.imread(os.path.join(DATA, 'coins.png'), 0)          # 384 x 303

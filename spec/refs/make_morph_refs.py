@@ -13,6 +13,8 @@ import skimage.morphology as M
 import skimage.feature as F
 import skimage.measure as ME
 
+from luatable import lua
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, '..', 'fixtures')
 OUT = os.path.join(FIX, 'morph')
@@ -159,24 +161,6 @@ sm16 = smooth.astype(np.uint16) * 200
 refs['peaks_smooth16'] = save_png('smooth16.png', sm16)
 peak_case('u16_md3', sm16, {'min_distance': 3}, min_distance=3)
 refs['peaks'] = cases
-
-
-def lua(v, ind=''):
-    if isinstance(v, dict):
-        items = []
-        for k in sorted(v):
-            key = k if k.isidentifier() else '["%s"]' % k
-            items.append('%s  %s = %s' % (ind, key, lua(v[k], ind + '  ')))
-        return '{\n' + ',\n'.join(items) + '\n' + ind + '}'
-    if isinstance(v, list):
-        return '{\n' + ',\n'.join(ind + '  ' + lua(x, ind + '  ') for x in v) + '\n' + ind + '}'
-    if isinstance(v, bool):
-        return 'true' if v else 'false'
-    if isinstance(v, str):
-        return '"%s"' % v
-    if isinstance(v, float):
-        return repr(v)
-    return str(v)
 
 
 with open(os.path.join(FIX, 'morph_refs.lua'), 'w') as f:

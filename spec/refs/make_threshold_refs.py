@@ -5,13 +5,14 @@ spec/fixtures/threshold/* and spec/fixtures/threshold_refs.lua. Run with
 Debian's /usr/bin/python3:
     /usr/bin/python3 spec/refs/make_threshold_refs.py
 """
-import math
 import os
 import cv2
 import numpy as np
 import scipy.ndimage as ndi
 from skimage import filters as F
 from skimage.filters.thresholding import _mean_std
+
+from luatable import lua
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, '..', 'fixtures')
@@ -34,33 +35,6 @@ def save_raw(name, a):
     with open(os.path.join(OUT, name), 'wb') as f:
         f.write(a.astype(a.dtype.newbyteorder('<')).tobytes())
     return name
-
-
-LUA_KW = {'and', 'break', 'do', 'else', 'elseif', 'end', 'false', 'for', 'function', 'goto',
-          'if', 'in', 'local', 'nil', 'not', 'or', 'repeat', 'return', 'then', 'true',
-          'until', 'while'}
-
-
-def lua(v, ind=''):
-    """Python value -> Lua literal."""
-    if isinstance(v, dict):
-        items = []
-        for k in v:
-            key = k if isinstance(k, str) and k.isidentifier() and k not in LUA_KW else '[%s]' % lua(k)
-            items.append('%s  %s = %s,\n' % (ind, key, lua(v[k], ind + '  ')))
-        return '{\n' + ''.join(items) + ind + '}'
-    if isinstance(v, (list, tuple)):
-        return '{' + ', '.join(lua(x, ind) for x in v) + '}'
-    if isinstance(v, str):
-        return '"%s"' % v
-    if isinstance(v, (bool, np.bool_)):
-        return 'true' if v else 'false'
-    if isinstance(v, (int, np.integer)):
-        return '%d' % v
-    f = float(v)
-    if math.isnan(f):
-        return '0/0'
-    return '%.17g' % f
 
 
 rng = np.random.default_rng(7)
