@@ -33,6 +33,32 @@ function H.raw_f32(path, w, h, c)
   return seg.from_data(s, w, h, c or 1, "f32")
 end
 
+-- The checksum of the reference scripts (spec/refs/checksum.py): the bytes
+-- as zero-padded little-endian u64 words w_j, m_j = mix(w_j),
+-- h1 = sum m_j, h2 = sum (j+1)*m_j, mod 2^64; "h1h2/length" in hex.
+function H.checksum(s)
+  local n = #s
+  local h1, h2, j = 0, 0, 0
+  local function add(w)
+    w = w ~ (w >> 31)
+    w = w * 0x9E3779B97F4A7C15
+    w = w ~ (w >> 29)
+    j = j + 1
+    h1 = h1 + w
+    h2 = h2 + w * j
+  end
+  local unpack, full, pos = string.unpack, n - n % 64, 1
+  while pos <= full do
+    local a, b, c, d, e, f, g, h = unpack("<i8i8i8i8i8i8i8i8", s, pos)
+    add(a); add(b); add(c); add(d); add(e); add(f); add(g); add(h)
+    pos = pos + 64
+  end
+  local tail = s:sub(full + 1)
+  tail = tail .. string.rep("\0", -#tail % 8)
+  for k = 1, #tail, 8 do add((unpack("<i8", tail, k))) end
+  return ("%016x%016x/%d"):format(h1, h2, n)
+end
+
 -- Resident set size of this process, in KiB.
 function H.rss_kib()
   local f = io.open("/proc/self/status", "r")

@@ -10,22 +10,7 @@ local seg = require "seg"
 local refs = dofile("spec/fixtures/jpeg_refs.lua")
 local DIR = "spec/fixtures/jpeg/"
 
--- The checksum of make_jpeg_fixtures.py (same as make_io_refs.py).
-local function checksum (s)
-  local n = #s
-  local h1, h2, j = 0, 0, 0
-  local function add (w)
-    w = w ~ (w >> 31)
-    w = w * 0x9E3779B97F4A7C15
-    w = w ~ (w >> 29)
-    j = j + 1
-    h1 = h1 + w
-    h2 = h2 + w * j
-  end
-  s = s .. string.rep("\0", -n % 8)
-  for k = 1, #s, 8 do add((string.unpack("<i8", s, k))) end
-  return ("%016x%016x/%d"):format(h1, h2, n)
-end
+local checksum = require("spec.helper").checksum   -- as the reference scripts compute it
 
 local function read (path)
   local f = assert(io.open(path, "rb"))

@@ -24,7 +24,6 @@ Writes
 Pixels are in lua-seg's layout (RGB order, row-major HWC); the checksum is
 the one of make_io_refs.py / io_spec.lua.
 """
-import io
 import os
 import struct
 
@@ -32,24 +31,12 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from checksum import checksum
+
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 FIX = os.path.join(ROOT, "spec", "fixtures")
 OUT = os.path.join(FIX, "jpeg")
 SKDATA = "/usr/lib/python3/dist-packages/skimage/data"
-M64 = (1 << 64) - 1
-
-
-def checksum(b):
-    n = len(b)
-    b = b + b"\0" * (-n % 8)
-    w = np.frombuffer(b, "<u8")
-    with np.errstate(over="ignore"):
-        x = w ^ (w >> np.uint64(31))
-        x = x * np.uint64(0x9E3779B97F4A7C15)
-        x = x ^ (x >> np.uint64(29))
-        h1 = int(x.sum(dtype=np.uint64)) & M64
-        h2 = int((x * np.arange(1, len(x) + 1, dtype=np.uint64)).sum(dtype=np.uint64)) & M64
-    return "%016x%016x/%d" % (h1, h2, n)
 
 
 def entry(im):
