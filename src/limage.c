@@ -189,12 +189,7 @@ static int checkchans (lua_State *L, int idx, int def, SegDtype t) {
 /* ---------- element access ---------- */
 
 static double get_elem (const SegBuf *b, size_t i) {
-  switch (b->dtype) {
-    case SEG_U8: return b->data[i];
-    case SEG_U16: return ((const uint16_t *)b->data)[i];
-    case SEG_I32: return ((const int32_t *)b->data)[i];
-    default: return ((const float *)b->data)[i];
-  }
+  return seg_elem(b->dtype, b->data, i);
 }
 
 static double saturate (double v, SegDtype t) {

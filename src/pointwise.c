@@ -245,13 +245,7 @@ static void range_rows (void *arg, int b0, int b1) {
     int ok = 1;
     for (int k = 0; k < c; k++) {
       size_t i = p * (size_t)c + (size_t)k;
-      double v;
-      switch (a->dtype) {
-        case SEG_U8: v = a->data[i]; break;
-        case SEG_U16: v = ((const uint16_t *)a->data)[i]; break;
-        case SEG_I32: v = ((const int32_t *)a->data)[i]; break;
-        default: v = ((const float *)a->data)[i];
-      }
+      double v = seg_elem(a->dtype, a->data, i);
       ok &= v >= j->lo[k] && v <= j->hi[k];
     }
     d[p] = (uint8_t)(ok ^ j->invert);

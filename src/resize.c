@@ -58,12 +58,7 @@ typedef struct Job {
 } Job;
 
 static inline double load (const SegBuf *b, const uint8_t *row, size_t i) {
-  switch (b->dtype) {
-    case SEG_U8: return row[i];
-    case SEG_U16: return ((const uint16_t *)row)[i];
-    case SEG_I32: return ((const int32_t *)row)[i];
-    default: return ((const float *)row)[i];
-  }
+  return seg_elem(b->dtype, row, i);
 }
 
 static inline void store (const SegBuf *b, uint8_t *row, size_t i, double v) {

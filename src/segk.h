@@ -34,6 +34,17 @@ static inline uint8_t *seg_row (const SegBuf *b, int y) {
 #define seg_row_i32(b, y) ((int32_t *)seg_row(b, y))
 #define seg_row_f32(b, y) ((float *)seg_row(b, y))
 
+/* Element i of a row (or any array) of type t, as a double: exact for every
+** dtype. For generic paths; hot loops are written per type. */
+static inline double seg_elem (SegDtype t, const void *p, size_t i) {
+  switch (t) {
+    case SEG_U8: return ((const uint8_t *)p)[i];
+    case SEG_U16: return ((const uint16_t *)p)[i];
+    case SEG_I32: return ((const int32_t *)p)[i];
+    default: return ((const float *)p)[i];
+  }
+}
+
 static inline size_t seg_buf_rowbytes (const SegBuf *b) {
   return (size_t)b->w * (size_t)b->c * seg_dtype_size(b->dtype);
 }

@@ -84,13 +84,7 @@ static void hist_rows (void *arg, int slot, int y0, int y1) {
     const uint8_t *r = seg_row(s, y);
     for (int x = 0; x < s->w; x++) {
       size_t i = (size_t)x * c + ch;
-      double v;
-      switch (s->dtype) {
-        case SEG_U8: v = r[i]; break;
-        case SEG_U16: v = ((const uint16_t *)r)[i]; break;
-        case SEG_I32: v = ((const int32_t *)r)[i]; break;
-        default: v = ((const float *)r)[i];
-      }
+      double v = seg_elem(s->dtype, r, i);
       if (!(v >= lo && v <= hi)) continue;   /* also drops NaN */
       int b = (int)((v - lo) * k);
       if (b >= bins) b = bins - 1;
@@ -185,13 +179,7 @@ static void stat_rows (void *arg, int slot, int y0, int y1) {
     const uint8_t *r = seg_row(s, y);
     for (int x = 0; x < s->w; x++) {
       size_t i = (size_t)x * c + ch;
-      double v;
-      switch (s->dtype) {
-        case SEG_U8: v = r[i]; break;
-        case SEG_U16: v = ((const uint16_t *)r)[i]; break;
-        case SEG_I32: v = ((const int32_t *)r)[i]; break;
-        default: v = ((const float *)r)[i];
-      }
+      double v = seg_elem(s->dtype, r, i);
       sum += v; sq += v * v;
       if (v < mn) mn = v;
       if (v > mx) mx = v;

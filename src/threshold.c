@@ -521,13 +521,7 @@ static void classify_rows (void *arg, int y0, int y1) {
     int32_t *d = seg_row_i32(j->dst, y);
     const uint8_t *r = seg_row(s, y);
     for (int x = 0; x < s->w; x++) {
-      double v;
-      switch (s->dtype) {
-        case SEG_U8: v = r[x]; break;
-        case SEG_U16: v = ((const uint16_t *)r)[x]; break;
-        case SEG_I32: v = ((const int32_t *)r)[x]; break;
-        default: v = ((const float *)r)[x];
-      }
+      double v = seg_elem(s->dtype, r, x);
       int k = 1;
       for (int i = 0; i < j->nt; i++) k += v > j->t[i];
       d[x] = k;
@@ -581,13 +575,7 @@ static void hyst_rows (void *arg, int y0, int y1) {
     uint8_t *d = seg_row_u8(j->dst, y);
     const uint8_t *r = seg_row(s, y);
     for (int x = 0; x < s->w; x++) {
-      double v;
-      switch (s->dtype) {
-        case SEG_U8: v = r[x]; break;
-        case SEG_U16: v = ((const uint16_t *)r)[x]; break;
-        case SEG_I32: v = ((const int32_t *)r)[x]; break;
-        default: v = ((const float *)r)[x];
-      }
+      double v = seg_elem(s->dtype, r, x);
       d[x] = v > j->hi ? 1 : v > j->lo ? 2 : 0;
     }
   }
