@@ -47,7 +47,11 @@ SegImage *seg_newimage_uninit (lua_State *L, SegKind kind, int w, int h, int c, 
   im->kind = kind;
   im->b.dtype = t;
   luaL_setmetatable(L, kind_mt[kind]);
-  uint8_t *pix = (uint8_t *)lua_newuserdatauv(L, bytes, 0);
+  /* Large buffers start on a 2 MiB boundary so huge pages cover them whole
+  ** (the slack is address space that is never touched). */
+  size_t slack = bytes >= SEG_HUGE_MIN ? SEG_HUGE_ALIGN : 0;
+  uint8_t *pix = (uint8_t *)lua_newuserdatauv(L, bytes + slack, 0);
+  if (slack) pix += (SEG_HUGE_ALIGN - (uintptr_t)pix % SEG_HUGE_ALIGN) % SEG_HUGE_ALIGN;
   seg_advise_huge(pix, bytes);
   lua_setiuservalue(L, -2, 1);
   im->b.w = w; im->b.h = h; im->b.c = c;

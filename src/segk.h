@@ -59,6 +59,10 @@ static inline size_t seg_buf_nelem (const SegBuf *b) {
 ** any dimension is not positive. */
 size_t seg_buf_bytes (int w, int h, int c, SegDtype t);
 
+/* Buffers of SEG_HUGE_MIN bytes or more are placed on SEG_HUGE_ALIGN
+** boundaries and backed by transparent huge pages where the OS has them. */
+#define SEG_HUGE_ALIGN ((size_t)2 << 20)
+#define SEG_HUGE_MIN ((size_t)8 << 20)
 /* Hints the OS to back a large buffer with huge pages (no-op elsewhere). */
 void seg_advise_huge (void *p, size_t n);
 
