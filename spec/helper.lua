@@ -24,13 +24,18 @@ function H.diff(a, b)
   return worst, differ
 end
 
--- Raw little-endian float32 file as an Image.
-function H.raw_f32(path, w, h, c)
+-- The whole content of a file (raises when it cannot be read).
+function H.read(path)
   local f = assert(io.open(path, "rb"))
   local s = f:read("a")
   f:close()
+  return s
+end
+
+-- Raw little-endian float32 file as an Image.
+function H.raw_f32(path, w, h, c)
   local seg = require "seg"
-  return seg.from_data(s, w, h, c or 1, "f32")
+  return seg.from_data(H.read(path), w, h, c or 1, "f32")
 end
 
 -- The checksum of the reference scripts (spec/refs/checksum.py): the bytes

@@ -1,23 +1,12 @@
 -- JPEG codec (src/io_jpeg.c) through seg.load / seg.decode / img:encode:
 -- pixels against OpenCV (references from spec/refs/make_jpeg_fixtures.py),
 -- EXIF orientation, CMYK, progressive, encoder settings, and broken files.
-do  -- run alone (without spec/helper.lua), find seg.so all the same
-  local so = os.getenv("SEG_SO")
-  package.cpath = (so and so:gsub("seg%.so$", "?.so") or "./?.so") .. ";" .. package.cpath
-end
-
+local H = require "spec.helper"   -- also finds seg.so (SEG_SO for the sanitizer build)
 local seg = require "seg"
 local refs = dofile("spec/fixtures/jpeg_refs.lua")
 local DIR = "spec/fixtures/jpeg/"
 
-local checksum = require("spec.helper").checksum   -- as the reference scripts compute it
-
-local function read (path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local checksum, read = H.checksum, H.read   -- checksum as the reference scripts compute it
 
 local function matches (im, want, what)
   assert(im, what .. ": not decoded")

@@ -1,23 +1,12 @@
 -- I/O: seg.load / seg.decode / img:save / img:encode against OpenCV's
 -- decoders (references from spec/refs/make_io_refs.py), round trips, and
 -- bad input (spec/fixtures/bad, from spec/refs/make_bad.py).
-do  -- run alone (without spec/helper.lua), find seg.so all the same
-  local so = os.getenv("SEG_SO")
-  package.cpath = (so and so:gsub("seg%.so$", "?.so") or "./?.so") .. ";" .. package.cpath
-end
-
+local H = require "spec.helper"   -- also finds seg.so (SEG_SO for the sanitizer build)
 local seg = require "seg"
 local refs = dofile("spec/fixtures/io_refs.lua")
 local FIX = "spec/fixtures"
 
-local checksum = require("spec.helper").checksum   -- as the reference scripts compute it
-
-local function read (path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local checksum, read = H.checksum, H.read   -- checksum as the reference scripts compute it
 
 local function write (path, s)
   local f = assert(io.open(path, "wb"))
