@@ -24,6 +24,17 @@ function H.diff(a, b)
   return worst, differ
 end
 
+-- Largest and mean absolute difference of two u8 images' samples.
+function H.abs_diff(a, b)
+  local sa, sb, worst, sum = a:data(), b:data(), 0, 0
+  for i = 1, #sa do
+    local d = math.abs(sa:byte(i) - sb:byte(i))
+    sum = sum + d
+    if d > worst then worst = d end
+  end
+  return worst, sum / #sa
+end
+
 -- The whole content of a file (raises when it cannot be read).
 function H.read(path)
   local f = assert(io.open(path, "rb"))

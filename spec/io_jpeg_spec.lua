@@ -20,16 +20,7 @@ local function same (a, b)
     and a:data() == b:data()
 end
 
--- Largest and mean absolute difference of two u8 images' samples.
-local function abs_diff (a, b)
-  local sa, sb, worst, sum = a:data(), b:data(), 0, 0
-  for i = 1, #sa do
-    local d = math.abs(sa:byte(i) - sb:byte(i))
-    sum = sum + d
-    if d > worst then worst = d end
-  end
-  return worst, sum / #sa
-end
+local abs_diff = H.abs_diff
 
 -- Source pixel (x, y) of a w x h image lands at these coordinates of the
 -- image shown for EXIF orientation o (TIFF 6.0 / EXIF 2.3, tag 0x0112).

@@ -57,16 +57,7 @@ local function gradient (w, h)
   return seg.from_data(table.concat(parts), w, h, 3, "u8")
 end
 
--- Largest and mean absolute difference of two u8 images' samples.
-local function abs_diff (a, b)
-  local sa, sb, worst, sum = a:data(), b:data(), 0, 0
-  for i = 1, #sa do
-    local d = math.abs(sa:byte(i) - sb:byte(i))
-    sum = sum + d
-    if d > worst then worst = d end
-  end
-  return worst, sum / #sa
-end
+local abs_diff = H.abs_diff
 
 local tmpfiles = {}
 local function tmp (ext)

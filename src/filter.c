@@ -1282,6 +1282,19 @@ static void bil_v_u8 (const RowPass *p, const void *const *rows, uint8_t *d) {
   }
 }
 
+/* The colour weight of a summed absolute difference: a table entry for u8,
+** linearly interpolated between entries for float (as OpenCV's
+** bilateralFilter_32f), NaN taken as 0. */
+static inline float bil_color_weight (const Bil *b, float diff) {
+  if (b->u8) return b->color_w[(int)diff];
+  float alpha = diff * b->scale_index;
+  if (!(alpha >= 0.f)) alpha = 0.f;
+  if (alpha > (float)b->nbins) alpha = (float)b->nbins;
+  int idx = (int)alpha;
+  alpha -= (float)idx;
+  return b->color_w[idx] + alpha * (b->color_w[idx + 1] - b->color_w[idx]);
+}
+
 static void bil_v (const RowPass *p, const void *const *rows, uint8_t *d, void *tmp) {
   const Bil *b = p->k;
   if (b->u8) { bil_v_u8(p, rows, d); return; }
@@ -1295,30 +1308,14 @@ static void bil_v (const RowPass *p, const void *const *rows, uint8_t *d, void *
     if (cn == 1) {
       for (int x = 0; x < w; x++) {
         float diff = fabsf(sr[x] - c0[x]), wt;
-        if (b->u8) wt = sw * b->color_w[(int)diff];
-        else {
-          float alpha = diff * b->scale_index;
-          if (!(alpha >= 0.f)) alpha = 0.f;          /* NaN */
-          if (alpha > (float)b->nbins) alpha = (float)b->nbins;
-          int idx = (int)alpha;
-          alpha -= (float)idx;
-          wt = sw * (b->color_w[idx] + alpha * (b->color_w[idx + 1] - b->color_w[idx]));
-        }
+        wt = sw * bil_color_weight(b, diff);
         sum[x] += sr[x] * wt; wsum[x] += wt;
       }
     } else {
       for (int x = 0; x < w; x++) {
         const float *q = sr + 3 * x, *q0 = c0 + 3 * x;
         float diff = fabsf(q[0] - q0[0]) + fabsf(q[1] - q0[1]) + fabsf(q[2] - q0[2]), wt;
-        if (b->u8) wt = sw * b->color_w[(int)diff];
-        else {
-          float alpha = diff * b->scale_index;
-          if (!(alpha >= 0.f)) alpha = 0.f;          /* NaN */
-          if (alpha > (float)b->nbins) alpha = (float)b->nbins;
-          int idx = (int)alpha;
-          alpha -= (float)idx;
-          wt = sw * (b->color_w[idx] + alpha * (b->color_w[idx + 1] - b->color_w[idx]));
-        }
+        wt = sw * bil_color_weight(b, diff);
         sum[3 * x] += q[0] * wt; sum[3 * x + 1] += q[1] * wt; sum[3 * x + 2] += q[2] * wt;
         wsum[x] += wt;
       }
