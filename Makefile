@@ -19,14 +19,20 @@ ifeq ($(WERROR),1)
 WARN     += -Werror
 endif
 CFLAGS    ?= $(OPT)
-ALLCFLAGS = -std=gnu11 -fPIC -pthread $(WARN) -I$(LUA_INCDIR) $(EXTRA_INC) $(CFLAGS)
+# Kernels (core, io, ops) build without Lua's include path, so one that
+# includes lua.h fails to compile; only src/lua/ and src/seg.c see Lua.
+# Everything is hidden but luaopen_seg (SEG_API in src/seg.c).
+BASEFLAGS = -std=gnu11 -fPIC -pthread -fvisibility=hidden $(WARN) -Isrc $(EXTRA_INC)
+LUAFLAGS  = -I$(LUA_INCDIR)
 LIBS      = -lpng -ljpeg -lm -lpthread
 LDFLAGS   ?=
 
-SRC  = $(sort $(wildcard src/*.c))
+KSRC = $(sort $(wildcard src/core/*.c src/io/*.c src/ops/*/*.c))
+LSRC = $(sort $(wildcard src/lua/*.c)) src/seg.c
+SRC  = $(KSRC) $(LSRC)
 OBJ  = $(patsubst src/%.c,build/obj/%.o,$(SRC))
 AOBJ = $(patsubst src/%.c,build/asan/%.o,$(SRC))
-HDR  = $(wildcard src/*.h)
+DEPS = $(OBJ:.o=.d) $(AOBJ:.o=.d)
 
 # Debian packages: to build, to test, to benchmark.
 PKG_BUILD = gcc make pkg-config lua5.4 liblua5.4-dev libpng-dev libjpeg62-turbo-dev
@@ -44,17 +50,19 @@ all: seg.so
 seg.so: $(OBJ)
 	$(CC) -shared -pthread $(LDFLAGS) $(EXTRA_LIB) -o $@ $(OBJ) $(LIBS)
 
-build/obj/%.o: src/%.c $(HDR) | build/obj
-	$(CC) $(ALLCFLAGS) -c -o $@ $<
+# Objects of src/lua/ and src/seg.c get Lua's include path; no others do.
+luaflags = $(if $(filter src/lua/% src/seg.c,$(1)),$(LUAFLAGS))
 
-build/asan/%.o: src/%.c $(HDR) | build/asan
-	$(CC) -std=gnu11 -fPIC -pthread $(WARN) -I$(LUA_INCDIR) $(ASAN_FLAGS) -c -o $@ $<
+build/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(call luaflags,$<) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+build/asan/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(call luaflags,$<) $(ASAN_FLAGS) -MMD -MP -c -o $@ $<
 
 build/asan/seg.so: $(AOBJ)
 	$(CC) -shared -pthread -fsanitize=address,undefined -o $@ $(AOBJ) $(LIBS)
-
-build/obj build/asan:
-	mkdir -p $@
 
 # Installs missing packages when root, otherwise prints the command to run.
 define apt_install
@@ -106,3 +114,5 @@ install: seg.so
 
 clean:
 	rm -rf build seg.so
+
+-include $(DEPS)

@@ -1,4 +1,4 @@
--- JPEG codec (src/io_jpeg.c) through seg.load / seg.decode / img:encode:
+-- JPEG codec (src/io/jpeg.c) through seg.load / seg.decode / img:encode:
 -- pixels against OpenCV (references from spec/refs/make_jpeg_fixtures.py),
 -- EXIF orientation, CMYK, progressive, encoder settings, and broken files.
 local H = require "spec.helper"   -- also finds seg.so (SEG_SO for the sanitizer build)

@@ -1,7 +1,10 @@
-/* seg.c — the module entry point. */
-#include "lseg.h"
+/* seg.c — the module entry point, the only symbol seg.so exports
+** (everything else is built with -fvisibility=hidden). */
+#include "lua/lseg.h"
 
-int luaopen_seg (lua_State *L);
+#define SEG_API __attribute__((visibility("default")))
+
+SEG_API int luaopen_seg (lua_State *L);
 
 int luaopen_seg (lua_State *L) {
   lua_newtable(L);

@@ -1,0 +1,101 @@
+/* segk.h — the kernel layer: pixel buffers and the plain-C operators on them.
+** Nothing here knows Lua. Kernels take typed buffers, never allocate pixel
+** memory themselves (outputs are allocated by the caller), and report
+** failures through a return code and a caller-supplied message buffer. */
+#ifndef SEGK_H
+#define SEGK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Pixel element types. The order is part of the ABI of this header. */
+typedef enum { SEG_U8 = 0, SEG_U16 = 1, SEG_I32 = 2, SEG_F32 = 3 } SegDtype;
+
+/* One pixel buffer: interleaved (HWC) channels, rows 'stride' bytes apart.
+** Buffers created by the module are contiguous (stride == w*c*size), which
+** the pointwise kernels rely on through seg_buf_contiguous(). */
+typedef struct SegBuf {
+  int w, h, c;
+  SegDtype dtype;
+  size_t stride;
+  uint8_t *data;
+} SegBuf;
+
+static inline size_t seg_dtype_size (SegDtype t) {
+  static const unsigned char sz[] = {1, 2, 4, 4};
+  return sz[t];
+}
+
+static inline uint8_t *seg_row (const SegBuf *b, int y) {
+  return b->data + (size_t)y * b->stride;
+}
+#define seg_row_u8(b, y)  ((uint8_t *)seg_row(b, y))
+#define seg_row_u16(b, y) ((uint16_t *)seg_row(b, y))
+#define seg_row_i32(b, y) ((int32_t *)seg_row(b, y))
+#define seg_row_f32(b, y) ((float *)seg_row(b, y))
+
+/* Element i of a row (or any array) of type t, as a double: exact for every
+** dtype. For generic paths; hot loops are written per type. */
+static inline double seg_elem (SegDtype t, const void *p, size_t i) {
+  switch (t) {
+    case SEG_U8: return ((const uint8_t *)p)[i];
+    case SEG_U16: return ((const uint16_t *)p)[i];
+    case SEG_I32: return ((const int32_t *)p)[i];
+    default: return ((const float *)p)[i];
+  }
+}
+
+static inline size_t seg_buf_rowbytes (const SegBuf *b) {
+  return (size_t)b->w * (size_t)b->c * seg_dtype_size(b->dtype);
+}
+static inline int seg_buf_contiguous (const SegBuf *b) {
+  return b->stride == seg_buf_rowbytes(b);
+}
+static inline size_t seg_buf_nelem (const SegBuf *b) {
+  return (size_t)b->w * (size_t)b->h * (size_t)b->c;
+}
+
+/* Byte size of a w*h*c image of type t, or 0 if it overflows size_t or
+** any dimension is not positive. */
+size_t seg_buf_bytes (int w, int h, int c, SegDtype t);
+
+/* Buffers of SEG_HUGE_MIN bytes or more are placed on SEG_HUGE_ALIGN
+** boundaries and backed by transparent huge pages where the OS has them. */
+#define SEG_HUGE_ALIGN ((size_t)2 << 20)
+#define SEG_HUGE_MIN ((size_t)8 << 20)
+/* Hints the OS to back a large buffer with huge pages (no-op elsewhere). */
+void seg_advise_huge (void *p, size_t n);
+
+const char *seg_dtype_name (SegDtype t);
+int seg_dtype_from_name (const char *s);   /* -1 when unknown */
+
+/* Function multiversioning for hot loops: AVX2 and AVX-512 clones on x86-64
+** chosen at load time by the dynamic linker, the portable baseline elsewhere. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(SEG_NO_CLONES)
+#define SEG_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SEG_CLONES
+#endif
+
+/* ---------- parallel.c: row-parallel for ---------- */
+
+/* Calls fn(arg, begin, end) on disjoint chunks covering [0, n), on up to
+** 'threads' threads (the caller's thread takes the first chunk). Chunks are
+** at least 'grain' items long so tiny jobs stay on one thread. Workers never
+** touch Lua. If a thread cannot be created its chunk runs on the caller. */
+typedef void (*SegRangeFn) (void *arg, int begin, int end);
+void seg_parallel_for (int threads, int n, int grain, SegRangeFn fn, void *arg);
+/* The same, telling each call its chunk index in [0, threads): for
+** reductions into per-chunk slots. */
+typedef void (*SegChunkFn) (void *arg, int chunk, int begin, int end);
+void seg_parallel_chunks (int threads, int n, int grain, SegChunkFn fn, void *arg);
+int seg_cpu_count (void);
+
+/* ---------- buf.c: byte buffers ---------- */
+/* A growable byte buffer owned by whoever holds it (the binding wraps it in
+** a userdata whose __gc frees 'p', so no path leaks it). */
+typedef struct SegBytes { uint8_t *p; size_t n, cap; } SegBytes;
+int seg_bytes_append (SegBytes *b, const void *src, size_t n); /* 0 or -1 (ENOMEM) */
+void seg_bytes_free (SegBytes *b);
+
+#endif

@@ -1,0 +1,94 @@
+/* lseg.h — the binding layer: Lua types over SegBuf and shared helpers.
+** Bindings check arguments, allocate outputs as Lua-owned userdata, call a
+** kernel, and push results. No algorithm lives in a binding. */
+#ifndef LSEG_H
+#define LSEG_H
+
+#include <lua.h>
+#include <lauxlib.h>
+#include "core/segk.h"
+
+#define SEG_VERSION "0.1.0"
+
+/* Lua-visible kinds, each with its own metatable. */
+typedef enum { SEG_KIND_IMAGE = 0, SEG_KIND_MASK = 1, SEG_KIND_LABELS = 2 } SegKind;
+#define SEG_IMAGE_MT  "seg.Image"
+#define SEG_MASK_MT   "seg.Mask"
+#define SEG_LABELS_MT "seg.Labels"
+
+/* The userdata behind every Image, Mask and Labels. Its pixels live in a
+** second userdata kept as user value 1, so the collector counts them; a
+** released object has data == NULL and w == h == 0. */
+typedef struct SegImage {
+  SegBuf b;
+  SegKind kind;
+} SegImage;
+
+/* Per-state settings, one userdata shared as upvalue 1 by every function of
+** the module (no process-wide mutable state). */
+typedef struct SegCtx {
+  int threads;
+  int64_t max_pixels;
+} SegCtx;
+
+#define SEG_DEFAULT_MAX_PIXELS ((int64_t)1 << 28)   /* 268 Mpx: 16384 x 16384 */
+
+SegCtx *seg_ctx (lua_State *L);  /* valid in any function registered by seg_register */
+/* Registers the functions of l into the table on top of the stack with the
+** module's context as their upvalue. */
+void seg_register (lua_State *L, const luaL_Reg *l);
+
+/* New object with w*h*c pixels of type t, zero-filled, pushed on the stack.
+** Raises on bad dimensions, pixel limit or memory. */
+SegImage *seg_newimage (lua_State *L, int w, int h, int c, SegDtype t);
+SegImage *seg_newmask (lua_State *L, int w, int h);
+SegImage *seg_newlabels (lua_State *L, int w, int h);
+/* Same as seg_newimage but with the kind chosen by the caller. */
+SegImage *seg_newobject (lua_State *L, SegKind kind, int w, int h, int c, SegDtype t);
+/* Like seg_newimage but does not zero the pixels (the caller overwrites them all). */
+SegImage *seg_newimage_uninit (lua_State *L, SegKind kind, int w, int h, int c, SegDtype t);
+
+/* Any of Image/Mask/Labels (raises "seg.Image expected" otherwise, or on a
+** released object). */
+SegImage *seg_checkimage (lua_State *L, int idx);
+SegImage *seg_testimage (lua_State *L, int idx);   /* NULL when not one */
+SegImage *seg_checkmask (lua_State *L, int idx);
+SegImage *seg_checklabels (lua_State *L, int idx);
+SegDtype seg_checkdtype (lua_State *L, int idx);
+SegDtype seg_optdtype (lua_State *L, int idx, SegDtype def);
+/* Raises unless the image has 'n' channels. */
+void seg_checkchannels (lua_State *L, int idx, const SegImage *im, int n);
+/* Raises when a and b differ in width or height. */
+void seg_checksamesize (lua_State *L, int idx, const SegImage *a, const SegImage *b);
+
+/* Fields of an options table at index t (t may be none or nil: then every
+** field is absent). Absent fields give def; a field of the wrong type
+** raises "bad argument #t (... ('k' must be a number))". Numbers reject NaN;
+** booleans also accept numbers, 0 meaning false (as OpenCV's flags). */
+lua_Number seg_optnumberfield (lua_State *L, int t, const char *k, lua_Number def);
+lua_Integer seg_optintegerfield (lua_State *L, int t, const char *k, lua_Integer def);
+int seg_optboolfield (lua_State *L, int t, const char *k, int def);
+
+/* Module parts: each adds its functions to the module table (at -2) and its
+** methods to the methods table (at -1). */
+void seg_open_image (lua_State *L);
+void seg_open_pointwise (lua_State *L);
+void seg_open_io (lua_State *L);
+void seg_open_threshold (lua_State *L);
+void seg_open_filter (lua_State *L);
+void seg_open_morph (lua_State *L);
+void seg_open_label (lua_State *L);
+void seg_open_metrics (lua_State *L);
+void seg_open_draw (lua_State *L);
+
+/* New object of the same kind, shape and pixels. */
+SegImage *seg_pushcopy (lua_State *L, const SegImage *src);
+/* Adds the metamethods in l to every kind's metatable. */
+void seg_add_meta (lua_State *L, const luaL_Reg *l);
+void seg_open_convert (lua_State *L);
+void seg_open_stats (lua_State *L);
+
+/* Helper: set methods for every kind (shared table) or one kind. */
+void seg_add_methods (lua_State *L, SegKind kind, const luaL_Reg *l);
+
+#endif

@@ -1,0 +1,40 @@
+/* label.h — connected-component labelling (kernel layer, no Lua).
+**
+** Usage from C (or another binding):
+**
+**   SegLabelOpts o = {8, 1, 1, 0};           (8-conn, binary, background 0)
+**   size_t n = seg_label_scratch(w, h, &o, threads);   (int32 elements)
+**   int32_t *scratch = ...n elements...;
+**   int32_t count = seg_label(&mask, &labels, &o, threads, scratch);
+**
+** 'labels' is an i32 1-channel buffer of the same size as 'src'; every pixel
+** is written. Labels are numbered 1..count in raster order of each
+** component's first pixel, which is exactly scikit-image's
+** measure.label (and scipy.ndimage.label) numbering. */
+#ifndef SEG_LABEL_H
+#define SEG_LABEL_H
+
+#include "core/segk.h"
+
+typedef struct SegLabelOpts {
+  int connectivity;   /* 4 or 8 */
+  int binary;         /* 1: src is u8 and every non-zero pixel is foreground,
+                      ** all of one class (a Mask). 0: pixels are connected
+                      ** when their values are equal (any dtype, 1 channel;
+                      ** f32 values are truncated toward zero first, as
+                      ** skimage casts to intp). */
+  int has_bg;         /* 0: every pixel is labelled (binary ignores this) */
+  int64_t bg;         /* value left unlabelled (0) when has_bg */
+} SegLabelOpts;
+
+/* Number of int32 elements of scratch that seg_label needs for a w*h image
+** with these options on 'threads' threads; 0 when the image is too large
+** for 32-bit provisional labels (w*h must stay below 2^31 - 2^20). */
+size_t seg_label_scratch (int w, int h, const SegLabelOpts *o, int threads);
+
+/* Labels src into dst (i32, same size) and returns the number of labels.
+** 'threads' must be the value given to seg_label_scratch. */
+int32_t seg_label (const SegBuf *src, SegBuf *dst, const SegLabelOpts *o,
+                   int threads, int32_t *scratch);
+
+#endif

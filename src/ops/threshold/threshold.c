@@ -1,0 +1,1278 @@
+/* threshold.c — global thresholds from a histogram, multi-level Otsu and
+** classification, hysteresis.
+**
+** The global methods reproduce scikit-image 0.19's threshold_* on the same
+** histogram, in the same floating-point types and order of operations
+** (float32 where skimage uses float32, the quirks of its multiotsu LUT
+** included), so u8 and u16 images give bit-identical thresholds. Integer
+** images get one bin per value (skimage's bincount path: nbins is ignored
+** there), f32 images 256 bins with numpy's float32 edges. The compiler must
+** not contract a*b+c into FMA in these functions for that to hold: none of
+** them is cloned for AVX2, and baseline x86-64 has no FMA. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "threshold.h"
+#include "ops/stats/stats.h"
+
+#define MAXT 256
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define NO_ERRNO __attribute__((optimize("no-math-errno")))
+#else
+#define NO_ERRNO
+#endif
+
+const char *seg_threshold_error (int code) {
+  switch (code) {
+    case SEG_TH_EMPTY: return "image has no finite pixel";
+    case SEG_TH_NO_MAXIMA: return "unable to find two maxima in histogram";
+    case SEG_TH_NO_ISODATA: return "no isodata threshold in histogram";
+    case SEG_TH_FEW_VALUES: return "image has fewer distinct values than classes";
+    default: return "ok";
+  }
+}
+
+/* ---------- histogram ---------- */
+
+typedef struct HJob {
+  const SegBuf *src;
+  uint32_t *part;   /* u16: 65536 counts per chunk */
+  uint64_t *part64; /* f32: 256 counts per chunk */
+  float mn[MAXT], mx[MAXT];
+  float edge[257];
+  double lo, norm;
+} HJob;
+
+static void u16_rows (void *arg, int chunk, int y0, int y1) {
+  HJob *j = arg;
+  uint32_t *h = j->part + (size_t)chunk * 65536;
+  for (int y = y0; y < y1; y++) {
+    const uint16_t *r = seg_row_u16(j->src, y);
+    for (int x = 0; x < j->src->w; x++) h[r[x]]++;
+  }
+}
+
+static void f32_minmax_rows (void *arg, int chunk, int y0, int y1) {
+  HJob *j = arg;
+  float mn = INFINITY, mx = -INFINITY;
+  for (int y = y0; y < y1; y++) {
+    const float *r = seg_row_f32(j->src, y);
+    for (int x = 0; x < j->src->w; x++)
+      if (isfinite(r[x])) { mn = r[x] < mn ? r[x] : mn; mx = r[x] > mx ? r[x] : mx; }
+  }
+  j->mn[chunk] = mn; j->mx[chunk] = mx;
+}
+
+/* numpy.histogram's bin of v: the last edge <= v, the top bin closed. */
+static int f32_bin (const HJob *j, float v) {
+  int i = (int)((v - j->lo) * j->norm);
+  if (i < 0) i = 0;
+  if (i > 255) i = 255;
+  while (i > 0 && v < j->edge[i]) i--;
+  while (i < 255 && v >= j->edge[i + 1]) i++;
+  return i;
+}
+
+static void f32_rows (void *arg, int chunk, int y0, int y1) {
+  HJob *j = arg;
+  uint64_t *h = j->part64 + (size_t)chunk * 256;
+  for (int y = y0; y < y1; y++) {
+    const float *r = seg_row_f32(j->src, y);
+    for (int x = 0; x < j->src->w; x++)
+      if (isfinite(r[x])) h[f32_bin(j, r[x])]++;
+  }
+}
+
+static int chunks_for (int threads, int h) {
+  int t = threads < 1 ? 1 : threads > MAXT ? MAXT : threads;
+  return t > h ? h : t;
+}
+
+/* Trims a full-range integer histogram to [first, last] non-empty value. */
+static int trim_int (SegHist *h, const uint64_t *full, int nfull) {
+  int a = 0, b = nfull - 1;
+  while (a < nfull && full[a] == 0) a++;
+  if (a == nfull) return SEG_TH_EMPTY;
+  while (full[b] == 0) b--;
+  h->isint = 1;
+  h->n = b - a + 1;
+  h->lo = a; h->hi = b;
+  h->total = 0;
+  for (int i = 0; i < h->n; i++) {
+    h->count[i] = full[a + i];
+    h->center[i] = a + i;
+    h->total += full[a + i];
+  }
+  return SEG_TH_OK;
+}
+
+int seg_hist_cap (const SegBuf *src) { return src->dtype == SEG_U16 ? 65536 : 256; }
+
+size_t seg_hist_bytes (const SegBuf *src) {
+  size_t head = (sizeof(SegHist) + 15) & ~(size_t)15;
+  return head + (size_t)seg_hist_cap(src) * (sizeof(uint64_t) + sizeof(double));
+}
+
+SegHist *seg_hist_init (void *mem, const SegBuf *src) {
+  SegHist *h = mem;
+  size_t head = (sizeof(SegHist) + 15) & ~(size_t)15;
+  memset(h, 0, sizeof *h);
+  h->count = (uint64_t *)((char *)mem + head);
+  h->center = (double *)(h->count + seg_hist_cap(src));
+  return h;
+}
+
+int seg_hist_image (const SegBuf *src, SegHist *h, int threads) {
+  int t = chunks_for(threads, src->h);
+  HJob *j = calloc(1, sizeof *j);
+  if (!j) t = 0;
+  if (src->dtype == SEG_U8) {
+    uint64_t full[256];
+    free(j);
+    seg_histogram(src, 0, 256, 0, 255, full, threads);
+    return trim_int(h, full, 256);
+  }
+  memset(h->count, 0, sizeof(uint64_t) * (size_t)seg_hist_cap(src));
+  if (src->dtype == SEG_U16) {
+    uint64_t *full = h->count;   /* counts land in place, then move down */
+    uint32_t *part = j ? calloc((size_t)t * 65536, sizeof(uint32_t)) : NULL;
+    if (part) {
+      j->src = src; j->part = part;
+      seg_parallel_chunks(t, src->h, 1, u16_rows, j);
+      for (int c = 0; c < t; c++)
+        for (int v = 0; v < 65536; v++) full[v] += part[(size_t)c * 65536 + v];
+      free(part);
+    } else {
+      for (int y = 0; y < src->h; y++) {
+        const uint16_t *r = seg_row_u16(src, y);
+        for (int x = 0; x < src->w; x++) full[r[x]]++;
+      }
+    }
+    free(j);
+    /* trim_int copies forward from index a >= 0 into index 0: safe in place */
+    return trim_int(h, full, 65536);
+  }
+  /* f32: numpy.histogram(image, 256) over [min, max] of the finite pixels */
+  if (!j) return SEG_TH_EMPTY;
+  j->src = src;
+  seg_parallel_chunks(t, src->h, 1, f32_minmax_rows, j);
+  float mn = INFINITY, mx = -INFINITY;
+  for (int c = 0; c < t; c++) {
+    if (j->mn[c] < mn) mn = j->mn[c];
+    if (j->mx[c] > mx) mx = j->mx[c];
+  }
+  if (!(mn <= mx)) { free(j); return SEG_TH_EMPTY; }
+  double first = mn, last = mx;
+  if (first == last) { first -= 0.5; last += 0.5; }
+  /* np.linspace(first, last, 257) in float64, then cast to float32 */
+  double step = (last - first) / 256;
+  for (int i = 0; i < 256; i++) j->edge[i] = (float)(i * step + first);
+  j->edge[256] = (float)last;
+  j->lo = first; j->norm = 256 / (last - first);
+  uint64_t *part = calloc((size_t)t * 256, sizeof(uint64_t));
+  if (!part) { free(j); return SEG_TH_EMPTY; }
+  j->part64 = part;
+  seg_parallel_chunks(t, src->h, 1, f32_rows, j);
+  h->isint = 0; h->n = 256; h->lo = mn; h->hi = mx; h->total = 0;
+  for (int b = 0; b < 256; b++) {
+    uint64_t s = 0;
+    for (int c = 0; c < t; c++) s += part[(size_t)c * 256 + b];
+    h->count[b] = s;
+    h->total += s;
+    h->center[b] = (float)((float)(j->edge[b] + j->edge[b + 1]) / 2.0f);
+  }
+  free(part);
+  free(j);
+  return SEG_TH_OK;
+}
+
+/* ---------- global methods ---------- */
+
+/* threshold_otsu: first maximum of w1 w2 (m1 - m2)^2 over bin splits. */
+static double otsu (const SegHist *h, double *work) {
+  int n = h->n;
+  double *m1 = work, *m2 = work + n, *w1 = work + 2 * n, *w2 = work + 3 * n;
+  double cw = 0, cm = 0;
+  for (int i = 0; i < n; i++) {
+    cw += (double)h->count[i]; cm += (double)h->count[i] * h->center[i];
+    w1[i] = cw; m1[i] = cm / cw;
+  }
+  cw = 0; cm = 0;
+  for (int i = n - 1; i >= 0; i--) {
+    cw += (double)h->count[i]; cm += (double)h->count[i] * h->center[i];
+    w2[i] = cw; m2[i] = cm / cw;
+  }
+  int best = 0;
+  double bv = -1;
+  for (int i = 0; i + 1 < n; i++) {
+    double d = m1[i] - m2[i + 1];
+    double v = w1[i] * w2[i + 1] * (d * d);
+    if (v > bv) { bv = v; best = i; }
+  }
+  return h->center[best];
+}
+
+/* threshold_yen, in float32 as skimage. */
+static double yen (const SegHist *h, double *work) {
+  int n = h->n;
+  if (n == 1) return h->center[0];
+  float *pmf = (float *)work, *p1 = pmf + n, *p1sq = p1 + n, *p2sq = p1sq + n;
+  float tot = (float)(double)h->total;
+  float a = 0, b = 0;
+  for (int i = 0; i < n; i++) {
+    pmf[i] = (float)h->count[i] / tot;
+    a += pmf[i]; p1[i] = a;
+    b += pmf[i] * pmf[i]; p1sq[i] = b;
+  }
+  b = 0;
+  for (int i = n - 1; i >= 0; i--) { b += pmf[i] * pmf[i]; p2sq[i] = b; }
+  int best = 0;
+  float bv = -INFINITY;
+  for (int i = 0; i + 1 < n; i++) {
+    float q = p1[i] * (1.0f - p1[i]);
+    float c = logf((1.0f / (p1sq[i] * p2sq[i + 1])) * (q * q));
+    if (c != c) { best = i; break; }   /* numpy's argmax stops at a NaN */
+    if (c > bv) { bv = c; best = i; }
+  }
+  return h->center[best];
+}
+
+/* threshold_isodata: the first bin t with 0 <= (mean_below + mean_above)/2 - t
+** < bin width. Counts and their cumulative sums are float32 as in skimage;
+** intensities float64 for integer images (float32 * int64 promotes), float32
+** for float images. */
+static int isodata (const SegHist *h, double *work, double *t) {
+  int n = h->n;
+  if (n == 1) { *t = h->center[0]; return SEG_TH_OK; }
+  float *csuml = (float *)work;
+  float acc = 0;
+  for (int i = 0; i < n; i++) { acc += (float)h->count[i]; csuml[i] = acc; }
+  if (h->isint) {
+    double *ci = work + n;
+    double s = 0;
+    for (int i = 0; i < n; i++) { s += (double)(float)h->count[i] * h->center[i]; ci[i] = s; }
+    double bw = h->center[1] - h->center[0];
+    for (int i = 0; i + 1 < n; i++) {
+      float csumh = csuml[n - 1] - csuml[i];
+      double lower = ci[i] / (double)csuml[i];
+      double higher = (ci[n - 1] - ci[i]) / (double)csumh;
+      double d = (lower + higher) / 2.0 - h->center[i];
+      if (d >= 0 && d < bw) { *t = h->center[i]; return SEG_TH_OK; }
+    }
+  } else {
+    float *ci = (float *)(work + n);
+    float s = 0;
+    for (int i = 0; i < n; i++) { s += (float)h->count[i] * (float)h->center[i]; ci[i] = s; }
+    float bw = (float)h->center[1] - (float)h->center[0];
+    for (int i = 0; i + 1 < n; i++) {
+      float csumh = csuml[n - 1] - csuml[i];
+      float lower = ci[i] / csuml[i];
+      float higher = (ci[n - 1] - ci[i]) / csumh;
+      float d = (lower + higher) / 2.0f - (float)h->center[i];
+      if (d >= 0 && d < bw) { *t = h->center[i]; return SEG_TH_OK; }
+    }
+  }
+  return SEG_TH_NO_ISODATA;
+}
+
+/* threshold_triangle (Zack et al. 1977), as skimage: the bin farthest below
+** the line from the peak to the far end of the longer tail. */
+static double triangle (const SegHist *h) {
+  int n = h->n;
+  int peak = 0, low = -1, high = -1;
+  for (int i = 0; i < n; i++) {
+    if (h->count[i] > h->count[peak]) peak = i;
+    if (h->count[i] > 0) { if (low < 0) low = i; high = i; }
+  }
+  int64_t ph = (int64_t)h->count[peak];
+  int flip = peak - low < high - peak;
+  if (flip) { low = n - high - 1; peak = n - peak - 1; }
+  int64_t width = peak - low;
+  if (width == 0) return h->center[flip ? n - low - 1 : low];
+  double norm = sqrt((double)(ph * ph + width * width));
+  double phn = (double)ph / norm, wn = (double)width / norm;
+  int best = 0;
+  double bv = -INFINITY;
+  for (int x = 0; x < width; x++) {
+    int i = x + low;
+    double y = (double)h->count[flip ? n - 1 - i : i];
+    double len = phn * x - wn * y;
+    if (len > bv) { bv = len; best = x; }
+  }
+  int lvl = best + low;
+  if (flip) lvl = n - lvl - 1;
+  return h->center[lvl];
+}
+
+/* threshold_minimum: smooth with scipy's uniform_filter1d(size 3, reflect),
+** whose running sum we copy, until fewer than three maxima remain. */
+static int minimum (const SegHist *h, double *work, double *t) {
+  int n = h->n;
+  double *s = work, *e = work + n;   /* e: n + 2 extended samples */
+  for (int i = 0; i < n; i++) s[i] = (double)h->count[i];
+  int nmax = 0, m0 = 0, m1 = 0, counter;
+  const int maxit = 10000;
+  for (counter = 0; counter < maxit; counter++) {
+    e[0] = s[0];
+    memcpy(e + 1, s, sizeof(double) * (size_t)n);
+    e[n + 1] = s[n - 1];
+    double acc = 0.0;
+    acc += e[0]; acc += e[1]; acc += e[2];
+    s[0] = acc / 3;
+    for (int l = 1; l < n; l++) { acc += e[l + 2] - e[l - 1]; s[l] = acc / 3; }
+    nmax = 0;
+    int dir = 1;
+    for (int i = 0; i + 1 < n; i++) {
+      if (dir > 0) {
+        if (s[i + 1] < s[i]) {
+          dir = -1;
+          if (nmax == 0) m0 = i; else if (nmax == 1) m1 = i;
+          nmax++;
+        }
+      } else if (s[i + 1] > s[i]) dir = 1;
+    }
+    if (nmax < 3) break;
+  }
+  if (nmax != 2 || counter == maxit - 1) return SEG_TH_NO_MAXIMA;
+  int best = m0;
+  for (int i = m0; i <= m1; i++) if (s[i] < s[best]) best = i;
+  *t = h->center[best];
+  return SEG_TH_OK;
+}
+
+/* threshold_li on an integer image: skimage iterates on the histogram of the
+** image shifted to start at 0, where every sum is an exact integer. */
+static double li_int (const SegHist *h) {
+  int n = h->n;
+  double tol = 0.5;
+  uint64_t s = 0;
+  for (int i = 0; i < n; i++) s += h->count[i] * (uint64_t)i;
+  double tnext = (double)s / (double)h->total, tcur = -2 * tol;
+  while (fabs(tnext - tcur) > tol) {
+    tcur = tnext;
+    double wf = 0, sf = 0, wb = 0, sb = 0;
+    for (int i = 0; i < n; i++) {
+      double c = (double)h->count[i];
+      if (i > tcur) { wf += c; sf += c * i; } else { wb += c; sb += c * i; }
+    }
+    if (wf == 0 || wb == 0) break;
+    double mf = sf / wf, mb = sb / wb;
+    tnext = (mb - mf) / (log(mb) - log(mf));
+  }
+  return tnext + h->lo;
+}
+
+/* LSD radix sort of non-negative floats by their bit patterns. */
+static void sort_f32 (uint32_t *a, uint32_t *tmp, size_t n) {
+  for (int shift = 0; shift < 32; shift += 8) {
+    size_t cnt[257] = {0};
+    for (size_t i = 0; i < n; i++) cnt[((a[i] >> shift) & 255) + 1]++;
+    for (int b = 0; b < 256; b++) cnt[b + 1] += cnt[b];
+    for (size_t i = 0; i < n; i++) tmp[cnt[(a[i] >> shift) & 255]++] = a[i];
+    uint32_t *x = a; a = tmp; tmp = x;
+  }
+}
+
+/* threshold_li on a float image: the same iteration on the pixels shifted
+** by the minimum (in float32, as skimage), with the tolerance half the
+** smallest gap between distinct values. Sums are double where skimage sums
+** float32, so the result agrees to float32 rounding, not bit for bit. */
+static double li_f32 (const SegBuf *src, const SegHist *h, float *buf) {
+  size_t n = 0;
+  float mn = (float)h->lo;
+  for (int y = 0; y < src->h; y++) {
+    const float *r = seg_row_f32(src, y);
+    for (int x = 0; x < src->w; x++) if (isfinite(r[x])) buf[n++] = r[x] - mn;
+  }
+  float *tmp = buf + n;
+  sort_f32((uint32_t *)buf, (uint32_t *)tmp, n);   /* 4 passes: result in buf */
+  float gap = INFINITY;
+  double total = 0;
+  for (size_t i = 0; i < n; i++) {
+    total += buf[i];
+    if (i && buf[i] != buf[i - 1] && buf[i] - buf[i - 1] < gap) gap = buf[i] - buf[i - 1];
+  }
+  double tol = gap / 2;
+  double tnext = total / (double)n, tcur = -2 * tol;
+  while (fabs(tnext - tcur) > tol) {
+    tcur = tnext;
+    size_t lo = 0, hi = n;   /* first index with buf[i] > tcur */
+    while (lo < hi) { size_t m = (lo + hi) / 2; if (buf[m] > tcur) hi = m; else lo = m + 1; }
+    if (lo == 0 || lo == n) break;
+    double sb = 0;
+    for (size_t i = 0; i < lo; i++) sb += buf[i];
+    double mb = sb / (double)lo, mf = (total - sb) / (double)(n - lo);
+    tnext = (mb - mf) / (log(mb) - log(mf));
+  }
+  return tnext + mn;
+}
+
+static double mean_f32 (const SegBuf *src) {
+  double s = 0;
+  uint64_t n = 0;
+  for (int y = 0; y < src->h; y++) {
+    const float *r = seg_row_f32(src, y);
+    double rs = 0;
+    for (int x = 0; x < src->w; x++) if (isfinite(r[x])) { rs += r[x]; n++; }
+    s += rs;
+  }
+  return s / (double)n;
+}
+
+size_t seg_threshold_scratch (const SegBuf *src, int method) {
+  size_t b = sizeof(double) * 4 * ((size_t)seg_hist_cap(src) + 2);
+  if (method == SEG_TH_LI && src->dtype == SEG_F32)
+    b += 2 * sizeof(float) * (size_t)src->w * (size_t)src->h;
+  return b;
+}
+
+int seg_threshold_global (const SegBuf *src, const SegHist *h, int method,
+                          void *scratch, double *t, int threads) {
+  (void)threads;
+  double *work = scratch;
+  if (h->total == 0) return SEG_TH_EMPTY;
+  /* a constant image is its own threshold (skimage's otsu and li say so) */
+  if (h->lo == h->hi) { *t = h->lo; return SEG_TH_OK; }
+  switch (method) {
+    case SEG_TH_OTSU: *t = otsu(h, work); return SEG_TH_OK;
+    case SEG_TH_YEN: *t = yen(h, work); return SEG_TH_OK;
+    case SEG_TH_ISODATA: return isodata(h, work, t);
+    case SEG_TH_TRIANGLE: *t = triangle(h); return SEG_TH_OK;
+    case SEG_TH_MINIMUM: return minimum(h, work, t);
+    case SEG_TH_LI:
+      *t = h->isint ? li_int(h) : li_f32(src, h, (float *)(work + 4 * (seg_hist_cap(src) + 2)));
+      return SEG_TH_OK;
+    default:   /* mean */
+      if (h->isint) {
+        uint64_t s = 0;
+        for (int i = 0; i < h->n; i++) s += h->count[i] * (uint64_t)h->center[i];
+        *t = (double)s / (double)h->total;
+      } else *t = mean_f32(src);
+      return SEG_TH_OK;
+  }
+}
+
+/* ---------- multi-level Otsu ---------- */
+
+typedef struct MO {
+  const float *z, *f;   /* zeroth and first moments, skimage's P and S rows */
+  int n, tc;
+  int cur[32], best[32];
+  float smax;
+} MO;
+
+/* skimage's LUT entry H(i, j), including its H(0, 0) = 0. */
+static inline float var_btw (const MO *m, int i, int j) {
+  if (i == 0) {
+    if (j == 0) return 0;
+    return m->z[j] > 0 ? (m->f[j] * m->f[j]) / m->z[j] : 0;
+  }
+  float z = m->z[j] - m->z[i - 1];
+  if (!(z > 0)) return 0;
+  float f = m->f[j] - m->f[i - 1];
+  return (f * f) / z;
+}
+
+static void mo_search (MO *m, int hist_idx, int ti) {
+  if (ti < m->tc) {
+    for (int idx = hist_idx; idx < m->n - m->tc + ti; idx++) {
+      m->cur[ti] = idx;
+      mo_search(m, idx + 1, ti + 1);
+    }
+    return;
+  }
+  float s = var_btw(m, 0, m->cur[0]) + var_btw(m, m->cur[m->tc - 1] + 1, m->n - 1);
+  for (int i = 0; i + 1 < m->tc; i++) s += var_btw(m, m->cur[i] + 1, m->cur[i + 1]);
+  if (s > m->smax) { m->smax = s; memcpy(m->best, m->cur, sizeof(int) * (size_t)m->tc); }
+}
+
+int seg_multiotsu (const SegHist *h, int classes, double *thresholds) {
+  int n = h->n, nv = 0;
+  if (n < 1) return SEG_TH_EMPTY;
+  float *prob = malloc(sizeof(float) * 3 * (size_t)n);
+  if (!prob) return SEG_TH_EMPTY;
+  float *z = prob + n, *f = z + n;
+  for (int i = 0; i < n; i++) {
+    prob[i] = (float)((double)h->count[i] / (double)h->total);
+    nv += prob[i] > 0;
+  }
+  if (nv < classes) { free(prob); return SEG_TH_FEW_VALUES; }
+  if (nv == classes) {
+    int k = 0;
+    for (int i = 0; i < n && k < classes - 1; i++) if (prob[i] > 0) thresholds[k++] = h->center[i];
+    free(prob);
+    return SEG_TH_OK;
+  }
+  z[0] = prob[0]; f[0] = prob[0];   /* sic: skimage's first moment starts at prob[0] */
+  for (int i = 1; i < n; i++) { z[i] = z[i - 1] + prob[i]; f[i] = f[i - 1] + (float)i * prob[i]; }
+  MO m = {z, f, n, classes - 1, {0}, {0}, 0};
+  mo_search(&m, 0, 0);
+  for (int i = 0; i < m.tc; i++) thresholds[i] = h->center[m.best[i]];
+  free(prob);
+  return SEG_TH_OK;
+}
+
+typedef struct CJob { const SegBuf *src; SegBuf *dst; const double *t; int nt; } CJob;
+
+static void classify_rows (void *arg, int y0, int y1) {
+  CJob *j = arg;
+  const SegBuf *s = j->src;
+  for (int y = y0; y < y1; y++) {
+    int32_t *d = seg_row_i32(j->dst, y);
+    const uint8_t *r = seg_row(s, y);
+    for (int x = 0; x < s->w; x++) {
+      double v = seg_elem(s->dtype, r, x);
+      int k = 1;
+      for (int i = 0; i < j->nt; i++) k += v > j->t[i];
+      d[x] = k;
+    }
+  }
+}
+
+typedef struct LJ { const SegBuf *src; SegBuf *dst; const int32_t *lut; } LJ;
+
+static void lut_rows (void *arg, int y0, int y1) {
+  LJ *j = arg;
+  for (int y = y0; y < y1; y++) {
+    int32_t *d = seg_row_i32(j->dst, y);
+    if (j->src->dtype == SEG_U8) {
+      const uint8_t *r = seg_row_u8(j->src, y);
+      for (int x = 0; x < j->src->w; x++) d[x] = j->lut[r[x]];
+    } else {
+      const uint16_t *r = seg_row_u16(j->src, y);
+      for (int x = 0; x < j->src->w; x++) d[x] = j->lut[r[x]];
+    }
+  }
+}
+
+void seg_classify (const SegBuf *src, const double *t, int nt, SegBuf *labels, int threads) {
+  int nv = src->dtype == SEG_U8 ? 256 : src->dtype == SEG_U16 ? 65536 : 0;
+  int32_t *lut = nv ? malloc(sizeof(int32_t) * (size_t)nv) : NULL;
+  if (lut) {   /* integer images: one label per value */
+    for (int v = 0; v < nv; v++) {
+      int k = 1;
+      for (int i = 0; i < nt; i++) k += v > t[i];
+      lut[v] = k;
+    }
+    LJ j = {src, labels, lut};
+    seg_parallel_for(threads, src->h, 16, lut_rows, &j);
+    free(lut);
+    return;
+  }
+  CJob j = {src, labels, t, nt};
+  seg_parallel_for(threads, src->h, 16, classify_rows, &j);
+}
+
+/* ---------- hysteresis ---------- */
+
+typedef struct HyJob { const SegBuf *src; SegBuf *dst; double lo, hi; } HyJob;
+
+/* 0 below low, 2 between, 1 above high */
+static void hyst_rows (void *arg, int y0, int y1) {
+  HyJob *j = arg;
+  const SegBuf *s = j->src;
+  for (int y = y0; y < y1; y++) {
+    uint8_t *d = seg_row_u8(j->dst, y);
+    const uint8_t *r = seg_row(s, y);
+    for (int x = 0; x < s->w; x++) {
+      double v = seg_elem(s->dtype, r, x);
+      d[x] = v > j->hi ? 1 : v > j->lo ? 2 : 0;
+    }
+  }
+}
+
+void seg_hysteresis (const SegBuf *src, double low, double high, int connectivity,
+                     SegBuf *mask, int32_t *stack, int threads) {
+  if (low > high) low = high;   /* as skimage: low is clipped to high */
+  HyJob j = {src, mask, low, high};
+  seg_parallel_for(threads, src->h, 16, hyst_rows, &j);
+  int w = src->w, h = src->h;
+  uint8_t *m = mask->data;   /* masks are contiguous */
+  size_t top = 0;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      if (m[(size_t)y * w + x] == 1) stack[top++] = y * w + x;
+  while (top > 0) {
+    int p = stack[--top], y = p / w, x = p % w;
+    for (int dy = -1; dy <= 1; dy++) {
+      int yy = y + dy;
+      if (yy < 0 || yy >= h) continue;
+      for (int dx = -1; dx <= 1; dx++) {
+        int xx = x + dx;
+        if (xx < 0 || xx >= w || (connectivity == 4 && dx && dy)) continue;
+        uint8_t *q = &m[(size_t)yy * w + xx];
+        if (*q == 2) { *q = 1; stack[top++] = yy * w + xx; }
+      }
+    }
+  }
+  size_t n = (size_t)w * h;
+  for (size_t i = 0; i < n; i++) m[i] &= 1;   /* 2 (unreached) -> 0 */
+}
+
+/* ---------- local thresholds ----------
+** Window sums come from running column sums (one row in, one row out per
+** output row) and a prefix sum along each row, so the cost per pixel does
+** not depend on the window. Each chunk of rows starts its own column sums.
+** Integer images sum exactly (every partial sum is an integer below 2^53),
+** so niblack/sauvola on u8/u16 are bit-identical to skimage's integral
+** images; f32 images follow skimage's float32 steps after the sums. */
+
+/* numpy.pad(mode='reflect'): mirror about the edge pixels, periodically. */
+static inline int reflect_idx (int i, int n) {
+  if (n == 1) return 0;
+  int p = 2 * (n - 1);
+  i %= p;
+  if (i < 0) i += p;
+  return i < n ? i : p - i;
+}
+static inline int clamp_idx (int i, int n) { return i < 0 ? 0 : i >= n ? n - 1 : i; }
+
+typedef struct LJob {
+  const SegBuf *src;
+  const SegLocalOpts *o;
+  SegBuf *mask, *thresh;
+  int r, w, reflect;
+  int *bx;            /* W + 2r source column of each extended column */
+  float kern[4096];   /* gaussian taps, left to right */
+  double smax[MAXT];  /* wolf, first pass: largest s per chunk */
+  double M, R;        /* wolf: image minimum, largest s */
+  int pass;           /* wolf: 1 = find R, 2 = threshold */
+  char *scratch;
+  size_t per;         /* scratch bytes per chunk */
+} LJob;
+
+static inline int border (const LJob *j, int i, int n) {
+  return j->reflect ? reflect_idx(i, n) : clamp_idx(i, n);
+}
+
+static inline double px (const SegBuf *s, const uint8_t *r, int x) {
+  switch (s->dtype) {
+    case SEG_U8: return r[x];
+    case SEG_U16: return ((const uint16_t *)r)[x];
+    case SEG_I32: return ((const int32_t *)r)[x];
+    default: return ((const float *)r)[x];
+  }
+}
+
+/* cs += row a - row b (b may be NULL), and the same for squares; squares
+** of f32 pixels are rounded to float32 first, as skimage squares in place. */
+static void col_update (const SegBuf *s, const uint8_t *a, const uint8_t *b,
+                        double *restrict cs, double *restrict cq) {
+  int W = s->w;
+  switch (s->dtype) {
+    case SEG_U8: {
+      const uint8_t *pa = a, *pb = b;
+      for (int x = 0; x < W; x++) {
+        int va = pa[x], vb = b ? pb[x] : 0;
+        cs[x] += va - vb; cq[x] += va * va - vb * vb;
+      }
+      break;
+    }
+    case SEG_U16: {
+      const uint16_t *pa = (const uint16_t *)a, *pb = (const uint16_t *)b;
+      for (int x = 0; x < W; x++) {
+        int64_t va = pa[x], vb = b ? pb[x] : 0;
+        cs[x] += (double)(va - vb); cq[x] += (double)(va * va - vb * vb);
+      }
+      break;
+    }
+    default:
+      for (int x = 0; x < W; x++) {
+        double va = px(s, a, x), vb = b ? px(s, b, x) : 0;
+        float fa = (float)va, fb = (float)vb;
+        cs[x] += va - vb; cq[x] += (double)(fa * fa) - (double)(fb * fb);
+      }
+  }
+}
+
+/* m and s of skimage's _mean_std for one row, from prefix sums ps, pq.
+** Square roots of clamped (>= 0) values never set errno, so they may
+** vectorize. */
+NO_ERRNO static void mean_std_row (const LJob *j, const double *ps, const double *pq,
+                          double *m, double *sd) {
+  int W = j->src->w, w = j->w;
+  double ws = (double)w * w;
+  if (j->src->dtype == SEG_F32) {
+    float fws = (float)ws;
+    for (int x = 0; x < W; x++) {
+      float mf = (float)(ps[x + w] - ps[x]) / fws;
+      float g2 = (float)(pq[x + w] - pq[x]) / fws;
+      float v = g2 - mf * mf;
+      m[x] = mf;
+      sd[x] = sqrtf(v > 0 ? v : 0);
+    }
+  } else {
+    for (int x = 0; x < W; x++) {
+      double mm = (ps[x + w] - ps[x]) / ws;
+      double g2 = (pq[x + w] - pq[x]) / ws;
+      double v = g2 - mm * mm;
+      m[x] = mm;
+      sd[x] = sqrt(v > 0 ? v : 0);
+    }
+  }
+}
+
+/* T from m and s; f32 images in float32 as numpy would evaluate it. */
+static void local_t_row (const LJob *j, const double *m, const double *sd, double *t) {
+  int W = j->src->w;
+  const SegLocalOpts *o = j->o;
+  double k = o->k, r = o->r, off = o->offset, M = j->M, R = j->R;
+  if (j->src->dtype == SEG_F32) {
+    float kf = (float)k, rf = (float)r, Mf = (float)M, Rf = (float)R;
+    for (int x = 0; x < W; x++) {
+      float mf = (float)m[x], sf = (float)sd[x], tf;
+      switch (o->method) {
+        case SEG_LOCAL_NIBLACK: tf = mf - kf * sf; break;
+        case SEG_LOCAL_SAUVOLA: tf = mf * (1.0f + kf * ((sf / rf) - 1.0f)); break;
+        case SEG_LOCAL_WOLF: tf = mf - (kf * (mf - Mf)) * (1.0f - sf / Rf); break;
+        default: tf = mf;
+      }
+      t[x] = (double)tf - off;
+    }
+    return;
+  }
+  switch (o->method) {
+    case SEG_LOCAL_NIBLACK: for (int x = 0; x < W; x++) t[x] = m[x] - k * sd[x] - off; break;
+    case SEG_LOCAL_SAUVOLA:
+      for (int x = 0; x < W; x++) t[x] = m[x] * (1 + k * ((sd[x] / r) - 1)) - off;
+      break;
+    case SEG_LOCAL_WOLF:
+      for (int x = 0; x < W; x++) t[x] = m[x] - (k * (m[x] - M)) * (1 - sd[x] / R) - off;
+      break;
+    default: for (int x = 0; x < W; x++) t[x] = m[x] - off;
+  }
+}
+
+/* mask = v > t; thresholds stored as float. */
+SEG_CLONES static void gt_u8_row (const uint8_t *restrict v, const double *restrict t,
+                                  uint8_t *restrict d, int W) {
+  for (int x = 0; x < W; x++) d[x] = (double)v[x] > t[x];
+}
+SEG_CLONES static void to_f32_row (const double *restrict t, float *restrict o, int W) {
+  for (int x = 0; x < W; x++) o[x] = (float)t[x];
+}
+
+static void emit_row (const LJob *j, int y, const double *t) {
+  const SegBuf *s = j->src;
+  const uint8_t *r = seg_row(s, y);
+  uint8_t *d = seg_row_u8(j->mask, y);
+  int W = s->w;
+  if (s->dtype == SEG_U8) gt_u8_row(r, t, d, W);
+  else if (s->dtype == SEG_F32) {
+    const float *f = (const float *)r;
+    for (int x = 0; x < W; x++) d[x] = f[x] > (float)(t[x]);
+  } else
+    for (int x = 0; x < W; x++) d[x] = px(s, r, x) > t[x];
+  if (j->thresh) to_f32_row(t, seg_row_f32(j->thresh, y), W);
+}
+
+/* Box windows in double: niblack, sauvola, wolf (both passes), and the
+** adaptive mean of images other than u8. */
+static void box_rows (void *arg, int chunk, int y0, int y1) {
+  LJob *j = arg;
+  const SegBuf *s = j->src;
+  int W = s->w, H = s->h, r = j->r, E = W + 2 * r;
+  double *cs = (double *)(j->scratch + (size_t)chunk * j->per);
+  double *cq = cs + W, *ps = cq + W, *pq = ps + E + 1;
+  double *m = pq + E + 1, *sd = m + W, *t = sd + W;
+  memset(cs, 0, sizeof(double) * 2 * (size_t)W);
+  for (int dy = -r; dy <= r; dy++) col_update(s, seg_row(s, border(j, y0 + dy, H)), NULL, cs, cq);
+  double smax = 0;
+  for (int y = y0; y < y1; y++) {
+    ps[0] = pq[0] = 0;
+    for (int i = 0; i < E; i++) {
+      int c = j->bx[i];
+      ps[i + 1] = ps[i] + cs[c]; pq[i + 1] = pq[i] + cq[c];
+    }
+    mean_std_row(j, ps, pq, m, sd);
+    if (j->pass == 1) {
+      for (int x = 0; x < W; x++) smax = sd[x] > smax ? sd[x] : smax;
+    } else {
+      if (j->o->method == SEG_LOCAL_MEAN) {
+        double ws = (double)j->w * j->w;
+        for (int x = 0; x < W; x++) t[x] = (ps[x + j->w] - ps[x]) / ws - j->o->offset;
+      } else local_t_row(j, m, sd, t);
+      emit_row(j, y, t);
+    }
+    if (y + 1 < y1)
+      col_update(s, seg_row(s, border(j, y + r + 1, H)), seg_row(s, border(j, y - r, H)), cs, cq);
+  }
+  j->smax[chunk] = smax;
+}
+
+/* Inclusive prefix sums out[i] = c + in[0] + ... + in[i] (mod 2^32), 16 at
+** a time: a log-step scan inside the vector, then the carry of the block
+** before. The serial form is latency-bound at one add per element. */
+typedef uint32_t vu16 __attribute__((vector_size(64)));
+typedef uint32_t vu16u __attribute__((vector_size(64), aligned(4), may_alias));
+
+SEG_CLONES static uint32_t scan_u32 (const uint32_t *restrict in, uint32_t *restrict out, int n,
+                                     uint32_t c) {
+  const vu16 z = {0};
+  const vu16 m1 = {16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+  const vu16 m2 = {16, 17, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
+  const vu16 m4 = {16, 17, 18, 19, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+  const vu16 m8 = {16, 17, 18, 19, 20, 21, 22, 23, 0, 1, 2, 3, 4, 5, 6, 7};
+  const vu16 top = {15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15};
+  vu16 carry = z + c;
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    vu16 v = *(const vu16u *)(in + i);
+    v += __builtin_shuffle(v, z, m1);
+    v += __builtin_shuffle(v, z, m2);
+    v += __builtin_shuffle(v, z, m4);
+    v += __builtin_shuffle(v, z, m8);
+    v += carry;
+    *(vu16u *)(out + i) = v;
+    carry = __builtin_shuffle(v, top);
+  }
+  c = carry[0];
+  for (; i < n; i++) out[i] = c += in[i];
+  return c;
+}
+
+/* Prefix sums p[0..E] of a row of column sums cs extended by r columns
+** each side (extended column i is cs[bx[i]]); p[0] = 0. */
+static void prefix_row (const uint32_t *cs, const int *bx, int W, int r, uint32_t *p) {
+  uint32_t c = 0;
+  p[0] = 0;
+  for (int i = 0; i < r; i++) p[i + 1] = c += cs[bx[i]];
+  c = scan_u32(cs, p + r + 1, W, c);
+  for (int i = r + W; i < W + 2 * r; i++) p[i + 1] = c += cs[bx[i]];
+}
+
+/* niblack, sauvola, wolf on u8 with w <= 257: column sums of pixels and of
+** squares in uint32, row prefix sums in uint32 whose differences are exact
+** modulo 2^32 (a window's square sum, at most 65025 w^2, fits), then the
+** double arithmetic of mean_std_row and local_t_row in the same order. These
+** clones must not contract a*b+c into FMA, which would change the rounding. */
+#define FPSTRICT __attribute__((optimize("fp-contract=off", "no-math-errno")))
+#define MSD_U8_MAXW 257
+
+/* GCC keeps sqrt's errno path (a call, hence no vectorization) whatever a
+** function's optimize attribute says, so the square roots of a row run as
+** explicit SIMD on x86-64; sqrtpd is correctly rounded, as libm's sqrt. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+__attribute__((target("avx512f"))) static void sqrt_row_512 (double *v, int n) {
+  int x = 0;
+  for (; x + 8 <= n; x += 8) _mm512_storeu_pd(v + x, _mm512_sqrt_pd(_mm512_loadu_pd(v + x)));
+  for (; x < n; x++) _mm_store_sd(v + x, _mm_sqrt_sd(_mm_setzero_pd(), _mm_load_sd(v + x)));
+}
+__attribute__((target("avx"))) static void sqrt_row_256 (double *v, int n) {
+  int x = 0;
+  for (; x + 4 <= n; x += 4) _mm256_storeu_pd(v + x, _mm256_sqrt_pd(_mm256_loadu_pd(v + x)));
+  for (; x < n; x++) _mm_store_sd(v + x, _mm_sqrt_sd(_mm_setzero_pd(), _mm_load_sd(v + x)));
+}
+static void sqrt_row (double *v, int n) {
+  if (__builtin_cpu_supports("avx512f")) { sqrt_row_512(v, n); return; }
+  if (__builtin_cpu_supports("avx")) { sqrt_row_256(v, n); return; }
+  int x = 0;
+  for (; x + 2 <= n; x += 2) _mm_storeu_pd(v + x, _mm_sqrt_pd(_mm_loadu_pd(v + x)));
+  for (; x < n; x++) _mm_store_sd(v + x, _mm_sqrt_sd(_mm_setzero_pd(), _mm_load_sd(v + x)));
+}
+#else
+static void sqrt_row (double *v, int n) { for (int x = 0; x < n; x++) v[x] = sqrt(v[x]); }
+#endif
+
+/* a / b correctly rounded from y = RN(1/b) with two FMAs (Markstein: q is
+** within an ulp of a/b, the remainder a - qb is exact, and q + r y rounds to
+** RN(a/b)); checked exhaustively for every window sum and square sum of
+** u8 windows 3, 31 and 257, and every window sum of the odd windows up to
+** 257. Division is the bottleneck here otherwise: it does not get faster
+** with wider vectors. Taken only when the CPU has FMA ('fma' below), so
+** the baseline clone never reaches its libm fma call. */
+#define DIV_FMA(a, b, y) __extension__ ({                                   \
+  double a_ = (a), q_ = a_ * (y);                                           \
+  __builtin_fma(__builtin_fma(-q_, (b), a_), (y), q_); })
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+static int have_fma (void) { return __builtin_cpu_supports("fma"); }
+#else
+static int have_fma (void) { return 0; }
+#endif
+
+/* b far from overflow and underflow, where DIV_FMA holds. */
+static int fma_divisor (double b) { return fabs(b) > 1e-150 && fabs(b) < 1e150; }
+
+/* Window means and clamped variances of a row, as mean_std_row. */
+#define MVAR_LOOP(DIV)                                                     \
+  for (int x = 0; x < W; x++) {                                            \
+    double mm = DIV((double)(p[x + w] - p[x]), ws, iws);                   \
+    double g2 = DIV((double)(q[x + w] - q[x]), ws, iws);                   \
+    double v = g2 - mm * mm;                                               \
+    m[x] = mm;                                                             \
+    var[x] = v > 0 ? v : 0;                                                \
+  }
+#define DIV_PLAIN(a, b, y) ((a) / (b))
+
+FPSTRICT SEG_CLONES static void mvar_u8_row (const uint32_t *restrict p, const uint32_t *restrict q,
+                                             double *restrict m, double *restrict var, int W, int w,
+                                             int fma) {
+  double ws = (double)w * w, iws = 1 / ws;
+  if (fma) MVAR_LOOP(DIV_FMA)
+  else MVAR_LOOP(DIV_PLAIN)
+}
+
+/* T from m and s as local_t_row, then the mask and the f32 thresholds;
+** one loop per method, so each vectorizes. */
+#define MSD_LOOP(T)                                                        \
+  for (int x = 0; x < W; x++) {                                            \
+    double mm = m[x], sd = s[x], t = (T);                                  \
+    d[x] = (double)src[x] > t;                                             \
+    thr[x] = (float)t;                                                     \
+  }
+
+FPSTRICT SEG_CLONES static void msd_u8_row (const uint8_t *restrict src, const double *restrict m,
+                                            const double *restrict s, uint8_t *restrict d,
+                                            float *restrict thr, int W, int method,
+                                            double k, double r, double off, double M, double R,
+                                            int fma) {
+  double ir = 1 / r;
+  if (method == SEG_LOCAL_NIBLACK) MSD_LOOP(mm - k * sd - off)
+  else if (method == SEG_LOCAL_SAUVOLA && fma) MSD_LOOP(mm * (1 + k * (DIV_FMA(sd, r, ir) - 1)) - off)
+  else if (method == SEG_LOCAL_SAUVOLA) MSD_LOOP(mm * (1 + k * ((sd / r) - 1)) - off)
+  else MSD_LOOP(mm - (k * (mm - M)) * (1 - sd / R) - off)
+}
+
+SEG_CLONES static void col_update_sq (uint32_t *restrict cs, uint32_t *restrict cq,
+                                      const uint8_t *restrict a, const uint8_t *restrict b, int W) {
+  for (int x = 0; x < W; x++) {
+    uint32_t va = a[x], vb = b[x];
+    cs[x] += va - vb; cq[x] += va * va - vb * vb;
+  }
+}
+
+static void msd_u8_rows (void *arg, int chunk, int y0, int y1) {
+  LJob *j = arg;
+  const SegBuf *s = j->src;
+  int W = s->w, H = s->h, r = j->r, w = j->w, E = W + 2 * r;
+  uint32_t *cs = (uint32_t *)(j->scratch + (size_t)chunk * j->per), *cq = cs + W;
+  uint32_t *p = cq + W, *q = p + E + 1;
+  double *m = (double *)(((uintptr_t)(q + E + 1) + 63) & ~(uintptr_t)63), *sd = m + W;
+  float *tbuf = (float *)(sd + W);
+  const SegLocalOpts *o = j->o;
+  int fma = have_fma();
+  memset(cs, 0, sizeof(uint32_t) * 2 * (size_t)W);
+  for (int dy = -r; dy <= r; dy++) {
+    const uint8_t *a = seg_row_u8(s, reflect_idx(y0 + dy, H));
+    for (int x = 0; x < W; x++) { uint32_t v = a[x]; cs[x] += v; cq[x] += v * v; }
+  }
+  double smax = 0;
+  for (int y = y0; y < y1; y++) {
+    prefix_row(cs, j->bx, W, r, p);
+    prefix_row(cq, j->bx, W, r, q);
+    mvar_u8_row(p, q, m, sd, W, w, fma);
+    sqrt_row(sd, W);
+    if (j->pass == 1)
+      for (int x = 0; x < W; x++) smax = sd[x] > smax ? sd[x] : smax;
+    else
+      msd_u8_row(seg_row_u8(s, y), m, sd, seg_row_u8(j->mask, y),
+                 j->thresh ? seg_row_f32(j->thresh, y) : tbuf, W, o->method,
+                 o->k, o->r, o->offset, j->M, j->R, fma && fma_divisor(o->r));
+    if (y + 1 < y1)
+      col_update_sq(cs, cq, seg_row_u8(s, reflect_idx(y + r + 1, H)),
+                    seg_row_u8(s, reflect_idx(y - r, H)), W);
+  }
+  j->smax[chunk] = smax;
+}
+
+/* cv2.adaptiveThreshold(ADAPTIVE_THRESH_MEAN_C, THRESH_BINARY) on u8, fused:
+** OpenCV keeps src - round(mean) > -ceil(C); with S the window sum and n the
+** window area (odd, so S/n is never a half) that is 2S < (2(src+ceil C)-1)n. */
+SEG_CLONES static void amean_u8_row (const uint8_t *restrict src, const uint32_t *restrict p,
+                                     uint8_t *restrict d, int W, int w, int idelta, int n) {
+  for (int x = 0; x < W; x++) {
+    int32_t s2 = 2 * (int32_t)(p[x + w] - p[x]);
+    d[x] = s2 < (2 * (src[x] + idelta) - 1) * n;
+  }
+}
+
+/* round(S / n) - offset; S / n is never a half (n odd), and the double
+** product is far closer to S / n than the 1/(2n) that separates it from one. */
+SEG_CLONES static void amean_t_row (const uint32_t *restrict p, float *restrict o, int W, int w,
+                                    double inv, double off) {
+  for (int x = 0; x < W; x++) {
+    double m = (double)(int32_t)(p[x + w] - p[x]) * inv;
+    o[x] = (float)(((m + 6755399441055744.0) - 6755399441055744.0) - off);
+  }
+}
+
+SEG_CLONES static void col_update_i32 (uint32_t *restrict cs, const uint8_t *restrict a,
+                                       const uint8_t *restrict b, int W) {
+  for (int x = 0; x < W; x++) cs[x] += a[x] - b[x];
+}
+
+static void amean_u8_rows (void *arg, int chunk, int y0, int y1) {
+  LJob *j = arg;
+  const SegBuf *s = j->src;
+  int W = s->w, H = s->h, r = j->r, w = j->w, n = w * w;
+  uint32_t *cs = (uint32_t *)(j->scratch + (size_t)chunk * j->per), *p = cs + W;
+  double c = ceil(j->o->offset);
+  int idelta = c > 1024 ? 1024 : c < -1024 ? -1024 : (int)c;
+  memset(cs, 0, sizeof(int32_t) * (size_t)W);
+  for (int dy = -r; dy <= r; dy++) {
+    const uint8_t *a = seg_row_u8(s, clamp_idx(y0 + dy, H));
+    for (int x = 0; x < W; x++) cs[x] += a[x];
+  }
+  for (int y = y0; y < y1; y++) {
+    prefix_row(cs, j->bx, W, r, p);
+    amean_u8_row(seg_row_u8(s, y), p, seg_row_u8(j->mask, y), W, w, idelta, n);
+    if (j->thresh) amean_t_row(p, seg_row_f32(j->thresh, y), W, w, 1.0 / n, j->o->offset);
+    if (y + 1 < y1)
+      col_update_i32(cs, seg_row_u8(s, clamp_idx(y + r + 1, H)),
+                     seg_row_u8(s, clamp_idx(y - r, H)), W);
+  }
+}
+
+/* GCC vector types: one register-sized block of 16 floats (a zmm on
+** AVX-512, two ymm on AVX2, four xmm on the baseline), loaded unaligned.
+** Window taps accumulate in registers over a block of 64 columns; four
+** independent accumulators hide the FMA latency. */
+typedef float vf16 __attribute__((vector_size(64)));
+typedef float vf16u __attribute__((vector_size(64), aligned(4), may_alias));
+#define LDV(p) (*(const vf16u *)(p))
+#define STV(p, v) (*(vf16u *)(p) = (v))
+
+/* One row of the separable Gaussian in OpenCV's order (RowVec_32f): taps
+** left to right, out = e0 k0, then out += ei ki for each tap, which the
+** AVX2/AVX-512 clones contract to FMA as OpenCV's AVX2 row filter does. */
+SEG_CLONES static void gauss_row (const float *restrict ext, const float *restrict k,
+                                  float *restrict out, int W, int w) {
+  int x = 0;
+  for (; x + 128 <= W; x += 128) {
+    const float *e = ext + x;
+    float k0 = k[0];
+    vf16 a0 = LDV(e) * k0, a1 = LDV(e + 16) * k0, a2 = LDV(e + 32) * k0, a3 = LDV(e + 48) * k0;
+    vf16 a4 = LDV(e + 64) * k0, a5 = LDV(e + 80) * k0, a6 = LDV(e + 96) * k0, a7 = LDV(e + 112) * k0;
+    for (int i = 1; i < w; i++) {
+      float ki = k[i];
+      const float *q = e + i;
+      a0 += LDV(q) * ki; a1 += LDV(q + 16) * ki; a2 += LDV(q + 32) * ki; a3 += LDV(q + 48) * ki;
+      a4 += LDV(q + 64) * ki; a5 += LDV(q + 80) * ki; a6 += LDV(q + 96) * ki; a7 += LDV(q + 112) * ki;
+    }
+    STV(out + x, a0); STV(out + x + 16, a1); STV(out + x + 32, a2); STV(out + x + 48, a3);
+    STV(out + x + 64, a4); STV(out + x + 80, a5); STV(out + x + 96, a6); STV(out + x + 112, a7);
+  }
+  for (; x + 64 <= W; x += 64) {
+    const float *e = ext + x;
+    float k0 = k[0];
+    vf16 a0 = LDV(e) * k0, a1 = LDV(e + 16) * k0, a2 = LDV(e + 32) * k0, a3 = LDV(e + 48) * k0;
+    for (int i = 1; i < w; i++) {
+      float ki = k[i];
+      const float *q = e + i;
+      a0 += LDV(q) * ki; a1 += LDV(q + 16) * ki; a2 += LDV(q + 32) * ki; a3 += LDV(q + 48) * ki;
+    }
+    STV(out + x, a0); STV(out + x + 16, a1); STV(out + x + 32, a2); STV(out + x + 48, a3);
+  }
+  for (; x < W; x++) {
+    float a = ext[x] * k[0];
+    for (int i = 1; i < w; i++) a += ext[x + i] * k[i];
+    out[x] = a;
+  }
+}
+
+/* Column pass as OpenCV's symmetric column filter: k0 R0 + sum ki (R+i + R-i),
+** taps from the centre outwards. */
+SEG_CLONES static void gauss_col (const float *const *rows, const float *restrict k,
+                                  float *restrict out, int x0, int W, int r) {
+  const float *c = rows[r] + x0;
+  float kc = k[r];
+  int x = 0;
+  for (; x + 128 <= W; x += 128) {
+    vf16 a0 = LDV(c + x) * kc, a1 = LDV(c + x + 16) * kc;
+    vf16 a2 = LDV(c + x + 32) * kc, a3 = LDV(c + x + 48) * kc;
+    vf16 a4 = LDV(c + x + 64) * kc, a5 = LDV(c + x + 80) * kc;
+    vf16 a6 = LDV(c + x + 96) * kc, a7 = LDV(c + x + 112) * kc;
+    for (int i = 1; i <= r; i++) {
+      const float *p = rows[r + i] + x0 + x, *q = rows[r - i] + x0 + x;
+      float ki = k[r + i];
+      a0 += (LDV(p) + LDV(q)) * ki; a1 += (LDV(p + 16) + LDV(q + 16)) * ki;
+      a2 += (LDV(p + 32) + LDV(q + 32)) * ki; a3 += (LDV(p + 48) + LDV(q + 48)) * ki;
+      a4 += (LDV(p + 64) + LDV(q + 64)) * ki; a5 += (LDV(p + 80) + LDV(q + 80)) * ki;
+      a6 += (LDV(p + 96) + LDV(q + 96)) * ki; a7 += (LDV(p + 112) + LDV(q + 112)) * ki;
+    }
+    STV(out + x, a0); STV(out + x + 16, a1); STV(out + x + 32, a2); STV(out + x + 48, a3);
+    STV(out + x + 64, a4); STV(out + x + 80, a5); STV(out + x + 96, a6); STV(out + x + 112, a7);
+  }
+  for (; x + 64 <= W; x += 64) {
+    vf16 a0 = LDV(c + x) * kc, a1 = LDV(c + x + 16) * kc;
+    vf16 a2 = LDV(c + x + 32) * kc, a3 = LDV(c + x + 48) * kc;
+    for (int i = 1; i <= r; i++) {
+      const float *p = rows[r + i] + x0 + x, *q = rows[r - i] + x0 + x;
+      float ki = k[r + i];
+      a0 += (LDV(p) + LDV(q)) * ki; a1 += (LDV(p + 16) + LDV(q + 16)) * ki;
+      a2 += (LDV(p + 32) + LDV(q + 32)) * ki; a3 += (LDV(p + 48) + LDV(q + 48)) * ki;
+    }
+    STV(out + x, a0); STV(out + x + 16, a1); STV(out + x + 32, a2); STV(out + x + 48, a3);
+  }
+  for (; x < W; x++) {
+    float a = c[x] * kc;
+    for (int i = 1; i <= r; i++) a += (rows[r + i][x0 + x] + rows[r - i][x0 + x]) * k[r + i];
+    out[x] = a;
+  }
+}
+
+/* cvRound of 0 <= v < 2^22 without a libm call: adding 1.5 * 2^23 leaves
+** the integer part in the mantissa, rounded to nearest even. */
+SEG_CLONES static void round_u8_row (const float *restrict acc, const uint8_t *restrict src,
+                                     uint8_t *restrict d, float *restrict t, int W,
+                                     int idelta, float off) {
+  for (int x = 0; x < W; x++) {
+    float v = acc[x] < 0 ? 0 : acc[x] > 255 ? 255 : acc[x];
+    float mu = (v + 12582912.0f) - 12582912.0f;
+    d[x] = (float)src[x] - mu > (float)-idelta;
+    t[x] = mu - off;
+  }
+}
+SEG_CLONES static void round_u8_mask (const float *restrict acc, const uint8_t *restrict src,
+                                      uint8_t *restrict d, int W, int idelta) {
+  for (int x = 0; x < W; x++) {
+    float v = acc[x] < 0 ? 0 : acc[x] > 255 ? 255 : acc[x];
+    float mu = (v + 12582912.0f) - 12582912.0f;
+    d[x] = (float)src[x] - mu > (float)-idelta;
+  }
+}
+
+/* The Gaussian works on batches of GB output rows: their GB + 2r row-filtered
+** rows sit in a ring of GB + w - 1 rows, and the column pass walks the batch
+** in strips of GS columns, so a strip of the ring is read from L2 once per
+** batch and from L1 by the batch's other rows. Ring rows are 64-byte
+** aligned and their stride is an odd number of cache lines, so a strip's
+** rows spread over the L1 sets instead of aliasing at 4 KiB multiples. */
+#define GB 32
+#define GS 128
+
+static size_t ring_stride (int W) { return (((size_t)W + 15) & ~(size_t)15) | 16; }
+
+static size_t gauss_scratch (int W, int w) {
+  size_t M = (size_t)w + GB - 1, E = (size_t)W + (size_t)w;
+  return sizeof(float) * (M * ring_stride(W) + E + (size_t)W + 1) + sizeof(double) * (size_t)W
+         + sizeof(float *) * GB * (size_t)w + 192;   /* two 64-byte alignments */
+}
+
+static void gauss_rows (void *arg, int chunk, int y0, int y1) {
+  LJob *j = arg;
+  const SegBuf *s = j->src;
+  int W = s->w, H = s->h, r = j->r, w = j->w, E = W + 2 * r, M = w + GB - 1;
+  size_t RS = ring_stride(W);
+  uintptr_t base = (uintptr_t)(j->scratch + (size_t)chunk * j->per);
+  float *ring = (float *)((base + 63) & ~(uintptr_t)63);
+  float *ext = ring + (size_t)M * RS, *acc = ext + E;
+  double *t = (double *)(((uintptr_t)(acc + W) + 63) & ~(uintptr_t)63);
+  const float **rows = (const float **)(t + W);
+  double c = ceil(j->o->offset);
+  int idelta = c > 1024 ? 1024 : c < -1024 ? -1024 : (int)c;
+  float off = (float)j->o->offset;
+  int next = y0 - r;   /* next row to filter; row yy lives in ring slot yy mod M */
+  for (int yb = y0; yb < y1; yb += GB) {
+    int nb = y1 - yb < GB ? y1 - yb : GB;
+    for (; next <= yb + nb - 1 + r; next++) {
+      const uint8_t *src = seg_row(s, clamp_idx(next, H));
+      if (s->dtype == SEG_U8) {
+        for (int i = 0; i < r; i++) ext[i] = src[0];
+        for (int i = 0; i < W; i++) ext[r + i] = src[i];
+        for (int i = r + W; i < E; i++) ext[i] = src[W - 1];
+      } else
+        for (int i = 0; i < E; i++) ext[i] = (float)px(s, src, j->bx[i]);
+      gauss_row(ext, j->kern, ring + (size_t)(((next % M) + M) % M) * RS, W, w);
+    }
+    for (int b = 0; b < nb; b++)
+      for (int i = 0; i < w; i++) {
+        int yy = yb + b - r + i;
+        rows[b * w + i] = ring + (size_t)(((yy % M) + M) % M) * RS;
+      }
+    if (s->dtype == SEG_U8) {
+      for (int x0 = 0; x0 < W; x0 += GS) {
+        int n = W - x0 < GS ? W - x0 : GS;
+        for (int b = 0; b < nb; b++) {
+          int y = yb + b;
+          gauss_col(rows + b * w, j->kern, acc, x0, n, r);
+          const uint8_t *sr = seg_row_u8(s, y) + x0;
+          uint8_t *d = seg_row_u8(j->mask, y) + x0;
+          if (j->thresh) round_u8_row(acc, sr, d, seg_row_f32(j->thresh, y) + x0, n, idelta, off);
+          else round_u8_mask(acc, sr, d, n, idelta);
+        }
+      }
+    } else
+      for (int b = 0; b < nb; b++) {
+        gauss_col(rows + b * w, j->kern, acc, 0, W, r);
+        for (int x = 0; x < W; x++) t[x] = (double)acc[x] - j->o->offset;
+        emit_row(j, yb + b, t);
+      }
+  }
+}
+
+/* cv2.getGaussianKernel(n, 0, CV_32F). */
+static void gauss_kernel (float *k, int n) {
+  static const float small[4][7] = {
+    {1.f}, {0.25f, 0.5f, 0.25f}, {0.0625f, 0.25f, 0.375f, 0.25f, 0.0625f},
+    {0.03125f, 0.109375f, 0.21875f, 0.28125f, 0.21875f, 0.109375f, 0.03125f}};
+  const float *fixed = n <= 7 ? small[n >> 1] : NULL;
+  double sigma = ((n - 1) * 0.5 - 1) * 0.3 + 0.8;
+  double scale2 = -0.5 / (sigma * sigma), sum = 0;
+  for (int i = 0; i < n; i++) {
+    double x = i - (n - 1) * 0.5;
+    double t = fixed ? (double)fixed[i] : exp(scale2 * x * x);
+    k[i] = (float)t;
+    sum += k[i];
+  }
+  sum = 1. / sum;
+  for (int i = 0; i < n; i++) k[i] = (float)(k[i] * sum);
+}
+
+static void minmax_f (const SegBuf *s, double *mn) {
+  double m = HUGE_VAL;
+  for (int y = 0; y < s->h; y++) {
+    const uint8_t *r = seg_row(s, y);
+    for (int x = 0; x < s->w; x++) { double v = px(s, r, x); if (v < m) m = v; }
+  }
+  *mn = m;
+}
+
+int seg_threshold_local (const SegBuf *src, const SegLocalOpts *o, SegBuf *mask,
+                         SegBuf *thresh, int threads) {
+  int W = src->w, H = src->h;
+  LJob *j = calloc(1, sizeof *j);
+  if (!j) return -1;
+  j->src = src; j->o = o; j->mask = mask; j->thresh = thresh;
+  j->w = o->window; j->r = o->window / 2;
+  j->reflect = o->method >= SEG_LOCAL_NIBLACK;
+  int r = j->r, E = W + 2 * r, w = j->w;
+  int t = chunks_for(threads, H);
+  int fast = o->method == SEG_LOCAL_MEAN && src->dtype == SEG_U8 && w <= 901;
+  int msd = o->method >= SEG_LOCAL_NIBLACK && src->dtype == SEG_U8 && w <= MSD_U8_MAXW;
+  if (o->method == SEG_LOCAL_GAUSSIAN) {
+    gauss_kernel(j->kern, w);
+    j->per = gauss_scratch(W, w);
+  } else if (fast)
+    j->per = sizeof(int32_t) * ((size_t)W + E + 1) + 64;
+  else if (msd)   /* cs, cq, p, q, tbuf; then 64-aligned m, sd */
+    j->per = sizeof(uint32_t) * (3 * (size_t)W + 2 * ((size_t)E + 1)) + sizeof(double) * 2 * (size_t)W + 128;
+  else
+    j->per = sizeof(double) * (5 * (size_t)W + 2 * ((size_t)E + 1)) + 64;
+  j->per = (j->per + 63) & ~(size_t)63;
+  j->bx = malloc(sizeof(int) * (size_t)E);
+  j->scratch = malloc(j->per * (size_t)t);
+  if (!j->bx || !j->scratch) { free(j->bx); free(j->scratch); free(j); return -1; }
+  for (int i = 0; i < E; i++) j->bx[i] = border(j, i - r, W);
+  int grain = 32;
+  if (o->method == SEG_LOCAL_GAUSSIAN) seg_parallel_chunks(t, H, grain, gauss_rows, j);
+  else if (fast) seg_parallel_chunks(t, H, grain, amean_u8_rows, j);
+  else {
+    SegChunkFn fn = msd ? msd_u8_rows : box_rows;
+    if (o->method == SEG_LOCAL_WOLF) {
+      j->pass = 1;
+      seg_parallel_chunks(t, H, grain, fn, j);
+      double R = 0;
+      for (int c = 0; c < t; c++) R = j->smax[c] > R ? j->smax[c] : R;
+      j->R = R;
+      minmax_f(src, &j->M);
+    }
+    j->pass = 2;
+    seg_parallel_chunks(t, H, grain, fn, j);
+  }
+  free(j->bx); free(j->scratch); free(j);
+  return 0;
+}
