@@ -89,21 +89,21 @@ SegImage *seg_testimage (lua_State *L, int idx) {
 
 SegImage *seg_checkimage (lua_State *L, int idx) {
   SegImage *im = seg_testimage(L, idx);
-  if (!im) luaL_typeerror(L, idx, SEG_IMAGE_MT);
+  if (!im) seg_typeerror(L, idx, SEG_IMAGE_MT);
   if (!im->b.data) luaL_argerror(L, idx, "image has been released");
   return im;
 }
 
 SegImage *seg_checkmask (lua_State *L, int idx) {
   SegImage *im = (SegImage *)luaL_testudata(L, idx, SEG_MASK_MT);
-  if (!im) luaL_typeerror(L, idx, SEG_MASK_MT);
+  if (!im) seg_typeerror(L, idx, SEG_MASK_MT);
   if (!im->b.data) luaL_argerror(L, idx, "mask has been released");
   return im;
 }
 
 SegImage *seg_checklabels (lua_State *L, int idx) {
   SegImage *im = (SegImage *)luaL_testudata(L, idx, SEG_LABELS_MT);
-  if (!im) luaL_typeerror(L, idx, SEG_LABELS_MT);
+  if (!im) seg_typeerror(L, idx, SEG_LABELS_MT);
   if (!im->b.data) luaL_argerror(L, idx, "labels have been released");
   return im;
 }
@@ -129,50 +129,6 @@ void seg_checksamesize (lua_State *L, int idx, const SegImage *a, const SegImage
     lua_pushfstring(L, "size mismatch (%dx%d vs %dx%d)", b->b.w, b->b.h, a->b.w, a->b.h);
     luaL_argerror(L, idx, lua_tostring(L, -1));
   }
-}
-
-/* ---------- options tables ---------- */
-
-static int optfield (lua_State *L, int t, const char *k) {
-  if (lua_isnoneornil(L, t)) { lua_pushnil(L); return LUA_TNIL; }
-  return lua_getfield(L, t, k);
-}
-
-static void fielderror (lua_State *L, int t, const char *k, const char *what) {
-  lua_pushfstring(L, "'%s' must be %s", k, what);
-  luaL_argerror(L, t, lua_tostring(L, -1));
-}
-
-lua_Number seg_optnumberfield (lua_State *L, int t, const char *k, lua_Number def) {
-  lua_Number v = def;
-  if (optfield(L, t, k) != LUA_TNIL) {
-    int ok;
-    v = lua_tonumberx(L, -1, &ok);
-    if (!ok || v != v) fielderror(L, t, k, "a number");
-  }
-  lua_pop(L, 1);
-  return v;
-}
-
-lua_Integer seg_optintegerfield (lua_State *L, int t, const char *k, lua_Integer def) {
-  lua_Integer v = def;
-  if (optfield(L, t, k) != LUA_TNIL) {
-    int ok;
-    v = lua_tointegerx(L, -1, &ok);
-    if (!ok) fielderror(L, t, k, "an integer");
-  }
-  lua_pop(L, 1);
-  return v;
-}
-
-int seg_optboolfield (lua_State *L, int t, const char *k, int def) {
-  int v = def;
-  int tt = optfield(L, t, k);
-  if (tt == LUA_TBOOLEAN) v = lua_toboolean(L, -1);
-  else if (tt == LUA_TNUMBER) v = lua_tonumber(L, -1) != 0;
-  else if (tt != LUA_TNIL) fielderror(L, t, k, "a boolean");
-  lua_pop(L, 1);
-  return v;
 }
 
 static int checkdim (lua_State *L, int idx, const char *what) {
