@@ -27,7 +27,7 @@ int seg_typeerror (lua_State *L, int idx, const char *tname) {
 int seg_checkoptions (lua_State *L, int idx, const char *const valid[]) {
   if (lua_isnoneornil(L, idx)) return 0;
   idx = lua_absindex(L, idx);
-  if (lua_type(L, idx) != LUA_TTABLE) seg_typeerror(L, idx, "options table");
+  if (lua_type(L, idx) != LUA_TTABLE) seg_typeerror(L, idx, "table");
   /* Raw traversal: a key served by a metatable's __index is not the
   ** table's own and cannot be misspelt by the caller of this function. */
   lua_pushnil(L);
