@@ -124,11 +124,11 @@ static int l_pixel_accuracy (lua_State *L) {
 
 /* Reads opts.ignore (a list of integers, or one) at 'idx'; 'def' when absent. */
 static int checkignore (lua_State *L, int idx, int64_t *ignore, int def) {
-  if (lua_isnoneornil(L, idx)) {
+  static const char *const keys[] = {"ignore", NULL};
+  if (!seg_checkoptions(L, idx, keys)) {
     ignore[0] = 0;
     return def;
   }
-  luaL_checktype(L, idx, LUA_TTABLE);
   int n = 0, isint, t = lua_getfield(L, idx, "ignore");
   if (t == LUA_TNIL) n = def, ignore[0] = 0;
   else if (t == LUA_TNUMBER) {
@@ -160,6 +160,7 @@ static int l_adapted_rand (lua_State *L) {
   checkpair(L, &t, &s, 0);
   int64_t ignore[MAX_IGNORE];
   int n = checkignore(L, 3, ignore, 1);
+  checkpair(L, &t, &s, 0);   /* live after the option reads (Lua code) */
   double out[3];
   checkstatus(L, seg_adapted_rand(&t->b, &s->b, ignore, n, out));
   for (int i = 0; i < 3; i++) lua_pushnumber(L, out[i]);
@@ -172,6 +173,7 @@ static int l_vi (lua_State *L) {
   checkpair(L, &a, &b, 0);
   int64_t ignore[MAX_IGNORE];
   int n = checkignore(L, 3, ignore, 0);
+  checkpair(L, &a, &b, 0);   /* live after the option reads (Lua code) */
   double out[2];
   checkstatus(L, seg_variation_of_information(&a->b, &b->b, ignore, n, out));
   lua_pushnumber(L, out[0]);

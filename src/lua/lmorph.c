@@ -62,22 +62,27 @@ static int l_rect (lua_State *L) {
   return 1;
 }
 
-/* seg.element{{0,1,0},{1,1,1},{0,1,0}} -> Mask (numbers or booleans) */
+/* seg.element{{0,1,0},{1,1,1},{0,1,0}} -> Mask (numbers or booleans).
+** Each row and value is read once: the rows are copied into a table of our
+** own first, so a proxy answering differently on a second read cannot
+** change the shape that was checked. */
 static int l_element (lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
   lua_Integer h = luaL_len(L, 1), w = -1;
   luaL_argcheck(L, h >= 1 && h <= SEG_MORPH_MAX_SE, 1, "1 to 2049 rows expected");
+  lua_createtable(L, (int)h, 0);                    /* 2: the rows */
   for (lua_Integer j = 1; j <= h; j++) {
     if (lua_geti(L, 1, j) != LUA_TTABLE) luaL_argerror(L, 1, "row is not a table");
     lua_Integer n = luaL_len(L, -1);
     if (w < 0) w = n;
     luaL_argcheck(L, n == w, 1, "rows differ in length");
-    lua_pop(L, 1);
+    lua_rawseti(L, 2, j);
   }
   luaL_argcheck(L, w >= 1 && w <= SEG_MORPH_MAX_SE, 1, "1 to 2049 columns expected");
   SegImage *se = seg_newmask(L, (int)w, (int)h);
   for (lua_Integer j = 1; j <= h; j++) {
-    lua_geti(L, 1, j);
+    lua_rawgeti(L, 2, j);
     uint8_t *row = seg_row_u8(&se->b, (int)j - 1);
     for (lua_Integer i = 1; i <= w; i++) {
       int t = lua_geti(L, -1, i);
