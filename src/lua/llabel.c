@@ -271,9 +271,10 @@ static int l_relabel (lua_State *L) {
 /* lab:filter(fn [, opts]) -> Labels, kept: the regions r (tables from
 ** lab:regions(opts)) for which fn(r) is true, with their labels unchanged. */
 static int l_filter (lua_State *L) {
+  static const char *const keys[] = {"properties", NULL};   /* those of regions() */
   seg_checklabels(L, 1);
   luaL_checktype(L, 2, LUA_TFUNCTION);
-  if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
+  seg_checkoptions(L, 3, keys);
   lua_settop(L, 3);                                             /* opts or nil at 3 */
   lua_getfield(L, 1, "regions");
   lua_pushvalue(L, 1);
