@@ -4,6 +4,7 @@
 #include <math.h>
 #include "lseg.h"
 #include "ops/metrics/metrics.h"
+#include "ops/label/regions.h"
 
 #define MAX_CLASSES 1024
 #define MAX_IGNORE 64
@@ -23,9 +24,26 @@ static void checkpair (lua_State *L, SegImage **a, SegImage **b, int anyfloat) {
   seg_checksamesize(L, 2, *a, *b);
 }
 
+/* f(a, b:label()) passes b's count as the class count k at 'kidx'. Raises
+** with 'msg' and, when k is the largest label of the Labels before it,
+** says that this is what probably happened. */
+static void classerror (lua_State *L, int kidx, const char *msg) {
+  SegImage *lab = (SegImage *)luaL_testudata(L, kidx - 1, SEG_LABELS_MT);
+  if (lab && lab->b.data && lua_isinteger(L, kidx) &&
+      seg_labels_max(&lab->b, seg_ctx(L)->threads) == lua_tointeger(L, kidx)) {
+    lua_pushfstring(L, "%s; is %I the count label() returned with argument #%d? "
+                    "keep one result with parentheses: (m:label())", msg,
+                    lua_tointeger(L, kidx), kidx - 1);
+    luaL_argerror(L, kidx, lua_tostring(L, -1));
+  }
+}
+
 static int checkclasses (lua_State *L, int idx) {
   lua_Integer k = luaL_checkinteger(L, idx);
-  luaL_argcheck(L, k >= 1 && k <= MAX_CLASSES, idx, "classes must be in 1..1024");
+  if (k < 1 || k > MAX_CLASSES) {
+    classerror(L, idx, "classes must be in 1..1024");
+    luaL_argerror(L, idx, "classes must be in 1..1024");
+  }
   return (int)k;
 }
 
@@ -41,6 +59,7 @@ static uint64_t *pushconfusion (lua_State *L, int kidx, int *kout) {
   lua_pop(L, 1);
   if (bad) {
     lua_pushfstring(L, "%I pixels outside classes 0..%d", (lua_Integer)bad, k - 1);
+    classerror(L, kidx, lua_tostring(L, -1));   /* the label k falls outside 0..k-1 */
     luaL_argerror(L, 1, lua_tostring(L, -1));
   }
   *kout = k;
