@@ -96,6 +96,14 @@ describe("lab:filter", function()
     assert.are.equal(want, seq:count())
   end)
 
+  it("refuses label values above the pixel count before taking memory for them", function()
+    local lab = seg.from_table({{2147483647, 0}, {0, 5}}):to_labels()
+    local before = collectgarbage("count")
+    assert.has_error(function() lab:filter(function() return true end) end,
+      "calling 'filter' on bad self (label values exceed the number of pixels (relabel first))")
+    assert(collectgarbage("count") - before < 1024, "took memory by label value")
+  end)
+
   it("raises when the callback releases the labels", function()
     local lab = coins:gt(100):label()
     local err = err_of(lab.filter, lab, function() lab:release() return true end)

@@ -276,14 +276,15 @@ static int l_filter (lua_State *L) {
   luaL_checktype(L, 2, LUA_TFUNCTION);
   seg_checkoptions(L, 3, keys);
   lua_settop(L, 3);                                             /* opts or nil at 3 */
+  /* 'keep' below has one byte per label value: bounded by the pixels */
+  SegImage *lab = seg_checklabels(L, 1);
+  int32_t nlab = seg_labels_max(&lab->b, seg_ctx(L)->threads);
+  if ((int64_t)nlab > (int64_t)lab->b.w * lab->b.h)
+    luaL_argerror(L, 1, "label values exceed the number of pixels (relabel first)");
   lua_getfield(L, 1, "regions");
   lua_pushvalue(L, 1);
   lua_pushvalue(L, 3);
   lua_call(L, 2, 1);                                            /* 4: regions */
-  /* regions() refused label values above the pixel count, so 'keep' is
-  ** bounded by the image. */
-  SegImage *lab = seg_checklabels(L, 1);
-  int32_t nlab = seg_labels_max(&lab->b, seg_ctx(L)->threads);
   uint8_t *keep = lua_newuserdatauv(L, (size_t)nlab + 1, 0);    /* 5 */
   memset(keep, 0, (size_t)nlab + 1);
   lua_Integer n = luaL_len(L, 4), kept = 0;
