@@ -94,7 +94,13 @@ describe("class maps", function()
     local out = 0                 -- pixels where either map holds class k-1
     for i = 1, k do out = out + cm[k][i] + cm[i][k] end
     out = out - cm[k][k]
+    -- truth is a Labels whose largest value is k - 1: the message asks
+    -- whether k - 1 is a count that label() returned with it
     assert.has_error(function() seg.confusion(pred, truth, k - 1) end,
+      ("bad argument #3 to 'confusion' (%d pixels outside classes 0..%d; is %d the count " ..
+       "label() returned with argument #2? keep one result with parentheses: (m:label()))")
+      :format(out, k - 2, k - 1))
+    assert.has_error(function() seg.confusion(pred, truth:to("i32"), k - 1) end,
       ("bad argument #1 to 'confusion' (%d pixels outside classes 0..%d)"):format(out, k - 2))
   end)
 end)

@@ -63,10 +63,10 @@ static void tocolor (lua_State *L, int idx, const char *what, uint8_t c[3]) {
 }
 
 static void checkopts (lua_State *L, int idx, OverlayOpts *o) {
+  static const char *const keys[] = {"alpha", "color", "boundaries", "seed", NULL};
   o->alpha = 0.5; o->color[0] = 255; o->color[1] = 0; o->color[2] = 0;
   o->boundaries = 0; o->seed = 0;
-  if (lua_isnoneornil(L, idx)) return;
-  luaL_checktype(L, idx, LUA_TTABLE);
+  if (!seg_checkoptions(L, idx, keys)) return;
   if (lua_getfield(L, idx, "alpha") != LUA_TNIL) {
     int isnum;
     o->alpha = lua_tonumberx(L, -1, &isnum);
@@ -119,7 +119,7 @@ static SegImage *pushmarks (lua_State *L, const SegImage *m, int mode) {
 static SegImage *checkregions (lua_State *L, int idx) {
   SegImage *m = seg_testimage(L, idx);
   if (!m || m->kind == SEG_KIND_IMAGE || !m->b.data)
-    luaL_typeerror(L, idx, "seg.Mask or seg.Labels");
+    seg_typeerror(L, idx, "seg.Mask or seg.Labels");
   return m;
 }
 
@@ -131,6 +131,9 @@ static int l_overlay (lua_State *L) {
   seg_checksamesize(L, 2, im, m);
   OverlayOpts o;
   checkopts(L, 3, &o);
+  /* reading the options can run Lua code that releases an image */
+  im = seg_checkimage(L, 1);
+  m = checkregions(L, 2);
   int threads = seg_ctx(L)->threads;
   SegImage *out = pushbase(L, im);
   if (m->kind == SEG_KIND_MASK) {
@@ -166,6 +169,9 @@ static int l_draw_boundaries (lua_State *L) {
     lua_pushvalue(L, 3);
     tocolor(L, 3, "color", color);
     lua_pop(L, 1);
+    /* reading the colour can run Lua code that releases an image */
+    im = seg_checkimage(L, 1);
+    m = checkregions(L, 2);
   }
   SegImage *out = pushbase(L, im);
   SegImage *marks = pushmarks(L, m, SEG_BOUND_OUTER);

@@ -89,21 +89,21 @@ SegImage *seg_testimage (lua_State *L, int idx) {
 
 SegImage *seg_checkimage (lua_State *L, int idx) {
   SegImage *im = seg_testimage(L, idx);
-  if (!im) luaL_typeerror(L, idx, SEG_IMAGE_MT);
+  if (!im) seg_typeerror(L, idx, SEG_IMAGE_MT);
   if (!im->b.data) luaL_argerror(L, idx, "image has been released");
   return im;
 }
 
 SegImage *seg_checkmask (lua_State *L, int idx) {
   SegImage *im = (SegImage *)luaL_testudata(L, idx, SEG_MASK_MT);
-  if (!im) luaL_typeerror(L, idx, SEG_MASK_MT);
+  if (!im) seg_typeerror(L, idx, SEG_MASK_MT);
   if (!im->b.data) luaL_argerror(L, idx, "mask has been released");
   return im;
 }
 
 SegImage *seg_checklabels (lua_State *L, int idx) {
   SegImage *im = (SegImage *)luaL_testudata(L, idx, SEG_LABELS_MT);
-  if (!im) luaL_typeerror(L, idx, SEG_LABELS_MT);
+  if (!im) seg_typeerror(L, idx, SEG_LABELS_MT);
   if (!im->b.data) luaL_argerror(L, idx, "labels have been released");
   return im;
 }
@@ -129,50 +129,6 @@ void seg_checksamesize (lua_State *L, int idx, const SegImage *a, const SegImage
     lua_pushfstring(L, "size mismatch (%dx%d vs %dx%d)", b->b.w, b->b.h, a->b.w, a->b.h);
     luaL_argerror(L, idx, lua_tostring(L, -1));
   }
-}
-
-/* ---------- options tables ---------- */
-
-static int optfield (lua_State *L, int t, const char *k) {
-  if (lua_isnoneornil(L, t)) { lua_pushnil(L); return LUA_TNIL; }
-  return lua_getfield(L, t, k);
-}
-
-static void fielderror (lua_State *L, int t, const char *k, const char *what) {
-  lua_pushfstring(L, "'%s' must be %s", k, what);
-  luaL_argerror(L, t, lua_tostring(L, -1));
-}
-
-lua_Number seg_optnumberfield (lua_State *L, int t, const char *k, lua_Number def) {
-  lua_Number v = def;
-  if (optfield(L, t, k) != LUA_TNIL) {
-    int ok;
-    v = lua_tonumberx(L, -1, &ok);
-    if (!ok || v != v) fielderror(L, t, k, "a number");
-  }
-  lua_pop(L, 1);
-  return v;
-}
-
-lua_Integer seg_optintegerfield (lua_State *L, int t, const char *k, lua_Integer def) {
-  lua_Integer v = def;
-  if (optfield(L, t, k) != LUA_TNIL) {
-    int ok;
-    v = lua_tointegerx(L, -1, &ok);
-    if (!ok) fielderror(L, t, k, "an integer");
-  }
-  lua_pop(L, 1);
-  return v;
-}
-
-int seg_optboolfield (lua_State *L, int t, const char *k, int def) {
-  int v = def;
-  int tt = optfield(L, t, k);
-  if (tt == LUA_TBOOLEAN) v = lua_toboolean(L, -1);
-  else if (tt == LUA_TNUMBER) v = lua_tonumber(L, -1) != 0;
-  else if (tt != LUA_TNIL) fielderror(L, t, k, "a boolean");
-  lua_pop(L, 1);
-  return v;
 }
 
 static int checkdim (lua_State *L, int idx, const char *what) {
@@ -302,75 +258,87 @@ static int l_labels (lua_State *L) {
   return 1;
 }
 
-/* Infers the narrowest dtype holding every number of a table image. */
-static int scan_table (lua_State *L, int *w, int *h, int *c, int *isint,
-                       double *mn, double *mx) {
-  *h = (int)luaL_len(L, 1);
-  luaL_argcheck(L, *h > 0, 1, "non-empty table of rows expected");
-  *w = -1; *c = -1; *isint = 1; *mn = HUGE_VAL; *mx = -HUGE_VAL;
-  for (int y = 1; y <= *h; y++) {
-    if (lua_geti(L, 1, y) != LUA_TTABLE) luaL_argerror(L, 1, "row is not a table");
-    int rw = (int)luaL_len(L, -1);
-    if (*w < 0) { *w = rw; luaL_argcheck(L, rw > 0, 1, "empty row"); }
-    else if (rw != *w) luaL_argerror(L, 1, "rows differ in length");
-    for (int x = 1; x <= rw; x++) {
-      int tt = lua_geti(L, -1, x);
-      int pc = 1;
-      if (tt == LUA_TTABLE) {
-        pc = (int)luaL_len(L, -1);
-        for (int k = 1; k <= pc; k++) {
-          lua_geti(L, -1, k);
-          if (!lua_isnumber(L, -1)) luaL_argerror(L, 1, "pixel values must be numbers");
-          double v = lua_tonumber(L, -1);
-          if (!lua_isinteger(L, -1) && v != floor(v)) *isint = 0;
-          if (v < *mn) *mn = v;
-          if (v > *mx) *mx = v;
-          lua_pop(L, 1);
-        }
-      } else if (lua_isnumber(L, -1)) {
-        double v = lua_tonumber(L, -1);
-        if (!lua_isinteger(L, -1) && v != floor(v)) *isint = 0;
-        if (v < *mn) *mn = v;
-        if (v > *mx) *mx = v;
-      } else luaL_argerror(L, 1, "pixel values must be numbers or tables of numbers");
-      if (*c < 0) *c = pc;
-      else if (pc != *c) luaL_argerror(L, 1, "pixels differ in channel count");
-      lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-  }
-  if (*c < 1) luaL_argerror(L, 1, "pixels need at least one channel");
-  if (!*isint) return SEG_F32;
-  if (*mn >= 0 && *mx <= 255) return SEG_U8;
-  if (*mn >= 0 && *mx <= 65535) return SEG_U16;
-  if (*mn >= INT32_MIN && *mx <= INT32_MAX) return SEG_I32;
-  return SEG_F32;
+/* Room for one more value in the growing array of doubles kept at stack
+** slot 'slot': memory follows what was read, not what a table claims. */
+static double *grow (lua_State *L, int slot, double *v, size_t n, size_t *cap) {
+  size_t ncap = *cap ? *cap * 2 : 256;
+  double *nv = (double *)lua_newuserdatauv(L, ncap * sizeof(double), 0);
+  if (n) memcpy(nv, v, n * sizeof(double));
+  lua_replace(L, slot);
+  *cap = ncap;
+  return nv;
 }
 
-/* seg.from_table(rows [, dtype]) — rows of numbers or of per-channel tables. */
+typedef struct TableScan {
+  double *v;              /* the values in reading order (HWC) */
+  size_t n, cap;
+  int isint;
+  double mn, mx;
+} TableScan;
+
+static void addvalue (lua_State *L, TableScan *s, int idx) {
+  if (!lua_isnumber(L, idx)) luaL_argerror(L, 1, "pixel values must be numbers or tables of numbers");
+  double d = lua_tonumber(L, idx);
+  if (!lua_isinteger(L, idx) && d != floor(d)) s->isint = 0;
+  if (d < s->mn) s->mn = d;
+  if (d > s->mx) s->mx = d;
+  if (s->n == s->cap) s->v = grow(L, 3, s->v, s->n, &s->cap);
+  s->v[s->n++] = d;
+}
+
+/* seg.from_table(rows [, dtype]) — rows of numbers or of per-channel tables.
+** Every row, pixel and value is read exactly once (a table whose __index
+** or __len answers differently on a second read cannot disagree with what
+** was checked); the values are kept as doubles until the dtype is known. */
 static int l_from_table (lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
-  int w, h, c, isint;
-  double mn, mx;
-  SegDtype t = (SegDtype)scan_table(L, &w, &h, &c, &isint, &mn, &mx);
-  t = seg_optdtype(L, 2, t);
-  luaL_argcheck(L, c <= 4 || t == SEG_F32, 1, "more than 4 channels needs dtype f32");
-  SegImage *im = seg_newimage(L, w, h, c, t);
-  size_t i = 0;
-  for (int y = 1; y <= h; y++) {
-    lua_geti(L, 1, y);
-    for (int x = 1; x <= w; x++) {
+  int forced = lua_isnoneornil(L, 2) ? -1 : (int)seg_checkdtype(L, 2);
+  lua_settop(L, 2);
+  lua_pushnil(L);                       /* 3: the values read so far */
+  TableScan s = {NULL, 0, 0, 1, HUGE_VAL, -HUGE_VAL};
+  lua_Integer h = luaL_len(L, 1), w = -1;
+  int c = -1;
+  luaL_argcheck(L, h > 0, 1, "non-empty table of rows expected");
+  luaL_argcheck(L, h <= INT32_MAX / 4, 1, "too many rows");
+  for (lua_Integer y = 1; y <= h; y++) {
+    if (lua_geti(L, 1, y) != LUA_TTABLE) luaL_argerror(L, 1, "row is not a table");
+    lua_Integer rw = luaL_len(L, -1);
+    if (w < 0) {
+      w = rw;
+      luaL_argcheck(L, rw > 0, 1, "empty row");
+      luaL_argcheck(L, rw <= INT32_MAX / 4 && w * h <= seg_ctx(L)->max_pixels, 1,
+                    "image exceeds the pixel limit");
+    } else if (rw != w) luaL_argerror(L, 1, "rows differ in length");
+    for (lua_Integer x = 1; x <= w; x++) {
+      lua_Integer pc = 1;
       if (lua_geti(L, -1, x) == LUA_TTABLE) {
-        for (int k = 1; k <= c; k++) {
+        pc = luaL_len(L, -1);
+        if (c < 0) luaL_argcheck(L, pc >= 1 && pc <= 1024, 1, "pixels need 1 to 1024 channels");
+        else if (pc != c) luaL_argerror(L, 1, "pixels differ in channel count");
+        for (lua_Integer k = 1; k <= pc; k++) {
           lua_geti(L, -1, k);
-          set_elem(&im->b, i++, lua_tonumber(L, -1));
+          addvalue(L, &s, -1);
           lua_pop(L, 1);
         }
-      } else set_elem(&im->b, i++, lua_tonumber(L, -1));
+      } else {
+        if (c > 1) luaL_argerror(L, 1, "pixels differ in channel count");
+        addvalue(L, &s, -1);
+      }
+      if (c < 0) c = (int)pc;
       lua_pop(L, 1);
     }
     lua_pop(L, 1);
   }
+  SegDtype t;
+  if (forced >= 0) t = (SegDtype)forced;
+  else if (!s.isint) t = SEG_F32;
+  else if (s.mn >= 0 && s.mx <= 255) t = SEG_U8;
+  else if (s.mn >= 0 && s.mx <= 65535) t = SEG_U16;
+  else if (s.mn >= INT32_MIN && s.mx <= INT32_MAX) t = SEG_I32;
+  else t = SEG_F32;
+  luaL_argcheck(L, c <= 4 || t == SEG_F32, 1, "more than 4 channels needs dtype f32");
+  SegImage *im = seg_newimage_uninit(L, SEG_KIND_IMAGE, (int)w, (int)h, c, t);
+  for (size_t i = 0; i < s.n; i++) set_elem(&im->b, i, s.v[i]);
   return 1;
 }
 

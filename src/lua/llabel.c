@@ -7,8 +7,8 @@
 #include "ops/label/regions.h"
 #include "ops/morph/distance.h"
 #include "ops/label/contours.h"
-#include "ops/stats/stats.h"
 #include "ops/convert/convert.h"
+#include "ops/stats/stats.h"
 
 static int checkconn (lua_State *L, int idx) {
   lua_Integer c = luaL_optinteger(L, idx, 8);
@@ -22,26 +22,28 @@ static int32_t *pushscratch (lua_State *L, size_t n) {
 }
 
 /* m:label([connectivity]) -> Labels, n
-** img:label([connectivity [, {background = v | false}]]) -> Labels, n
+** img:label([connectivity] [, {background = v | false}]) -> Labels, n
 ** Equal-valued neighbours are connected (skimage.measure.label). */
 static int l_label (lua_State *L) {
+  static const char *const keys[] = {"background", NULL};
   SegImage *im = seg_checkimage(L, 1);
-  SegLabelOpts o = {checkconn(L, 2), im->kind == SEG_KIND_MASK, 1, 0};
+  int oi = lua_istable(L, 2) ? 2 : 3;
+  SegLabelOpts o = {oi == 2 ? 8 : checkconn(L, 2), im->kind == SEG_KIND_MASK, 1, 0};
   if (!o.binary) {
     seg_checkchannels(L, 1, im, 1);
-    if (!lua_isnoneornil(L, 3)) {
-      luaL_checktype(L, 3, LUA_TTABLE);
-      int t = lua_getfield(L, 3, "background");
+    if (seg_checkoptions(L, oi, keys)) {
+      int t = lua_getfield(L, oi, "background");
       if (t == LUA_TBOOLEAN && !lua_toboolean(L, -1)) o.has_bg = 0;
       else if (t != LUA_TNIL) {
         int isint;
         lua_Integer v = lua_tointegerx(L, -1, &isint);
-        if (!isint) luaL_argerror(L, 3, "background must be an integer or false");
+        if (!isint) luaL_argerror(L, oi, "background must be an integer or false");
         o.bg = (int64_t)v;
       }
       lua_pop(L, 1);
     }
-  }
+  } else seg_checkoptions(L, oi, keys);
+  im = seg_checkimage(L, 1);   /* live after the option reads */
   int threads = seg_ctx(L)->threads;
   size_t n = seg_label_scratch(im->b.w, im->b.h, &o, threads);
   if (n == 0) luaL_argerror(L, 1, "image too large to label");
@@ -99,6 +101,7 @@ static void setmat (lua_State *L, const char *k, const double *m, int n) {
 
 /* lab:regions([intensity] [, {properties = {...}}]) -> array of tables */
 static int l_regions (lua_State *L) {
+  static const char *const keys[] = {"properties", NULL};
   SegImage *lab = seg_checklabels(L, 1);
   SegImage *inten = NULL;
   int oi = 2;
@@ -111,8 +114,7 @@ static int l_regions (lua_State *L) {
   int want[P_COUNT];
   int any = 0;
   for (int i = 0; i < P_COUNT; i++) want[i] = 0;
-  if (!lua_isnoneornil(L, oi)) {
-    luaL_checktype(L, oi, LUA_TTABLE);
+  if (seg_checkoptions(L, oi, keys)) {
     if (lua_getfield(L, oi, "properties") != LUA_TNIL) {
       if (!lua_istable(L, -1)) luaL_argerror(L, oi, "properties must be a table of names");
       lua_Integer n = luaL_len(L, -1);
@@ -138,6 +140,13 @@ static int l_regions (lua_State *L) {
   }
   if (!any)
     for (int i = 0; i < P_COUNT; i++) want[i] = i < P_MEAN_I || inten != NULL;
+  /* Reading the options can run Lua code (__index) that releases an image:
+  ** both are checked again before their pixels are used. */
+  lab = seg_checklabels(L, 1);
+  if (inten) {
+    inten = seg_checkimage(L, 2);
+    seg_checksamesize(L, 2, lab, inten);
+  }
   want[P_LABEL] = 1;
   int need_mom = want[P_ORIENTATION] || want[P_MAJOR] || want[P_MINOR] ||
                  want[P_ECCENTRICITY] || want[P_MOMENTS] || want[P_MOMENTS_CENTRAL] ||
@@ -262,27 +271,36 @@ static int l_relabel (lua_State *L) {
 /* lab:filter(fn [, opts]) -> Labels, kept: the regions r (tables from
 ** lab:regions(opts)) for which fn(r) is true, with their labels unchanged. */
 static int l_filter (lua_State *L) {
-  SegImage *lab = seg_checklabels(L, 1);
+  static const char *const keys[] = {"properties", NULL};   /* those of regions() */
+  seg_checklabels(L, 1);
   luaL_checktype(L, 2, LUA_TFUNCTION);
-  if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
+  seg_checkoptions(L, 3, keys);
+  lua_settop(L, 3);                                             /* opts or nil at 3 */
+  /* 'keep' below has one byte per label value: bounded by the pixels */
+  SegImage *lab = seg_checklabels(L, 1);
   int32_t nlab = seg_labels_max(&lab->b, seg_ctx(L)->threads);
-  uint8_t *keep = lua_newuserdatauv(L, (size_t)nlab + 1, 0);     /* 4 */
-  memset(keep, 0, (size_t)nlab + 1);
+  if ((int64_t)nlab > (int64_t)lab->b.w * lab->b.h)
+    luaL_argerror(L, 1, "label values exceed the number of pixels (relabel first)");
   lua_getfield(L, 1, "regions");
   lua_pushvalue(L, 1);
-  if (lua_isnoneornil(L, 3)) lua_call(L, 1, 1);
-  else { lua_pushvalue(L, 3); lua_call(L, 2, 1); }              /* 5: regions */
-  lua_Integer n = luaL_len(L, 5), kept = 0;
+  lua_pushvalue(L, 3);
+  lua_call(L, 2, 1);                                            /* 4: regions */
+  uint8_t *keep = lua_newuserdatauv(L, (size_t)nlab + 1, 0);    /* 5 */
+  memset(keep, 0, (size_t)nlab + 1);
+  lua_Integer n = luaL_len(L, 4), kept = 0;
   for (lua_Integer i = 1; i <= n; i++) {
     lua_pushvalue(L, 2);
-    lua_geti(L, 5, i);
+    lua_geti(L, 4, i);
     lua_getfield(L, -1, "label");
     lua_Integer id = lua_tointeger(L, -1);
     lua_pop(L, 1);
     lua_call(L, 1, 1);
-    if (lua_toboolean(L, -1) && id >= 1 && id <= nlab) { keep[id] = 1; kept++; }
+    if (lua_toboolean(L, -1) && id >= 1 && id <= nlab && !keep[id]) { keep[id] = 1; kept++; }
     lua_pop(L, 1);
   }
+  /* fn may have released the labels; the kernel ignores values above nlab
+  ** should fn have changed pixels. */
+  lab = seg_checklabels(L, 1);
   SegImage *out = seg_newimage_uninit(L, SEG_KIND_LABELS, lab->b.w, lab->b.h, 1, SEG_I32);
   seg_label_keep(&lab->b, &out->b, nlab, keep);
   lua_pushinteger(L, kept);
@@ -373,25 +391,26 @@ static int optlowhigh (lua_State *L, int idx, const char *field) {
 ** level 0.5; images default to (min + max) / 2).
 ** opts: fully_connected = "low"|"high", positive_orientation = "low"|"high". */
 static int l_contours (lua_State *L) {
+  static const char *const keys[] = {"fully_connected", "positive_orientation", NULL};
   SegImage *im = seg_checkimage(L, 1);
   seg_checkchannels(L, 1, im, 1);
   luaL_argcheck(L, im->b.w >= 2 && im->b.h >= 2, 1, "image must be at least 2x2");
-  double level;
-  int oi = 3;
-  if (im->kind == SEG_KIND_MASK) { level = 0.5; oi = 2; }
-  else if (lua_isnumber(L, 2)) level = lua_tonumber(L, 2);
-  else if (lua_isnoneornil(L, 2) || lua_istable(L, 2)) {
+  double level = 0.5;
+  int oi = 3, given = 0;
+  if (im->kind == SEG_KIND_MASK) oi = 2;
+  else if (lua_isnumber(L, 2)) { level = lua_tonumber(L, 2); given = 1; }
+  else if (lua_istable(L, 2)) oi = 2;
+  else if (!lua_isnoneornil(L, 2)) return luaL_typeerror(L, 2, "number");
+  int high = 0, positive_high = 0;
+  if (seg_checkoptions(L, oi, keys)) {
+    high = optlowhigh(L, oi, "fully_connected");
+    positive_high = optlowhigh(L, oi, "positive_orientation");
+  }
+  im = seg_checkimage(L, 1);   /* live after the option reads */
+  if (im->kind != SEG_KIND_MASK && !given) {
     double mn, mx, mean, sd;
     seg_stats(&im->b, &mn, &mx, &mean, &sd, seg_ctx(L)->threads);
     level = (mn + mx) / 2;
-    if (lua_istable(L, 2)) oi = 2;
-  }
-  else return luaL_typeerror(L, 2, "number");
-  int high = 0, positive_high = 0;
-  if (!lua_isnoneornil(L, oi)) {
-    luaL_checktype(L, oi, LUA_TTABLE);
-    high = optlowhigh(L, oi, "fully_connected");
-    positive_high = optlowhigh(L, oi, "positive_orientation");
   }
   int64_t nseg = seg_contour_segments(&im->b, level, high);
   if (nseg < 0) luaL_argerror(L, 1, "too many contour segments");

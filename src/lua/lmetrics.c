@@ -4,6 +4,7 @@
 #include <math.h>
 #include "lseg.h"
 #include "ops/metrics/metrics.h"
+#include "ops/label/regions.h"
 
 #define MAX_CLASSES 1024
 #define MAX_IGNORE 64
@@ -23,9 +24,26 @@ static void checkpair (lua_State *L, SegImage **a, SegImage **b, int anyfloat) {
   seg_checksamesize(L, 2, *a, *b);
 }
 
+/* f(a, b:label()) passes b's count as the class count k at 'kidx'. Raises
+** with 'msg' and, when k is the largest label of the Labels before it,
+** says that this is what probably happened. */
+static void classerror (lua_State *L, int kidx, const char *msg) {
+  SegImage *lab = (SegImage *)luaL_testudata(L, kidx - 1, SEG_LABELS_MT);
+  if (lab && lab->b.data && lua_isinteger(L, kidx) &&
+      seg_labels_max(&lab->b, seg_ctx(L)->threads) == lua_tointeger(L, kidx)) {
+    lua_pushfstring(L, "%s; is %I the count label() returned with argument #%d? "
+                    "keep one result with parentheses: (m:label())", msg,
+                    lua_tointeger(L, kidx), kidx - 1);
+    luaL_argerror(L, kidx, lua_tostring(L, -1));
+  }
+}
+
 static int checkclasses (lua_State *L, int idx) {
   lua_Integer k = luaL_checkinteger(L, idx);
-  luaL_argcheck(L, k >= 1 && k <= MAX_CLASSES, idx, "classes must be in 1..1024");
+  if (k < 1 || k > MAX_CLASSES) {
+    classerror(L, idx, "classes must be in 1..1024");
+    luaL_argerror(L, idx, "classes must be in 1..1024");
+  }
   return (int)k;
 }
 
@@ -41,6 +59,7 @@ static uint64_t *pushconfusion (lua_State *L, int kidx, int *kout) {
   lua_pop(L, 1);
   if (bad) {
     lua_pushfstring(L, "%I pixels outside classes 0..%d", (lua_Integer)bad, k - 1);
+    classerror(L, kidx, lua_tostring(L, -1));   /* the label k falls outside 0..k-1 */
     luaL_argerror(L, 1, lua_tostring(L, -1));
   }
   *kout = k;
@@ -124,11 +143,11 @@ static int l_pixel_accuracy (lua_State *L) {
 
 /* Reads opts.ignore (a list of integers, or one) at 'idx'; 'def' when absent. */
 static int checkignore (lua_State *L, int idx, int64_t *ignore, int def) {
-  if (lua_isnoneornil(L, idx)) {
+  static const char *const keys[] = {"ignore", NULL};
+  if (!seg_checkoptions(L, idx, keys)) {
     ignore[0] = 0;
     return def;
   }
-  luaL_checktype(L, idx, LUA_TTABLE);
   int n = 0, isint, t = lua_getfield(L, idx, "ignore");
   if (t == LUA_TNIL) n = def, ignore[0] = 0;
   else if (t == LUA_TNUMBER) {
@@ -160,6 +179,7 @@ static int l_adapted_rand (lua_State *L) {
   checkpair(L, &t, &s, 0);
   int64_t ignore[MAX_IGNORE];
   int n = checkignore(L, 3, ignore, 1);
+  checkpair(L, &t, &s, 0);   /* live after the option reads (Lua code) */
   double out[3];
   checkstatus(L, seg_adapted_rand(&t->b, &s->b, ignore, n, out));
   for (int i = 0; i < 3; i++) lua_pushnumber(L, out[i]);
@@ -172,6 +192,7 @@ static int l_vi (lua_State *L) {
   checkpair(L, &a, &b, 0);
   int64_t ignore[MAX_IGNORE];
   int n = checkignore(L, 3, ignore, 0);
+  checkpair(L, &a, &b, 0);   /* live after the option reads (Lua code) */
   double out[2];
   checkstatus(L, seg_variation_of_information(&a->b, &b->b, ignore, n, out));
   lua_pushnumber(L, out[0]);

@@ -10,6 +10,8 @@
 #include "ops/morph/distance.h"
 #include "ops/morph/skeleton.h"
 #include "ops/label/label.h"
+#include "ops/pointwise/pointwise.h"
+#include "ops/stats/stats.h"
 
 static void *pushscratch (lua_State *L, size_t n) {
   return lua_newuserdatauv(L, n ? n : 1, 0);
@@ -62,22 +64,27 @@ static int l_rect (lua_State *L) {
   return 1;
 }
 
-/* seg.element{{0,1,0},{1,1,1},{0,1,0}} -> Mask (numbers or booleans) */
+/* seg.element{{0,1,0},{1,1,1},{0,1,0}} -> Mask (numbers or booleans).
+** Each row and value is read once: the rows are copied into a table of our
+** own first, so a proxy answering differently on a second read cannot
+** change the shape that was checked. */
 static int l_element (lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
   lua_Integer h = luaL_len(L, 1), w = -1;
   luaL_argcheck(L, h >= 1 && h <= SEG_MORPH_MAX_SE, 1, "1 to 2049 rows expected");
+  lua_createtable(L, (int)h, 0);                    /* 2: the rows */
   for (lua_Integer j = 1; j <= h; j++) {
     if (lua_geti(L, 1, j) != LUA_TTABLE) luaL_argerror(L, 1, "row is not a table");
     lua_Integer n = luaL_len(L, -1);
     if (w < 0) w = n;
     luaL_argcheck(L, n == w, 1, "rows differ in length");
-    lua_pop(L, 1);
+    lua_rawseti(L, 2, j);
   }
   luaL_argcheck(L, w >= 1 && w <= SEG_MORPH_MAX_SE, 1, "1 to 2049 columns expected");
   SegImage *se = seg_newmask(L, (int)w, (int)h);
   for (lua_Integer j = 1; j <= h; j++) {
-    lua_geti(L, 1, j);
+    lua_rawgeti(L, 2, j);
     uint8_t *row = seg_row_u8(&se->b, (int)j - 1);
     for (lua_Integer i = 1; i <= w; i++) {
       int t = lua_geti(L, -1, i);
@@ -104,9 +111,19 @@ static const SegBuf *checkelement (lua_State *L, int idx) {
 
 /* ---------- erode, dilate, open, close, gradient, tophat, blackhat ---------- */
 
+/* img:erode(se [, {out=}]) etc. 'out' may be the image itself for the
+** operations whose kernel runs in place (erode, dilate, open, close,
+** gradient); tophat and blackhat subtract the opening from the input,
+** which must survive until then. */
 static int morph (lua_State *L, int op) {
+  static const char *const keys[] = {"out", NULL};
   SegImage *im = seg_checkimage(L, 1);
   check_pixels(L, 1, im);
+  seg_checkoptions(L, 3, keys);
+  lua_settop(L, 3);
+  int oidx = seg_optout(L, 3);
+  /* the option read can run Lua code: the arguments are checked after it */
+  im = seg_checkimage(L, 1);
   const SegBuf *se = checkelement(L, 2);
   int threads = seg_ctx(L)->threads;
   size_t n = seg_morph_scratch(&im->b, se, threads);
@@ -115,7 +132,8 @@ static int morph (lua_State *L, int op) {
   SegImage *tmp = NULL;   /* only gradient needs a second image; the others work in place */
   if (op == SEG_MORPH_GRADIENT)
     tmp = seg_newimage_uninit(L, im->kind, im->b.w, im->b.h, im->b.c, im->b.dtype);
-  SegImage *out = seg_newimage_uninit(L, im->kind, im->b.w, im->b.h, im->b.c, im->b.dtype);
+  SegImage *out = seg_pushout(L, 3, oidx, im->kind, im->b.w, im->b.h, im->b.c, im->b.dtype);
+  if (op == SEG_MORPH_TOPHAT || op == SEG_MORPH_BLACKHAT) seg_checknotinput(L, 3, out, im);
   seg_morph(&im->b, &out->b, tmp ? &tmp->b : NULL, se, op, threads, scratch);
   return 1;
 }
@@ -193,20 +211,18 @@ static int l_convex_hull (lua_State *L) {
   return 1;
 }
 
-/* m:distance([metric [, {indices = true}]]) -> f32 Image [, i32 (x, y) Image] */
+/* m:distance([metric] [, {indices = true}]) -> f32 Image [, i32 (x, y) Image] */
 static int l_distance (lua_State *L) {
   static const char *const metrics[] = {"euclidean", "cityblock", "chessboard", NULL};
-  SegImage *m = seg_checkmask(L, 1);
-  int metric = luaL_checkoption(L, 2, "euclidean", metrics);
-  int indices = 0;
-  if (!lua_isnoneornil(L, 3)) {
-    luaL_checktype(L, 3, LUA_TTABLE);
-    lua_getfield(L, 3, "indices");
-    indices = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-  }
-  luaL_argcheck(L, !indices || metric == SEG_DIST_EUCLIDEAN, 3,
+  static const char *const keys[] = {"indices", NULL};
+  seg_checkmask(L, 1);
+  int oi = lua_istable(L, 2) ? 2 : 3;
+  int metric = oi == 2 ? SEG_DIST_EUCLIDEAN : luaL_checkoption(L, 2, "euclidean", metrics);
+  seg_checkoptions(L, oi, keys);
+  int indices = seg_optboolfield(L, oi, "indices", 0);
+  luaL_argcheck(L, !indices || metric == SEG_DIST_EUCLIDEAN, oi,
                 "indices need the euclidean metric");
+  SegImage *m = seg_checkmask(L, 1);   /* live after the option reads */
   int threads = seg_ctx(L)->threads, w = m->b.w, h = m->b.h;
   void *scratch = pushscratch(L, seg_distance_scratch(w, h, metric, indices, threads));
   SegImage *out = seg_newimage_uninit(L, SEG_KIND_IMAGE, w, h, 1, SEG_F32);
@@ -240,34 +256,38 @@ static int l_reconstruct (lua_State *L) {
 /* img:peaks{min_distance=1, threshold=, threshold_rel=, exclude_border=true}
 ** -> Labels, n */
 static int l_peaks (lua_State *L) {
+  static const char *const keys[] = {
+    "min_distance", "threshold", "threshold_rel", "exclude_border", NULL};
   SegImage *im = seg_checkimage(L, 1);
   check_gray(L, 1, im);
   if (lua_isnoneornil(L, 2)) { lua_settop(L, 1); lua_newtable(L); }
-  luaL_checktype(L, 2, LUA_TTABLE);
+  seg_checkoptions(L, 2, keys);
+  lua_settop(L, 2);
+  /* Every option is read before the image is used: a read can run Lua
+  ** code (__index) that releases it. */
   SegPeakOpts o;
   lua_Integer md = seg_optintegerfield(L, 2, "min_distance", 1);
   luaL_argcheck(L, md >= 1 && md <= (SEG_MORPH_MAX_SE - 1) / 2, 2, "min_distance out of range");
   o.min_distance = (int)md;
-  lua_getfield(L, 2, "exclude_border");
-  if (lua_isnil(L, -1)) o.exclude_border = o.min_distance;
-  else if (lua_isboolean(L, -1)) o.exclude_border = lua_toboolean(L, -1) ? o.min_distance : 0;
-  else if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 0)
-    o.exclude_border = lua_tointeger(L, -1) > INT32_MAX / 2 ? INT32_MAX / 2 : (int)lua_tointeger(L, -1);
+  lua_getfield(L, 2, "exclude_border");     /* 3 */
+  if (lua_isnil(L, 3)) o.exclude_border = o.min_distance;
+  else if (lua_isboolean(L, 3)) o.exclude_border = lua_toboolean(L, 3) ? o.min_distance : 0;
+  else if (lua_isinteger(L, 3) && lua_tointeger(L, 3) >= 0)
+    o.exclude_border = lua_tointeger(L, 3) > INT32_MAX / 2 ? INT32_MAX / 2 : (int)lua_tointeger(L, 3);
   else luaL_argerror(L, 2, "'exclude_border' must be a boolean or a non-negative integer");
-  lua_pop(L, 1);
+  lua_getfield(L, 2, "threshold");          /* 4 */
+  if (!lua_isnil(L, 4) && !lua_isnumber(L, 4)) luaL_argerror(L, 2, "'threshold' must be a number");
+  lua_getfield(L, 2, "threshold_rel");      /* 5 */
+  if (!lua_isnil(L, 5) && !lua_isnumber(L, 5)) luaL_argerror(L, 2, "'threshold_rel' must be a number");
+  im = seg_checkimage(L, 1);
   double mn, mx, mean, sd;
   seg_stats(&im->b, &mn, &mx, &mean, &sd, 1);
-  lua_getfield(L, 2, "threshold");
-  if (lua_isnil(L, -1)) o.threshold = mn;
-  else if (lua_isnumber(L, -1)) o.threshold = lua_tonumber(L, -1);
-  else luaL_argerror(L, 2, "'threshold' must be a number");
-  lua_getfield(L, 2, "threshold_rel");
-  if (!lua_isnil(L, -1)) {
-    if (!lua_isnumber(L, -1)) luaL_argerror(L, 2, "'threshold_rel' must be a number");
-    double t = lua_tonumber(L, -1) * mx;
+  o.threshold = lua_isnil(L, 4) ? mn : lua_tonumber(L, 4);
+  if (!lua_isnil(L, 5)) {
+    double t = lua_tonumber(L, 5) * mx;
     if (t > o.threshold) o.threshold = t;
   }
-  lua_pop(L, 2);
+  lua_settop(L, 2);
   int threads = seg_ctx(L)->threads, w = im->b.w, h = im->b.h;
   SegImage *se = seg_newmask(L, 2 * o.min_distance + 1, 2 * o.min_distance + 1);
   memset(se->b.data, 1, (size_t)se->b.w * (size_t)se->b.h);

@@ -61,6 +61,18 @@ void seg_checkchannels (lua_State *L, int idx, const SegImage *im, int n);
 /* Raises when a and b differ in width or height. */
 void seg_checksamesize (lua_State *L, int idx, const SegImage *a, const SegImage *b);
 
+/* ---------- argument conventions (lopts.c) ---------- */
+
+/* "bad argument #idx (tname expected, got ...)", explaining the slip of
+** passing both results of label() (a Labels, then its count) when a number
+** follows a Labels. */
+int seg_typeerror (lua_State *L, int idx, const char *tname);
+
+/* Raises unless the value at idx is none, nil or a table whose own keys are
+** all names listed in 'valid' (NULL-terminated): "unknown option 'lo';
+** valid: sigma, low, high". Returns 1 when a table is there. */
+int seg_checkoptions (lua_State *L, int idx, const char *const valid[]);
+
 /* Fields of an options table at index t (t may be none or nil: then every
 ** field is absent). Absent fields give def; a field of the wrong type
 ** raises "bad argument #t (... ('k' must be a number))". Numbers reject NaN;
@@ -68,6 +80,22 @@ void seg_checksamesize (lua_State *L, int idx, const SegImage *a, const SegImage
 lua_Number seg_optnumberfield (lua_State *L, int t, const char *k, lua_Number def);
 lua_Integer seg_optintegerfield (lua_State *L, int t, const char *k, lua_Integer def);
 int seg_optboolfield (lua_State *L, int t, const char *k, int def);
+
+/* out= destinations. Reading a field can run Lua code (__index) that may
+** release any image, so a binding reads every option first, then checks
+** its inputs, then takes the destination:
+**   int oidx = seg_optout(L, t);        pushes opts.out (or nil), its index
+**   im = seg_checkimage(L, 1);          live again after the reads
+**   out = seg_pushout(L, t, oidx, kind, w, h, c, dtype);
+** seg_pushout pushes the given object after checking its kind, size,
+** channels, dtype and that it is not released (raising on argument t), or a
+** new uninitialised object when out is nil. */
+int seg_optout (lua_State *L, int t);
+SegImage *seg_pushout (lua_State *L, int t, int outidx, SegKind kind, int w, int h,
+                       int c, SegDtype dt);
+/* Raises when out holds in's pixels: neighbourhood operations cannot run
+** in place. */
+void seg_checknotinput (lua_State *L, int t, const SegImage *out, const SegImage *in);
 
 /* Module parts: each adds its functions to the module table (at -2) and its
 ** methods to the methods table (at -1). */

@@ -45,52 +45,71 @@ static void push_value (lua_State *L, const SegImage *im, double t) {
   else lua_pushnumber(L, t);
 }
 
-static SegImage *mask_gt (lua_State *L, const SegImage *im, double t) {
+static const char *const out_only[] = {"out", NULL};
+static const char *const local_keys[] = {"window", "k", "r", "offset", "values", "out", NULL};
+
+/* Mask of im > t (every channel) into opts.out or a new Mask, pushed.
+** Element-wise: 'out' may be the image itself (a Mask thresholded in place). */
+static SegImage *mask_gt (lua_State *L, const SegImage *im, double t, int oi, int oidx) {
   double s[1024];
   for (int k = 0; k < im->b.c; k++) s[k] = t;
-  SegImage *m = seg_newimage_uninit(L, SEG_KIND_MASK, im->b.w, im->b.h, 1, SEG_U8);
+  SegImage *m = seg_pushout(L, oi, oidx, SEG_KIND_MASK, im->b.w, im->b.h, 1, SEG_U8);
   seg_compare_scalar(&im->b, s, &m->b, SEG_CMP_GT, seg_ctx(L)->threads);
   return m;
 }
 
-/* img:threshold(method, opts) for the local methods -> Mask [, f32 Image]. */
-static int local_threshold (lua_State *L, SegImage *im, int method) {
+/* img:threshold(method, opts) for the local methods -> Mask [, f32 Image].
+** Every option is read before the image is used: a read can run Lua code. */
+static int local_threshold (lua_State *L, int method) {
   SegLocalOpts o;
   int t = 3;
-  if (!lua_isnoneornil(L, t)) luaL_checktype(L, t, LUA_TTABLE);
+  seg_checkoptions(L, t, local_keys);
+  const SegImage *im = check_gray(L, 1);
+  SegDtype dt = im->b.dtype;
   o.method = method;
   double win = seg_optnumberfield(L, t, "window", 15);
   if (win != floor(win) || win < 3 || win > 4095 || fmod(win, 2) != 1)
     luaL_argerror(L, t, "window must be an odd integer from 3 to 4095");
   o.window = (int)win;
   o.k = seg_optnumberfield(L, t, "k", method == SEG_LOCAL_WOLF ? 0.5 : 0.2);
-  double r = im->b.dtype == SEG_U8 ? 127.5 : im->b.dtype == SEG_U16 ? 32767.5 : 1.0;
+  double r = dt == SEG_U8 ? 127.5 : dt == SEG_U16 ? 32767.5 : 1.0;
   o.r = seg_optnumberfield(L, t, "r", r);
   if (o.r == 0) luaL_argerror(L, t, "'r' must not be zero");
   o.offset = seg_optnumberfield(L, t, "offset", 0);
   int values = seg_optboolfield(L, t, "values", 1);
-  SegImage *m = seg_newimage_uninit(L, SEG_KIND_MASK, im->b.w, im->b.h, 1, SEG_U8);
+  int oidx = seg_optout(L, t);
+  im = check_gray(L, 1);
+  SegImage *m = seg_pushout(L, t, oidx, SEG_KIND_MASK, im->b.w, im->b.h, 1, SEG_U8);
+  seg_checknotinput(L, t, m, im);
   SegImage *th = values ? seg_newimage_uninit(L, SEG_KIND_IMAGE, im->b.w, im->b.h, 1, SEG_F32) : NULL;
   if (seg_threshold_local(&im->b, &o, &m->b, th ? &th->b : NULL, seg_ctx(L)->threads) != 0)
     luaL_error(L, "not enough memory");
   return values ? 2 : 1;
 }
 
-/* img:threshold(t) -> Mask of img > t (every channel);
+/* img:threshold(t [, {out=}]) -> Mask of img > t (every channel);
 ** img:threshold(method [, opts]) -> Mask, value | Mask, threshold image. */
 static int l_threshold (lua_State *L) {
   SegImage *im = seg_checkimage(L, 1);
   if (lua_type(L, 2) == LUA_TNUMBER) {
-    mask_gt(L, im, lua_tonumber(L, 2));
+    double t = lua_tonumber(L, 2);
+    seg_checkoptions(L, 3, out_only);
+    int oidx = seg_optout(L, 3);
+    mask_gt(L, seg_checkimage(L, 1), t, 3, oidx);
     return 1;
   }
-  if (lua_type(L, 2) != LUA_TSTRING) luaL_typeerror(L, 2, "number or string");
+  if (lua_type(L, 2) != LUA_TSTRING) seg_typeerror(L, 2, "number or string");
   int m = luaL_checkoption(L, 2, NULL, method_names);
   im = check_gray(L, 1);
-  if (m >= SEG_TH_NGLOBAL) return local_threshold(L, im, m - SEG_TH_NGLOBAL);
+  if (m >= SEG_TH_NGLOBAL) return local_threshold(L, m - SEG_TH_NGLOBAL);
+  seg_checkoptions(L, 3, out_only);
+  int oidx = seg_optout(L, 3);
+  im = check_gray(L, 1);
+  /* The value comes from the histogram before any pixel of 'out' is
+  ** written, so 'out' may be the image itself. */
   SegHist *h = push_hist(L, im);
   double t = global_value(L, im, h, m);
-  mask_gt(L, im, t);
+  mask_gt(L, im, t, 3, oidx);
   push_value(L, im, t);
   return 2;
 }
