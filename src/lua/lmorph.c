@@ -10,8 +10,6 @@
 #include "ops/morph/distance.h"
 #include "ops/morph/skeleton.h"
 #include "ops/label/label.h"
-#include "ops/pointwise/pointwise.h"
-#include "ops/stats/stats.h"
 
 static void *pushscratch (lua_State *L, size_t n) {
   return lua_newuserdatauv(L, n ? n : 1, 0);
