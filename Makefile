@@ -3,6 +3,8 @@
 #   make deps       install the Debian packages everything below needs
 #   make test       build and run the specs (busted, Lua 5.4)
 #   make test-asan  the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz-api   call every function with random hostile arguments (FUZZ_SEED,
+#                   FUZZ_SECONDS, FUZZ_SKIP; FUZZ_SO=build/asan/seg.so for the sanitizers)
 #   make demo       threshold-and-label demo on the bundled sample images
 #   make bench      side-by-side timings against OpenCV / scikit-image
 #   make install    install seg.so and lua-seg (PREFIX, or INST_LIBDIR/INST_BINDIR)
@@ -43,7 +45,7 @@ BUSTED = busted --lua=$(LUA)
 SPECS ?= spec
 ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -DSEG_NO_CLONES
 
-.PHONY: all deps deps-build deps-test deps-bench test test-asan demo bench install clean fixtures
+.PHONY: all deps deps-build deps-test deps-bench test test-asan fuzz-api demo bench install clean fixtures
 
 all: seg.so
 
@@ -92,6 +94,16 @@ test-asan: deps-test build/asan/seg.so
 	LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp:print_suppressions=0 \
 	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	SEG_SO=build/asan/seg.so SEG_ASAN=1 $(BUSTED) $(SPECS)
+
+# API fuzzer (spec/fuzz_api.lua): seeded, time-bounded, exits non-zero on any
+# finding. FUZZ_SO=build/asan/seg.so runs it on the sanitizer build.
+FUZZ_SO ?= seg.so
+FUZZ_SECONDS ?= 60
+fuzz-api: $(FUZZ_SO)
+	$(if $(findstring asan,$(FUZZ_SO)),ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp:print_suppressions=0 \
+	FUZZ_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)",) \
+	FUZZ_SO=$(abspath $(FUZZ_SO)) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_LUA=$(LUA) $(LUA) spec/fuzz_api.lua
 
 demo: deps-build
 	$(MAKE) all

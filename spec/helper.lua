@@ -8,19 +8,49 @@ package.path = "./?.lua;./?/init.lua;" .. package.path
 
 local H = {}
 
--- Largest absolute difference between two images' pixels (same shape),
--- and how many elements differ.
+-- Largest absolute difference between two images' elements (same width,
+-- height and channels; dtypes may differ), and how many elements differ.
+-- Reads the raw bytes of data() (native byte order) rather than the
+-- library's own arithmetic, so a defect in seg's conversions, subtraction,
+-- ne or count cannot hide a mismatch. NaN equals NaN here; NaN against a
+-- number counts as a difference of math.huge.
+local ELEM = {u8 = {"B", 1}, u16 = {"I2", 2}, i32 = {"i4", 4}, f32 = {"f", 4}}
+local CHUNK = 64   -- elements decoded per string.unpack call
+local function chunk_format(dtype, k) return "=" .. ELEM[dtype][1]:rep(k) end
+
 function H.diff(a, b)
   assert(a.width == b.width and a.height == b.height and a.channels == b.channels,
     ("shape mismatch: %s vs %s"):format(tostring(a), tostring(b)))
-  local d = (a:to("f32") - b:to("f32"))
-  local lo, hi = math.huge, -math.huge
-  for c = 1, d.channels do
-    local ch = d:channel(c)
-    lo = math.min(lo, (ch:min())); hi = math.max(hi, (ch:max()))
+  local ta, tb = a.dtype, b.dtype
+  local za, zb = ELEM[ta][2], ELEM[tb][2]
+  local sa, sb = a:data(), b:data()
+  local n = a.width * a.height * a.channels
+  assert(#sa == n * za and #sb == n * zb,
+    ("data() holds %d and %d bytes for %d elements"):format(#sa, #sb, n))
+  local same = ta == tb
+  if same and sa == sb then return 0, 0 end
+  local unpack, sub, abs = string.unpack, string.sub, math.abs
+  local fa, fb = chunk_format(ta, CHUNK), chunk_format(tb, CHUNK)
+  local worst, differ, i = 0, 0, 0
+  while i < n do
+    local k = math.min(CHUNK, n - i)
+    local pa, pb = i * za + 1, i * zb + 1
+    -- equal bytes are equal elements (same dtype); only other chunks are decoded
+    if not (same and sub(sa, pa, pa + k * za - 1) == sub(sb, pb, pb + k * zb - 1)) then
+      local va = {unpack(k == CHUNK and fa or chunk_format(ta, k), sa, pa)}
+      local vb = {unpack(k == CHUNK and fb or chunk_format(tb, k), sb, pb)}
+      for j = 1, k do
+        local x, y = va[j], vb[j]
+        if x ~= y and (x == x or y == y) then
+          local d = abs(x - y)
+          if d ~= d then d = math.huge end
+          differ = differ + 1
+          if d > worst then worst = d end
+        end
+      end
+    end
+    i = i + k
   end
-  local worst = math.max(math.abs(lo), math.abs(hi))
-  local differ = d:ne(0):count()
   return worst, differ
 end
 
