@@ -5,6 +5,7 @@
 #   make test-asan  the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz-api   call every function with random hostile arguments (FUZZ_SEED,
 #                   FUZZ_SECONDS, FUZZ_SKIP; FUZZ_SO=build/asan/seg.so for the sanitizers)
+#   make fuzz-io    mutated image files through the decoders, ASan/UBSan build
 #   make demo       threshold-and-label demo on the bundled sample images
 #   make bench      side-by-side timings against OpenCV / scikit-image
 #   make install    install seg.so and lua-seg (PREFIX, or INST_LIBDIR/INST_BINDIR)
@@ -45,7 +46,7 @@ BUSTED = busted --lua=$(LUA)
 SPECS ?= spec
 ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -DSEG_NO_CLONES
 
-.PHONY: all deps deps-build deps-test deps-bench test test-asan fuzz-api demo bench install clean fixtures
+.PHONY: all deps deps-build deps-test deps-bench test test-asan fuzz-api fuzz-io demo bench install clean fixtures
 
 all: seg.so
 
@@ -104,6 +105,13 @@ fuzz-api: $(FUZZ_SO)
 	LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp:print_suppressions=0 \
 	FUZZ_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)",) \
 	FUZZ_SO=$(abspath $(FUZZ_SO)) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_LUA=$(LUA) $(LUA) spec/fuzz_api.lua
+
+# FUZZ_ARGS: count seed seconds (spec/fuzz_io.lua)
+fuzz-io: build/asan/seg.so
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp:print_suppressions=0 \
+	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	SEG_SO=build/asan/seg.so $(LUA) spec/fuzz_io.lua $(FUZZ_ARGS)
 
 demo: deps-build
 	$(MAKE) all

@@ -212,20 +212,93 @@ describe("broken jpeg data", function()
     end
   end)
 
-  it("refuses huge SOF dimensions before allocating", function()
+  it("refuses SOF dimensions its data cannot hold, before allocating", function()
     local sof = s:find("\255\192", 1, true)
-    local huge = s:sub(1, sof + 4) .. string.pack(">I2I2", 60000, 60000) .. s:sub(sof + 9)
-    local im, err = seg.decode(huge)
-    assert.is_nil(im)
-    assert.matches("pixel limit", err)
+    local function claim (src, at, w, h)
+      return src:sub(1, at + 4) .. string.pack(">I2I2", h, w) .. src:sub(at + 9)
+    end
+    -- 3135 bytes hold 12540 blocks at 2 bits each: 4:2:0 RGB 8 x 8 blocks
+    -- per 16 x 16 pixels (4 luma, 2 chroma), so 32 x 160 MCUs is too many
+    -- (30720 blocks) and 16 x 80 (7680) is not refused for its size
+    assert.are.same({nil, "truncated jpeg data"}, {seg.decode(claim(s, sof, 512, 2560))})
+    assert.are.same({nil, "truncated jpeg data"}, {seg.decode(claim(s, sof, 60000, 60000))})
+    assert.are.same({nil, "truncated jpeg data"},
+                    {seg.decode(claim(s, sof, 256, 1280), {partial = false})})
+    local im = assert(seg.decode(claim(s, sof, 256, 1280), {partial = true}))
+    assert.are.same({256, 1280}, {im.width, im.height})
+    -- progressive: 1 bit per block (4407 bytes, 35256 bits)
+    local psof = prog:find("\255\194", 1, true)
+    assert.are.same({nil, "truncated jpeg data"},
+                    {seg.decode(claim(prog, psof, 2048, 2048), {partial = true})})
+    assert(seg.decode(claim(prog, psof, 512, 512), {partial = true}))
+  end)
+
+  it("accepts the most compressible real files: flat images, optimised tables", function()
+    -- flat gray with optimised Huffman tables (PIL) costs exactly 2 bits per
+    -- block (1-bit DC and EOB codes), the bound of the size check: 1024 x
+    -- 1024 gray is 16384 blocks in 4096 bytes and a header; 512 x 512 RGB
+    -- 4:4:4 is 12288 blocks; progressive needs 1 bit per block
+    for name, blocks in pairs{["flat_opt.jpg"] = 16384, ["flat_opt_444.jpg"] = 12288,
+                              ["flat_opt_prog.jpg"] = 16384} do
+      local data = read(DIR .. name)
+      local per_block = name:match("prog") and 1 or 2
+      assert.is_true(#data * 8 < blocks * per_block * 1.15 * (name:match("prog") and 2 or 1),
+                     name .. " is not near the bound")
+      local im = assert(seg.decode(data))
+      assert.are.same({128, 128}, {(im:min()), (im:max())})
+    end
   end)
 
   it("stops a progressive file with thousands of scans", function()
     local sos = prog:find("\255\218", 1, true)
     local scans = prog:sub(sos, -3)
-    local im, err = seg.decode(prog:sub(1, sos - 1) .. scans:rep(100) .. "\255\217")
-    assert.is_nil(im)
-    assert.are.equal("too many scans in jpeg", err)
+    local many = prog:sub(1, sos - 1) .. scans:rep(100) .. "\255\217"
+    -- repeating the scans breaks the progression: corrupt data, at the 16th
+    assert.are.same({nil, "truncated jpeg data"}, {seg.decode(many)})
+    assert.are.same({nil, "too many scans in jpeg"}, {seg.decode(many, {partial = true})})
+  end)
+
+  it("a cut baseline file with {partial = true}: the rows before the cut, then gray", function()
+    local full = assert(seg.decode(s))
+    local cut = read("spec/fixtures/bad/jpeg_cut_baseline.jpg")
+    assert.are.same({nil, "truncated jpeg data"}, {seg.decode(cut)})
+    local part = assert(seg.decode(cut, {partial = true}))
+    assert.are.same({90, 70, 3}, {part.width, part.height, part.channels})
+    local row, k = 90 * 3, 0   -- rows equal to the whole file's
+    while k < 70 and part:data():sub(k * row + 1, (k + 1) * row) ==
+                     full:data():sub(k * row + 1, (k + 1) * row) do k = k + 1 end
+    assert.is_true(k >= 16 and k < 48, "rows kept: " .. k)
+    -- past the MCU row holding the cut (16 rows) and the one its chroma
+    -- upsampling reaches into: libjpeg's gray
+    local y0 = (k // 16 + 2) * 16 + 1
+    local rest = part:crop(0, y0, 90, 70 - y0)
+    assert.are.same({128, 128}, {(rest:min()), (rest:max())})
+  end)
+
+  it("a cut progressive file with {partial = true}: every pixel, at the scans' quality", function()
+    local full = assert(seg.decode(prog))
+    local cut = read("spec/fixtures/bad/jpeg_cut_progressive.jpg")
+    assert.are.same({nil, "truncated jpeg data"}, {seg.decode(cut)})
+    local part = assert(seg.decode(cut, {partial = true}))
+    assert.are.same({full.width, full.height, 3}, {part.width, part.height, part.channels})
+    local worst, mean = abs_diff(full, part)
+    assert.is_true(worst > 0 and mean < 12, ("differs by %d, %.2f on average"):format(worst, mean))
+  end)
+
+  it("corrupt entropy data is an error; {partial = true} decodes what it can", function()
+    -- a bad Huffman code and a wrong restart marker in k_restart.jpg
+    local r = read(DIR .. "k_restart.jpg")
+    local sos = r:find("\255\218", 1, true)
+    local rst = r:find("\255\208", sos, true)
+    local bad_code = r:sub(1, sos + 19) .. ("\255\0"):rep(4) .. r:sub(sos + 28)
+    local bad_rst = r:sub(1, rst) .. "\213" .. r:sub(rst + 2)
+    for _, bad in ipairs{bad_code, bad_rst} do
+      local im, err = seg.decode(bad)
+      assert.is_nil(im)
+      assert.matches("^corrupt jpeg data: ", err)
+      local part = assert(seg.decode(bad, {partial = true}))
+      assert.are.same({90, 70}, {part.width, part.height})
+    end
   end)
 
   it("loads a PNG named .jpg: the content decides", function()
@@ -246,15 +319,18 @@ describe("broken jpeg data", function()
     local f = assert(io.open(tmp, "wb"))
     -- a stray RST marker inside the entropy-coded data: libjpeg warns
     -- ("corrupt jpeg data: premature end of data segment", which cv2.imread
-    -- prints) and carries on; so do we, silently
+    -- prints) and carries on; we answer nil, message, or with {partial =
+    -- true} the image, silently
     local sos = s:find("\255\218", 1, true)
     local bad = s:sub(1, sos + 39) .. "\255\211" .. s:sub(sos + 42)
-    assert(seg.decode(bad))
+    assert.are.same({nil, "truncated jpeg data"}, {seg.decode(bad)})
+    assert(seg.decode(bad, {partial = true}))
     f:write(bad)
     f:close()
     local cmd = ("lua5.4 -e \"package.cpath = [[%s;]] .. package.cpath; local seg = require 'seg'; "
-      .. "seg.load([[%s]]); seg.decode(io.open([[%s]], 'rb'):read(300))\" 2>&1")
-      :format(so:gsub("seg%.so$", "?.so"), tmp, tmp)
+      .. "seg.load([[%s]]); seg.load([[%s]], {partial = true}); "
+      .. "seg.decode(io.open([[%s]], 'rb'):read(300), {partial = true})\" 2>&1")
+      :format(so:gsub("seg%.so$", "?.so"), tmp, tmp, tmp)
     local pipe = assert(io.popen(cmd))
     local out = pipe:read("a")
     pipe:close()

@@ -283,6 +283,31 @@ describe("formats", function()
     assert.has_error(function() seg.decode({}) end)
   end)
 
+  it("raise on an unknown option key, naming it and the valid ones", function()
+    local im, path, s = gradient(8, 8), FIX .. "/png/g8.png", read(FIX .. "/png/g8.png")
+    local function err (f, ...)
+      local ok, e = pcall(f, ...)
+      assert.is_false(ok)
+      return e
+    end
+    assert.matches("bad argument #2 to 'load' (unknown option 'partal'; valid: orient, partial)",
+      err(function () return seg.load(path, {partal = true}) end), 1, true)
+    assert.matches("bad argument #2 to 'decode' (unknown option 'quality'; valid: orient, partial)",
+      err(function () return seg.decode(s, {quality = 90}) end), 1, true)
+    assert.matches("bad argument #2 to 'save' (unknown option 'levle'; valid: binary, format, level, quality)",
+      err(function () return im:save(tmp(".png"), {levle = 1}) end), 1, true)
+    -- encode's format is its first argument, not an option
+    assert.matches("bad argument #2 to 'encode' (unknown option 'format'; valid: binary, level, quality)",
+      err(function () return im:encode("png", {format = "png"}) end), 1, true)
+    assert.matches("unknown option key of type number; valid: orient, partial",
+      err(seg.decode, s, {true}), 1, true)
+    -- every valid key is accepted
+    assert(seg.load(path, {orient = false, partial = false}))
+    assert(seg.decode(s, {orient = true, partial = true}))
+    assert(im:encode("pnm", {binary = false, level = 3, quality = 50}))
+    assert(im:save(tmp(".png"), {binary = true, format = "png", level = 1, quality = 80}))
+  end)
+
   it("round trip through seg.decode and img:encode", function()
     local im = assert(seg.load(FIX .. "/png/rgba16.png"))
     assert.is_true(assert(seg.decode(im:encode("png"))) == im)
@@ -332,15 +357,115 @@ describe("bad input", function()
   end)
 
   it("refuses absurd dimensions from the header, before allocating", function()
-    local im, err = seg.load(FIX .. "/bad/jpeg_huge.jpg")
-    assert.is_nil(im)
-    assert.matches("exceeds the pixel limit", err, 1, true)
-    -- too short to hold that many pixels (png_bomb is within the pixel limit)
-    for _, name in ipairs{"png_huge.png", "png_bomb.png", "pnm_huge.pgm"} do
-      local im, err = seg.load(FIX .. "/bad/" .. name)
-      assert.is_nil(im)
-      assert.matches("truncated data", err, 1, true)
+    -- too short to hold that many pixels (png_bomb and the jpeg_claims_9000
+    -- files are within the pixel limit), with or without partial
+    for _, name in ipairs{"png_huge.png", "png_bomb.png", "pnm_huge.pgm", "jpeg_huge.jpg",
+                          "jpeg_claims_9000.jpg", "jpeg_claims_9000_prog.jpg"} do
+      for _, opts in ipairs{{}, {partial = true}} do
+        local im, err = seg.load(FIX .. "/bad/" .. name, opts)
+        assert.is_nil(im, name)
+        assert.matches(name:match("^jpeg") and "truncated jpeg data" or "truncated data", err, 1, true)
+      end
     end
+  end)
+
+  -- Peak resident memory (VmHWM) that decoding the file costs, measured in a
+  -- fresh process so that no earlier spec has already raised the peak.
+  local function peak_cost_kb (path, opts, code)
+    local script = tmp(".lua")
+    write(script, ("package.cpath = %q\nlocal seg = require 'seg'\n"):format(package.cpath) ..
+      "local function hwm ()\n" ..
+      "  for l in io.lines('/proc/self/status') do\n" ..
+      "    local v = l:match('^VmHWM:%s+(%d+)') if v then return tonumber(v) end\n" ..
+      "  end\nend\n" ..
+      ("local s = io.open(%q, 'rb'):read('a')\n"):format(path) ..
+      "local h0 = hwm()\n" ..
+      (code or ("local im, err = seg.decode(s, %s)\n"):format(opts)) ..
+      "io.write(hwm() - h0, ' ', tostring(err))\n")
+    local lua = os.getenv("LUA") or "lua5.4"
+    local p = io.popen(lua .. " " .. script .. " 2>&1")
+    local out = p:read("a")
+    p:close()
+    local kb, err = out:match("^(%d+) (.*)$")
+    assert(kb, out)
+    return tonumber(kb), err
+  end
+
+  it("a few hundred bytes claiming 9000x9000 cost no memory (issue 6)", function()
+    -- the measure itself: a 9000x9000 RGB image costs 243 MB
+    local kb = peak_cost_kb(FIX .. "/png/g8.png", nil,
+      "local big, err = seg.image(9000, 9000, 3, 'u8', 1)\n")
+    assert.is_true(kb > 200 * 1024, "the measure sees " .. kb .. " KB")
+    for _, name in ipairs{"jpeg_claims_9000.jpg", "jpeg_claims_9000_prog.jpg"} do
+      for _, opts in ipairs{"{}", "{partial = true}"} do
+        local kb, err = peak_cost_kb(FIX .. "/bad/" .. name, opts)
+        assert.are.equal("truncated jpeg data", err)
+        assert.is_true(kb < 8 * 1024, name .. " " .. opts .. " cost " .. kb .. " KB")
+      end
+    end
+  end)
+
+  it("follows seg.limits{max_pixels=}, for JPEG too", function()
+    local old = seg.limits().max_pixels
+    seg.limits{max_pixels = 100}
+    local _, jerr = seg.load(FIX .. "/jpeg/k_o1.jpg")   -- 90 x 70
+    local im, err = seg.load(FIX .. "/png/g8.png")   -- 13 x 11
+    seg.limits{max_pixels = old}
+    assert.matches("image of 90x70 exceeds the pixel limit (100)", jerr, 1, true)
+    assert.is_nil(im)
+    assert.matches("image of 13x11 exceeds the pixel limit (100)", err, 1, true)
+    assert(seg.load(FIX .. "/png/g8.png"))
+  end)
+
+  it("a truncated PNG is an error, or with {partial = true} the rows before the cut", function()
+    local full = assert(seg.load(FIX .. "/png/rgb8.png"))
+    local path = FIX .. "/bad/png_cut_rows.png"
+    assert.are.same({nil, path .. ": truncated data"}, {seg.load(path)})
+    local part = assert(seg.load(path, {partial = true}))
+    assert.are.same({13, 11, 3, "u8"}, {part.width, part.height, part.channels, part.dtype})
+    local row = 13 * 3
+    local k = 0   -- rows equal to the whole image's
+    while k < 11 and part:data():sub(k * row + 1, (k + 1) * row) ==
+                     full:data():sub(k * row + 1, (k + 1) * row) do k = k + 1 end
+    assert.is_true(k >= 3 and k < 11, "rows kept: " .. k)
+    assert.are.equal(("\0"):rep((11 - k) * row), part:data():sub(k * row + 1))
+    -- interlaced: every pixel the passes reached, the rest 0
+    local il = assert(seg.load(FIX .. "/png/rgba16i.png"))
+    local ipath = FIX .. "/bad/png_cut_interlaced.png"
+    assert.are.same({nil, ipath .. ": truncated data"}, {seg.load(ipath)})
+    local ipart = assert(seg.load(ipath, {partial = true}))
+    assert.are.same({il.width, il.height, il.channels, "u16"},
+                    {ipart.width, ipart.height, ipart.channels, ipart.dtype})
+    local same, zero, a, b = 0, 0, il:data(), ipart:data()
+    for i = 1, #a, 8 do
+      if a:sub(i, i + 7) == b:sub(i, i + 7) then same = same + 1
+      elseif b:sub(i, i + 7) == ("\0"):rep(8) then zero = zero + 1 end
+    end
+    assert.are.equal(#a // 8, same + zero)
+    assert.is_true(same > #a // 8 // 4 and zero > 0, same .. " kept, " .. zero .. " zero")
+    -- a header cut short is still an error
+    assert.is_nil(seg.load(FIX .. "/bad/png_trunc_20.png", {partial = true}))
+  end)
+
+  it("a truncated PNM is an error, or with {partial = true} the samples before the cut", function()
+    local full = assert(seg.load(FIX .. "/pnm/p5_255.pgm")):data()   -- 13 x 11
+    local path = FIX .. "/bad/pnm_cut_rows.pgm"
+    assert.are.same({nil, path .. ": truncated data"}, {seg.load(path)})
+    local part = assert(seg.load(path, {partial = true}))
+    assert.are.equal(full:sub(1, 13 * 6 + 5) .. ("\0"):rep(13 * 5 - 5), part:data())
+    -- ASCII: 142 of 143 samples
+    local a = assert(seg.load(FIX .. "/bad/pnm_p2_short.pgm", {partial = true}))
+    assert.are.equal(("\1"):rep(142) .. "\0", a:data())
+    -- 16-bit, one byte short: the last sample is 0
+    local w16 = assert(seg.load(FIX .. "/pnm/p5_1000.pgm"))
+    local p16 = assert(seg.load(FIX .. "/bad/pnm_trunc16.pgm", {partial = true}))
+    assert.are.equal(w16:data():sub(1, -3) .. "\0\0", p16:data())
+    -- a bad sample is not a truncation
+    assert.is_nil(seg.load(FIX .. "/bad/pnm_p2_letter.pgm", {partial = true}))
+    -- partial data must still hold 1/1024 of the raster
+    assert.is_nil(seg.decode("P5 16000 16000 255\n" .. ("\7"):rep(1000), {partial = true}))
+    local one = assert(seg.decode("P5 1000 1000 255\n" .. ("\7"):rep(1000), {partial = true}))
+    assert.are.equal(("\7"):rep(1000) .. ("\0"):rep(999000), one:data())
   end)
 
   it("follows seg.limits{max_pixels=}", function()

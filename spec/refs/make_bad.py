@@ -24,6 +24,10 @@ OUT = os.path.join(FIX, "bad")
 OPENCV_READS = {
     "pnm_p7.pam": "PAM is not one of lua-seg's formats",
     "jpeg_trunc_815.jpg": "cut inside the scan: OpenCV pads the rest with gray, lua-seg refuses",
+    "jpeg_claims_9000.jpg": "8x8 data under a 9000x9000 header: OpenCV pads it with gray",
+    "jpeg_claims_9000_prog.jpg": "the same, progressive",
+    "jpeg_cut_baseline.jpg": "cut inside the scan (partial = true reads it)",
+    "jpeg_cut_progressive.jpg": "scans missing (partial = true reads it)",
 }
 
 
@@ -106,6 +110,11 @@ def pngs():
     f["png_chunk_len.png"] = (SIG + chunk(*ihdr(13, 11)) +
                              struct.pack(">I", 0x80000000) + b"tEXt" + b"x" * 16)
     # a palette image whose interlaced IDAT is cut: the row-pointer path
+    # rows cut inside IDAT: {partial = true} keeps the rows before the cut
+    f["png_cut_rows.png"] = good[:33 + 8 + len(idat) * 6 // 10]
+    # and interlaced: every pixel of the passes before the cut
+    i16 = rd("png", "rgba16i.png")
+    f["png_cut_interlaced.png"] = i16[:33 + 8 + (len(i16) - 33 - 8 - 12 - 12) * 6 // 10]
     il = rd("png", "p8i_trns.png")
     f["png_interlaced_trunc.png"] = il[:len(il) * 2 // 3]
     ilc = chunks(il)
@@ -134,6 +143,31 @@ def jpegs():
     f["jpeg_no_components.jpg"] = bytes(nocomp)
     sos = good.find(b"\xff\xda")
     f["jpeg_no_scan.jpg"] = good[:sos] + b"\xff\xd9"
+    # issue 6: an 8x8 image whose SOF says 9000x9000. Its ~600 bytes cannot
+    # hold the 1.9 million blocks (2 bits each at least; 1 when progressive),
+    # so it must be refused before 243 MB are allocated.
+    import cv2
+    import numpy as np
+    px = cv2.imdecode(np.frombuffer(rd("jpeg", "k_o1.jpg"), np.uint8), cv2.IMREAD_COLOR)[20:28, 30:38]
+    for name, flags, marker in (("jpeg_claims_9000.jpg", [], b"\xff\xc0"),
+                                ("jpeg_claims_9000_prog.jpg", [cv2.IMWRITE_JPEG_PROGRESSIVE, 1], b"\xff\xc2")):
+        ok, small = cv2.imencode(".jpg", px, [cv2.IMWRITE_JPEG_QUALITY, 90] + flags)
+        assert ok
+        small = bytearray(small.tobytes())
+        at = small.find(marker)
+        assert at > 0
+        small[at + 5:at + 9] = struct.pack(">HH", 9000, 9000)
+        f[name] = bytes(small)
+    # cut inside the entropy-coded data: {partial = true} keeps the rows
+    # decoded before the cut (90x70 baseline, cut at 60%; progressive
+    # 133x100, cut after its 5th scan)
+    base = rd("jpeg", "k_o1.jpg")
+    f["jpeg_cut_baseline.jpg"] = base[:len(base) * 6 // 10]
+    prog = rd("jpeg", "k_progressive.jpg")
+    at = -1
+    for _ in range(6):
+        at = prog.find(b"\xff\xda", at + 1)
+    f["jpeg_cut_progressive.jpg"] = prog[:at]
     return f
 
 
@@ -159,6 +193,10 @@ def pnms():
     f["pnm_p3_short.ppm"] = b"P3\n2 2\n255\n" + b"9 " * 11 + b"9"[:0]
     f["pnm_p1_short.pbm"] = b"P1\n13 11\n" + b"1" * 142
     f["pnm_p4_short.pbm"] = b"P4\n13 11\n" + bytes(21)
+    # a 13x11 gray raster cut in its 7th row: {partial = true} keeps 6 rows
+    # and 5 samples
+    g8 = rd("pnm", "p5_255.pgm")
+    f["pnm_cut_rows.pgm"] = g8[:len(g8) - 13 * 11 + 13 * 6 + 5]
     f["pnm_p7.pam"] = (b"P7\nWIDTH 2\nHEIGHT 2\nDEPTH 1\nMAXVAL 255\nTUPLTYPE GRAYSCALE\nENDHDR\n" + bytes(4))
     return f
 

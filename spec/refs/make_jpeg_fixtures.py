@@ -15,6 +15,11 @@ Writes
       k_progressive.jpg        progressive 4:2:0
       k_444.jpg, k_422.jpg     other chroma subsamplings, odd sizes
       k_restart.jpg            restart markers every 3 MCUs (written by cv2)
+      flat_*.jpg               the most compressible files there are: flat
+                               gray with optimised Huffman tables (PIL), at
+                               2 bits per 8x8 block (baseline) or about 1
+                               (progressive), the bounds jpeg.c checks
+                               file sizes against; not in jpeg_refs.lua
   spec/fixtures/jpeg_refs.lua  for each file: shape and checksum of
       raw       cv2.imread(path, IMREAD_UNCHANGED)          ({orient=false})
       oriented  cv2.imread(path, IMREAD_COLOR or GRAYSCALE)  (default)
@@ -85,6 +90,12 @@ def main():
          quality=85, progressive=True)
     save("k_444.jpg", cat, quality=85, subsampling=0)
     save("k_422.jpg", cat, quality=85, subsampling=1)
+    flat = Image.new("L", (1024, 1024), 128)
+    flat.save(os.path.join(OUT, "flat_opt.jpg"), "JPEG", quality=50, optimize=True)
+    flat.save(os.path.join(OUT, "flat_opt_prog.jpg"), "JPEG", quality=50, optimize=True,
+              progressive=True)
+    Image.new("RGB", (512, 512), (128, 128, 128)).save(
+        os.path.join(OUT, "flat_opt_444.jpg"), "JPEG", quality=50, optimize=True, subsampling=0)
     cv2.imwrite(os.path.join(OUT, "k_restart.jpg"), np.asarray(rgb)[:, :, ::-1],
                 [cv2.IMWRITE_JPEG_QUALITY, 85, cv2.IMWRITE_JPEG_RST_INTERVAL, 3])
     files.append("k_restart.jpg")

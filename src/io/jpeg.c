@@ -36,6 +36,7 @@ typedef struct ErrMgr {
   size_t errlen;
   int eof_may_wait;   /* running out of data need not be fatal yet */
   int eof_seen;       /* data ran out; any later complaint means truncation */
+  int partial;        /* keep what decodes: corrupt-data warnings are not errors */
 } ErrMgr;
 
 static void set_err (ErrMgr *e, const char *msg) {
@@ -52,7 +53,8 @@ static void fail_with_message (j_common_ptr cinfo) {
   ErrMgr *e = (ErrMgr *)cinfo->err;
   if (e->eof_seen) e->pub.msg_code = JWRN_JPEG_EOF;   /* the root cause */
   switch (e->pub.msg_code) {
-    case JWRN_JPEG_EOF: set_err(e, "truncated jpeg data"); break;
+    /* the scan's data stops at a marker (EOI, the next scan's, a stray one) */
+    case JWRN_JPEG_EOF: case JWRN_HIT_MARKER: set_err(e, "truncated jpeg data"); break;
     case JERR_NO_SOI: case JERR_INPUT_EMPTY: set_err(e, "not a jpeg file"); break;
     case JERR_OUT_OF_MEMORY: set_err(e, "out of memory"); break;
     default: {
@@ -68,9 +70,15 @@ static void error_exit (j_common_ptr cinfo) {
   fail_with_message(cinfo);
 }
 
-/* Warnings (level -1) are silent, except that running out of data is an
-** error (libjpeg would pad the rest with gray and carry on, as OpenCV lets
-** it). One case is let through: a single-scan Huffman file whose data ends
+/* Warnings (level -1) about the data are errors unless the caller asked for
+** the partial image: libjpeg would pad what is missing or undecodable with
+** gray and carry on (as OpenCV lets it). Trace messages (level >= 0) and the
+** warnings that leave every pixel decoded are dropped: metadata it does not
+** understand, and bytes skipped before a marker (seen in the wild after the
+** last scan, e.g. "1 extraneous bytes before marker 0xd9"; corrupt data
+** inside a scan also makes the entropy decoder warn, which is fatal).
+**
+** One truncation is let through: a single-scan Huffman file whose data ends
 ** without EOI. libjpeg's bit reader asks for bytes beyond what it needs, so
 ** the end of data is met while decoding the last MCU row; if the decoder
 ** then never lacks a bit (it would warn JWRN_HIT_MARKER), every pixel is
@@ -80,10 +88,17 @@ static void emit_message (j_common_ptr cinfo, int level) {
   ErrMgr *e = (ErrMgr *)cinfo->err;
   if (level >= 0) return;
   e->pub.num_warnings++;
-  if (e->eof_seen) fail_with_message(cinfo);
-  if (e->pub.msg_code == JWRN_JPEG_EOF) {
-    if (!e->eof_may_wait) fail_with_message(cinfo);
-    e->eof_seen = 1;
+  if (e->partial) return;
+  switch (e->pub.msg_code) {
+    case JWRN_ADOBE_XFORM: case JWRN_JFIF_MAJOR: case JWRN_BOGUS_ICC:
+    case JWRN_EXTRANEOUS_DATA: case JWRN_TOO_MUCH_DATA:
+      return;
+    case JWRN_JPEG_EOF:
+      if (e->eof_seen || !e->eof_may_wait) fail_with_message(cinfo);
+      e->eof_seen = 1;
+      return;
+    default:   /* bad codes, missing data, broken progression or restarts */
+      fail_with_message(cinfo);
   }
 }
 
@@ -106,7 +121,7 @@ static void init_err (ErrMgr *e, char *err, size_t errlen) {
   e->pub.output_message = output_message;
   e->err = err;
   e->errlen = errlen;
-  e->eof_may_wait = e->eof_seen = 0;
+  e->eof_may_wait = e->eof_seen = e->partial = 0;
   if (errlen) err[0] = '\0';
 }
 
@@ -173,6 +188,29 @@ typedef struct Dec {
   int c;        /* channels delivered: 1 or 3 */
 } Dec;
 
+/* Refuses a Huffman-coded file whose 'n' bytes cannot hold every 8x8 block
+** of every component, before anything of the image's size exists: libjpeg
+** would otherwise pad the missing blocks with gray, and a progressive file
+** makes it allocate 128 bytes of coefficients per block up front. Every
+** Huffman code is at least 1 bit long, so a sequential block costs at least
+** 2 (its DC code, then EOB or an AC code) and a progressive one at least 1
+** (its DC code in the first DC scan; AC scans can skip whole runs of blocks
+** with one EOBRUN). Flat images with optimised tables reach these bounds
+** exactly. Arithmetic coding has no useful bound (a decision can cost
+** ~1e-5 bits), so those rare files are bounded only by the caller's pixel
+** limit. */
+static void check_data_size (Dec *d, size_t n) {
+  j_decompress_ptr ci = &d->cinfo;
+  if (ci->arith_code) return;
+  uint64_t blocks = 0;
+  for (int i = 0; i < ci->num_components; i++)
+    blocks += (uint64_t)ci->comp_info[i].width_in_blocks * ci->comp_info[i].height_in_blocks;
+  if (blocks * (ci->progressive_mode ? 1u : 2u) > (uint64_t)n * 8u) {
+    set_err(&d->jerr, "truncated jpeg data");
+    longjmp(d->jerr.jb, 1);
+  }
+}
+
 /* Parses the header and chooses the output colour space. Called under the
 ** caller's setjmp. */
 static void read_header (Dec *d, const uint8_t *data, size_t n, const SegDecodeOpts *o) {
@@ -180,6 +218,8 @@ static void read_header (Dec *d, const uint8_t *data, size_t n, const SegDecodeO
   jpeg_mem_src(ci, data, (unsigned long)n);
   if (o && o->orient) jpeg_save_markers(ci, JPEG_APP0 + 1, 0xffff);
   jpeg_read_header(ci, TRUE);
+  check_data_size(d, n);
+  d->jerr.partial = o && o->partial;
   d->progress.progress_monitor = progress_monitor;
   ci->progress = &d->progress;
   switch (ci->jpeg_color_space) {

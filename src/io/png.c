@@ -26,6 +26,7 @@
 /* A larger deflate buffer than libpng's 8 KiB: fewer IDAT chunks, fewer
 ** calls into the output callback. */
 #define ZBUF_SIZE (256 * 1024)
+#define PARTIAL_READ 64
 
 typedef struct Ctx {
   const uint8_t *data;   /* decoder input */
@@ -97,7 +98,9 @@ static void final_shape (png_structp png, png_infop info, SegInfo *si) {
   }
 }
 
-int seg_png_info (const uint8_t *data, size_t n, SegInfo *info, char *err, size_t errlen) {
+int seg_png_info (const uint8_t *data, size_t n, const SegDecodeOpts *o, SegInfo *info,
+                  char *err, size_t errlen) {
+  (void)o;   /* the bound below holds for partial images too */
   if (check_sig(data, n, err, errlen)) return -1;
   Ctx c = {data, n, 0, NULL, err, errlen};
   png_infop pi;
@@ -133,9 +136,15 @@ static void set_transforms (png_structp png, png_infop info, int channels) {
     png_set_tRNS_to_alpha(png);
 }
 
+/* With o->partial, an error once the pixels have begun (data cut short or
+** corrupt, in IDAT or after it) keeps what was decoded: the rows before it
+** (the passes before it for interlaced images), the rest 0. libpng reads
+** IDAT in pieces of PARTIAL_READ bytes then (8 KiB by default), and a piece
+** cut short is lost whole, so the rows lost at a cut are the few that
+** these bytes hold. */
 int seg_png_decode (const uint8_t *data, size_t n, const SegDecodeOpts *o, SegBuf *dst,
                     char *err, size_t errlen) {
-  (void)o;
+  const int partial = o && o->partial;
   if (check_sig(data, n, err, errlen)) return -1;
   if (dst->dtype != SEG_U8 && dst->dtype != SEG_U16)
     return fail(err, errlen, "png decodes to u8 or u16 pixels");
@@ -144,10 +153,15 @@ int seg_png_decode (const uint8_t *data, size_t n, const SegDecodeOpts *o, SegBu
   png_structp png = new_reader(&c, &pi);
   if (!png) return fail(err, errlen, "out of memory");
   png_bytep *volatile rows = NULL;   /* freed on both paths out */
+  volatile int started = 0;          /* the pixels have begun */
+  volatile int done = 0;             /* rows complete (no interlacing) */
   if (setjmp(png_jmpbuf(png))) {
     free(rows);
     png_destroy_read_struct(&png, &pi, NULL);
-    return -1;
+    if (!partial || !started) return -1;
+    for (int y = done; y < dst->h; y++) memset(seg_row(dst, y), 0, seg_buf_rowbytes(dst));
+    if (errlen > 0) err[0] = '\0';
+    return 0;
   }
   png_read_info(png, pi);
   SegInfo si;
@@ -155,18 +169,28 @@ int seg_png_decode (const uint8_t *data, size_t n, const SegDecodeOpts *o, SegBu
   if (si.w != dst->w || si.h != dst->h || si.c != dst->c || si.dtype != dst->dtype)
     png_error(png, "image does not match its header");
   set_transforms(png, pi, si.c);
+  if (partial) png_set_compression_buffer_size(png, PARTIAL_READ);   /* read side: IDAT pieces */
   int passes = png_set_interlace_handling(png);
   png_read_update_info(png, pi);
   if (png_get_rowbytes(png, pi) != seg_buf_rowbytes(dst) || png_get_channels(png, pi) != si.c)
     png_error(png, "unexpected row layout");
   if (passes == 1) {
-    for (int y = 0; y < dst->h; y++) png_read_row(png, seg_row(dst, y), NULL);
+    started = 1;
+    for (int y = 0; y < dst->h; y++) {
+      png_read_row(png, seg_row(dst, y), NULL);
+      done = y + 1;
+    }
   } else {
     /* Adam7 passes revisit every row: libpng needs all rows at once. */
     png_bytep *r = (png_bytep *)malloc((size_t)dst->h * sizeof *r);
     if (!r) png_error(png, "out of memory");
     rows = r;
-    for (int y = 0; y < dst->h; y++) r[y] = seg_row(dst, y);
+    for (int y = 0; y < dst->h; y++) {
+      r[y] = seg_row(dst, y);
+      if (partial) memset(r[y], 0, seg_buf_rowbytes(dst));   /* passes fill what they reach */
+    }
+    done = dst->h;   /* an error leaves every row as far as the passes got */
+    started = 1;
     png_read_image(png, r);
   }
   png_read_end(png, NULL);   /* checks the CRCs of what follows IDAT */

@@ -11,17 +11,23 @@
 **
 ** The header alone tells how many bytes the raster needs at least, so a
 ** file too short for its dimensions is refused by seg_pnm_info, before the
-** caller allocates anything. */
+** caller allocates anything. A partial image (SegDecodeOpts.partial) may
+** lack most of its raster, the missing samples left 0, but its data must
+** still hold 1/PARTIAL_RATIO of it: a few bytes never cost more than about
+** a thousand times their size, as with the other codecs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "io/io.h"
+
+#define PARTIAL_RATIO 1024
 
 typedef struct Hdr {
   int kind;        /* 1..6, the digit after 'P' */
   int w, h, c;
   int maxval;      /* 1 for bitmaps */
   size_t offset;   /* first raster byte */
+  size_t need;     /* least raster bytes of a whole image */
 } Hdr;
 
 typedef struct Scan {
@@ -69,7 +75,8 @@ static int read_number (Scan *s, int maxdigits, int64_t cap, int64_t *v) {
   return 0;
 }
 
-static int parse_header (const uint8_t *data, size_t n, Hdr *hd, char *err, size_t errlen) {
+static int parse_header (const uint8_t *data, size_t n, int partial, Hdr *hd,
+                         char *err, size_t errlen) {
   if (n < 3 || data[0] != 'P' || data[1] < '1' || data[1] > '6' || !is_space(data[2]))
     return fail(err, errlen, "not a pnm image");
   hd->kind = data[1] - '0';
@@ -104,19 +111,29 @@ static int parse_header (const uint8_t *data, size_t n, Hdr *hd, char *err, size
     if (hd->kind == 2 || hd->kind == 3) need = need > SIZE_MAX / 2 ? 0 : 2 * need - 1;
   }
   if (need == 0) return fail(err, errlen, "bad image dimensions");
+  hd->need = need;
+  if (partial) need = need / PARTIAL_RATIO + 1;
   if (need > n - s.pos) return fail(err, errlen, "truncated data");
   return 0;
 }
 
-int seg_pnm_info (const uint8_t *data, size_t n, SegInfo *info, char *err, size_t errlen) {
+int seg_pnm_info (const uint8_t *data, size_t n, const SegDecodeOpts *o, SegInfo *info,
+                  char *err, size_t errlen) {
   Hdr hd;
-  if (parse_header(data, n, &hd, err, errlen)) return -1;
+  if (parse_header(data, n, o && o->partial, &hd, err, errlen)) return -1;
   info->w = hd.w; info->h = hd.h; info->c = hd.c;
   info->dtype = hd.maxval > 255 ? SEG_U16 : SEG_U8;
   return 0;
 }
 
-static int decode_ascii (Scan *s, const Hdr *hd, SegBuf *dst, char *err, size_t errlen) {
+static void zero_rows (SegBuf *dst, int y0) {
+  for (int y = y0; y < dst->h; y++) memset(seg_row(dst, y), 0, seg_buf_rowbytes(dst));
+}
+
+/* With 'partial', running out of samples (not a bad one) ends the image:
+** the rest is 0. */
+static int decode_ascii (Scan *s, const Hdr *hd, int partial, SegBuf *dst,
+                         char *err, size_t errlen) {
   uint8_t lut[256];
   if (dst->dtype == SEG_U8)
     for (int i = 0; i <= hd->maxval; i++)
@@ -130,6 +147,12 @@ static int decode_ascii (Scan *s, const Hdr *hd, SegBuf *dst, char *err, size_t 
     for (size_t x = 0; x < m; x++) {
       int64_t v;
       int r = read_number(s, maxdigits, cap, &v);
+      if (r == 1 && partial) {
+        if (dst->dtype == SEG_U8) memset(d8 + x, 0, m - x);
+        else memset(d16 + x, 0, (m - x) * sizeof *d16);
+        zero_rows(dst, y + 1);
+        return 0;
+      }
       if (r) return fail(err, errlen, r == 1 ? "truncated data" : "bad sample");
       if (hd->kind == 1) v = v != 0;
       else if (v > hd->maxval) v = hd->maxval;
@@ -160,20 +183,44 @@ static void decode_binary (const uint8_t *p, const Hdr *hd, SegBuf *dst) {
   }
 }
 
+/* A binary raster of 'avail' < hd->need bytes: the whole rows it holds,
+** then the whole samples (bits for P4) of the next row, then zeros. */
+static void decode_binary_short (const uint8_t *p, size_t avail, const Hdr *hd, SegBuf *dst) {
+  const size_t es = seg_dtype_size(dst->dtype);
+  const size_t rb = hd->kind == 4 ? ((size_t)dst->w + 7) / 8 : (size_t)dst->w * dst->c * es;
+  const int full = (int)(avail / rb);   /* < dst->h: the raster is short */
+  SegBuf top = *dst;
+  top.h = full;
+  decode_binary(p, hd, &top);
+  zero_rows(dst, full);
+  size_t rest = avail - (size_t)full * rb;
+  const uint8_t *s = p + (size_t)full * rb;
+  if (hd->kind == 4) {
+    uint8_t *d = seg_row_u8(dst, full);
+    for (size_t x = 0; x < rest * 8 && x < (size_t)dst->w; x++)
+      d[x] = (s[x >> 3] >> (7 - (x & 7)) & 1) ? 0 : 255;
+  } else if (es == 1) memcpy(seg_row_u8(dst, full), s, rest);
+  else {
+    uint16_t *d = seg_row_u16(dst, full);
+    for (size_t x = 0; x < rest / 2; x++) d[x] = (uint16_t)(s[2 * x] << 8 | s[2 * x + 1]);
+  }
+}
+
 int seg_pnm_decode (const uint8_t *data, size_t n, const SegDecodeOpts *o, SegBuf *dst,
                     char *err, size_t errlen) {
-  (void)o;
+  const int partial = o && o->partial;
   Hdr hd;
-  if (parse_header(data, n, &hd, err, errlen)) return -1;
+  if (parse_header(data, n, partial, &hd, err, errlen)) return -1;
   SegDtype t = hd.maxval > 255 ? SEG_U16 : SEG_U8;
   if (hd.w != dst->w || hd.h != dst->h || hd.c != dst->c || t != dst->dtype)
     return fail(err, errlen, "image does not match its header");
   if (hd.kind >= 4) {   /* parse_header checked the length */
-    decode_binary(data + hd.offset, &hd, dst);
+    if (n - hd.offset < hd.need) decode_binary_short(data + hd.offset, n - hd.offset, &hd, dst);
+    else decode_binary(data + hd.offset, &hd, dst);
     return 0;
   }
   Scan s = {data, n, hd.offset};
-  return decode_ascii(&s, &hd, dst, err, errlen);
+  return decode_ascii(&s, &hd, partial, dst, err, errlen);
 }
 
 /* ---------- encoder ---------- */

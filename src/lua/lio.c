@@ -56,20 +56,56 @@ static int check_format (lua_State *L, int arg, int idx) {
   return luaL_argerror(L, arg, lua_tostring(L, -1));
 }
 
-static void read_opts (lua_State *L, int t, Opts *o) {
+/* The option names each function knows, sorted: they are listed as they
+** stand in the message for a key outside them. */
+static const char *const load_keys[] = {"orient", "partial", NULL};
+static const char *const save_keys[] = {"binary", "format", "level", "quality", NULL};
+static const char *const encode_keys[] = {"binary", "level", "quality", NULL};
+
+/* Raises, naming the key, unless every key of the table at 't' is in
+** 'keys': a misspelt option must not fall back to its default silently.
+** "bad argument #2 to 'load' (unknown option 'partal'; valid: orient, partial)" */
+static void check_keys (lua_State *L, int t, const char *const keys[]) {
+  lua_pushnil(L);
+  while (lua_next(L, t)) {
+    lua_pop(L, 1);
+    const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    int i = 0;
+    while (k && keys[i] && strcmp(k, keys[i]) != 0) i++;
+    if (k && keys[i]) continue;
+    if (k) lua_pushfstring(L, "unknown option '%s'; valid: %s", k, keys[0]);
+    else lua_pushfstring(L, "unknown option key of type %s; valid: %s",
+                         luaL_typename(L, -1), keys[0]);
+    for (i = 1; keys[i]; i++) {
+      lua_pushfstring(L, ", %s", keys[i]);
+      lua_concat(L, 2);
+    }
+    luaL_argerror(L, t, lua_tostring(L, -1));
+  }
+}
+
+static void read_opts (lua_State *L, int t, const char *const keys[], Opts *o) {
   o->format = -1;
   o->dec.orient = 1;
+  o->dec.partial = 0;
   o->enc.level = -1;
   o->enc.quality = -1;
   o->enc.binary = 1;
   if (lua_isnoneornil(L, t)) return;
   luaL_checktype(L, t, LUA_TTABLE);
-  if (lua_getfield(L, t, "format") != LUA_TNIL) o->format = check_format(L, t, -1);
-  lua_pop(L, 1);
-  o->enc.level = (int)opt_int(L, t, "level", -1, -1, 9);
-  o->enc.quality = (int)opt_int(L, t, "quality", -1, 1, 100);
-  o->enc.binary = seg_optboolfield(L, t, "binary", 1);
-  o->dec.orient = seg_optboolfield(L, t, "orient", 1);
+  check_keys(L, t, keys);
+  if (keys == save_keys) {
+    if (lua_getfield(L, t, "format") != LUA_TNIL) o->format = check_format(L, t, -1);
+    lua_pop(L, 1);
+  }
+  if (keys == load_keys) {
+    o->dec.orient = seg_optboolfield(L, t, "orient", 1);
+    o->dec.partial = seg_optboolfield(L, t, "partial", 0);
+  } else {
+    o->enc.level = (int)opt_int(L, t, "level", -1, -1, 9);
+    o->enc.quality = (int)opt_int(L, t, "quality", -1, 1, 100);
+    o->enc.binary = seg_optboolfield(L, t, "binary", 1);
+  }
 }
 
 /* ---------- owned resources ---------- */
@@ -181,17 +217,6 @@ static const uint8_t *read_file (lua_State *L, const char *path, size_t *n) {
 
 /* ---------- decoding ---------- */
 
-static int info_png (const uint8_t *d, size_t n, const SegDecodeOpts *o, SegInfo *i,
-                     char *err, size_t len) {
-  (void)o;
-  return seg_png_info(d, n, i, err, len);
-}
-static int info_pnm (const uint8_t *d, size_t n, const SegDecodeOpts *o, SegInfo *i,
-                     char *err, size_t len) {
-  (void)o;
-  return seg_pnm_info(d, n, i, err, len);
-}
-
 typedef struct Codec {
   int (*info) (const uint8_t *, size_t, const SegDecodeOpts *, SegInfo *, char *, size_t);
   int (*decode) (const uint8_t *, size_t, const SegDecodeOpts *, SegBuf *, char *, size_t);
@@ -199,9 +224,9 @@ typedef struct Codec {
 } Codec;
 
 static const Codec *codec (int fmt) {
-  static const Codec png = {info_png, seg_png_decode, seg_png_encode};
+  static const Codec png = {seg_png_info, seg_png_decode, seg_png_encode};
   static const Codec jpeg = {seg_jpeg_info, seg_jpeg_decode, seg_jpeg_encode};
-  static const Codec pnm = {info_pnm, seg_pnm_decode, seg_pnm_encode};
+  static const Codec pnm = {seg_pnm_info, seg_pnm_decode, seg_pnm_encode};
   switch (fmt) {
     case SEG_FMT_PNG: return &png;
     case SEG_FMT_JPEG: return &jpeg;
@@ -236,7 +261,7 @@ static int push_decoded (lua_State *L, const uint8_t *data, size_t n,
 static int l_load (lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   Opts o;
-  read_opts(L, 2, &o);
+  read_opts(L, 2, load_keys, &o);
   lua_settop(L, 2);
   size_t n = 0;
   const uint8_t *data = read_file(L, path, &n);
@@ -253,7 +278,7 @@ static int l_decode (lua_State *L) {
   size_t n;
   const char *s = luaL_checklstring(L, 1, &n);
   Opts o;
-  read_opts(L, 2, &o);
+  read_opts(L, 2, load_keys, &o);
   return push_decoded(L, (const uint8_t *)s, n, &o.dec, NULL);
 }
 
@@ -315,7 +340,7 @@ static int l_save (lua_State *L) {
   SegImage *im = seg_checkimage(L, 1);
   const char *path = luaL_checkstring(L, 2);
   Opts o;
-  read_opts(L, 3, &o);
+  read_opts(L, 3, save_keys, &o);
   int f = o.format >= 0 ? o.format : format_from_path(L, 2, path);
   check_storable(L, im, f);
   char err[256];
@@ -345,7 +370,7 @@ static int l_encode (lua_State *L) {
   SegImage *im = seg_checkimage(L, 1);
   int f = check_format(L, 2, 2);
   Opts o;
-  read_opts(L, 3, &o);
+  read_opts(L, 3, encode_keys, &o);
   check_storable(L, im, f);
   char err[256];
   SegBytes *b = encode(L, im, f, &o, err, sizeof err);
