@@ -299,8 +299,14 @@ describe("formats", function()
     -- encode's format is its first argument, not an option
     assert.matches("bad argument #2 to 'encode' (unknown option 'format'; valid: binary, level, quality)",
       err(function () return im:encode("png", {format = "png"}) end), 1, true)
-    assert.matches("unknown option key of type number; valid: orient, partial",
+    assert.matches("option names must be strings, got number; valid: orient, partial",
       err(seg.decode, s, {true}), 1, true)
+    -- an option whose __index releases the image is seen before the pixels are read
+    local victim = seg.image(4, 4)
+    local releasing = setmetatable({}, {__index = function () victim:release() end})
+    assert.matches("image has been released", err(function () return victim:encode("png", releasing) end), 1, true)
+    victim = seg.image(4, 4)
+    assert.matches("image has been released", err(function () return victim:save(tmp(".png"), releasing) end), 1, true)
     -- every valid key is accepted
     assert(seg.load(path, {orient = false, partial = false}))
     assert(seg.decode(s, {orient = true, partial = true}))

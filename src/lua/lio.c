@@ -65,25 +65,6 @@ static const char *const encode_keys[] = {"binary", "level", "quality", NULL};
 /* Raises, naming the key, unless every key of the table at 't' is in
 ** 'keys': a misspelt option must not fall back to its default silently.
 ** "bad argument #2 to 'load' (unknown option 'partal'; valid: orient, partial)" */
-static void check_keys (lua_State *L, int t, const char *const keys[]) {
-  lua_pushnil(L);
-  while (lua_next(L, t)) {
-    lua_pop(L, 1);
-    const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-    int i = 0;
-    while (k && keys[i] && strcmp(k, keys[i]) != 0) i++;
-    if (k && keys[i]) continue;
-    if (k) lua_pushfstring(L, "unknown option '%s'; valid: %s", k, keys[0]);
-    else lua_pushfstring(L, "unknown option key of type %s; valid: %s",
-                         luaL_typename(L, -1), keys[0]);
-    for (i = 1; keys[i]; i++) {
-      lua_pushfstring(L, ", %s", keys[i]);
-      lua_concat(L, 2);
-    }
-    luaL_argerror(L, t, lua_tostring(L, -1));
-  }
-}
-
 static void read_opts (lua_State *L, int t, const char *const keys[], Opts *o) {
   o->format = -1;
   o->dec.orient = 1;
@@ -92,8 +73,7 @@ static void read_opts (lua_State *L, int t, const char *const keys[], Opts *o) {
   o->enc.quality = -1;
   o->enc.binary = 1;
   if (lua_isnoneornil(L, t)) return;
-  luaL_checktype(L, t, LUA_TTABLE);
-  check_keys(L, t, keys);
+  seg_checkoptions(L, t, keys);
   if (keys == save_keys) {
     if (lua_getfield(L, t, "format") != LUA_TNIL) o->format = check_format(L, t, -1);
     lua_pop(L, 1);
@@ -341,6 +321,7 @@ static int l_save (lua_State *L) {
   const char *path = luaL_checkstring(L, 2);
   Opts o;
   read_opts(L, 3, save_keys, &o);
+  im = seg_checkimage(L, 1);   /* an option's __index may have released it */
   int f = o.format >= 0 ? o.format : format_from_path(L, 2, path);
   check_storable(L, im, f);
   char err[256];
@@ -371,6 +352,7 @@ static int l_encode (lua_State *L) {
   int f = check_format(L, 2, 2);
   Opts o;
   read_opts(L, 3, encode_keys, &o);
+  im = seg_checkimage(L, 1);   /* an option's __index may have released it */
   check_storable(L, im, f);
   char err[256];
   SegBytes *b = encode(L, im, f, &o, err, sizeof err);
