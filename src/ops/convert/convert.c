@@ -29,10 +29,10 @@ static inline int32_t sat_i32d (double v) {
 }
 
 /* Converts n elements; 'scale' multiplies before rounding. NaN becomes 0. */
-SEG_CLONES static void conv_elems (const void *restrict sp, SegDtype st, void *restrict dp,
+SEG_CLONES static void conv_elems (const void *sp, SegDtype st, void *dp,
                                    SegDtype dt, size_t n, double scale) {
   float fs = (float)scale;
-#define LOOP(ST, DT, EXPR) do { const ST *restrict s = sp; DT *restrict d = dp; \
+#define LOOP(ST, DT, EXPR) do { const ST *s = sp; DT *d = dp; \
     for (size_t i = 0; i < n; i++) { EXPR; } } while (0)
   switch (st * 4 + dt) {
     /* from u8 */

@@ -39,8 +39,8 @@ static inline int32_t sat_i32d (double v) {
 
 /* ---------- image op image ---------- */
 
-SEG_CLONES static void arith_u8 (const uint8_t *restrict a, const uint8_t *restrict b,
-                                 uint8_t *restrict d, size_t n, int op) {
+SEG_CLONES static void arith_u8 (const uint8_t *a, const uint8_t *b,
+                                 uint8_t *d, size_t n, int op) {
   switch (op) {
     /* the unsigned idioms below compile to saturating byte instructions */
     case SEG_OP_ADD:
@@ -58,8 +58,8 @@ SEG_CLONES static void arith_u8 (const uint8_t *restrict a, const uint8_t *restr
   }
 }
 
-SEG_CLONES static void arith_u16 (const uint16_t *restrict a, const uint16_t *restrict b,
-                                  uint16_t *restrict d, size_t n, int op) {
+SEG_CLONES static void arith_u16 (const uint16_t *a, const uint16_t *b,
+                                  uint16_t *d, size_t n, int op) {
   switch (op) {
     case SEG_OP_ADD: for (size_t i = 0; i < n; i++) d[i] = sat_u16(a[i] + b[i]); break;
     case SEG_OP_SUB: for (size_t i = 0; i < n; i++) d[i] = sat_u16(a[i] - b[i]); break;
@@ -87,8 +87,8 @@ static void arith_i32 (const int32_t *a, const int32_t *b, int32_t *d, size_t n,
     }
 }
 
-SEG_CLONES static void arith_f32 (const float *restrict a, const float *restrict b,
-                                  float *restrict d, size_t n, int op) {
+SEG_CLONES static void arith_f32 (const float *a, const float *b,
+                                  float *d, size_t n, int op) {
   switch (op) {
     case SEG_OP_ADD: for (size_t i = 0; i < n; i++) d[i] = a[i] + b[i]; break;
     case SEG_OP_SUB: for (size_t i = 0; i < n; i++) d[i] = a[i] - b[i]; break;
@@ -131,7 +131,7 @@ static double apply (double x, double s, int op, int left) {
   }
 }
 
-SEG_CLONES static void add_const_u8 (const uint8_t *restrict a, uint8_t *restrict d,
+SEG_CLONES static void add_const_u8 (const uint8_t *a, uint8_t *d,
                                      size_t n, int k) {
   if (k >= 0) {
     uint8_t kk = (uint8_t)k;
@@ -142,7 +142,7 @@ SEG_CLONES static void add_const_u8 (const uint8_t *restrict a, uint8_t *restric
   }
 }
 
-static void lut_u8 (const uint8_t *restrict a, uint8_t *restrict d, size_t n, size_t i0,
+static void lut_u8 (const uint8_t *a, uint8_t *d, size_t n, size_t i0,
                     int c, const uint8_t (*lut)[256]) {
   if (c == 1) { for (size_t i = 0; i < n; i++) d[i] = lut[0][a[i]]; return; }
   for (size_t i = 0; i < n; i++) d[i] = lut[(i0 + i) % (size_t)c][a[i]];
@@ -222,7 +222,7 @@ void seg_arith_scalar (const SegBuf *a, const double *s, SegBuf *dst, int op,
 ** Every comparison with a scalar becomes lo <= x <= hi (optionally negated)
 ** in the element type, so u8 compares run on bytes. */
 
-SEG_CLONES static void range_u8_c1 (const uint8_t *restrict a, uint8_t *restrict d, size_t n,
+SEG_CLONES static void range_u8_c1 (const uint8_t *a, uint8_t *d, size_t n,
                                     uint8_t lo, uint8_t hi, uint8_t inv) {
   for (size_t i = 0; i < n; i++) d[i] = (uint8_t)(((a[i] >= lo) & (a[i] <= hi)) ^ inv);
 }
@@ -320,8 +320,8 @@ void seg_compare (const SegBuf *a, const SegBuf *b, SegBuf *mask, int cmp, int t
 
 /* ---------- mask algebra (values are 0/1) ---------- */
 
-SEG_CLONES static void mask_op (const uint8_t *restrict a, const uint8_t *restrict b,
-                                uint8_t *restrict d, size_t n, int op) {
+SEG_CLONES static void mask_op (const uint8_t *a, const uint8_t *b,
+                                uint8_t *d, size_t n, int op) {
   switch (op) {
     case SEG_MASK_AND: for (size_t i = 0; i < n; i++) d[i] = a[i] & b[i]; break;
     case SEG_MASK_OR: for (size_t i = 0; i < n; i++) d[i] = a[i] | b[i]; break;
@@ -335,8 +335,8 @@ static void mask_blocks (void *arg, int b0, int b1) {
   RANGE(b0, b1, n, i0, i1);
   if (j->b) mask_op(j->a->data + i0, j->b->data + i0, j->d->data + i0, i1 - i0, j->op);
   else {
-    const uint8_t *restrict a = j->a->data;
-    uint8_t *restrict d = j->d->data;
+    const uint8_t *a = j->a->data;
+    uint8_t *d = j->d->data;
     for (size_t i = i0; i < i1; i++) d[i] = a[i] ^ 1;
   }
 }
