@@ -14,7 +14,7 @@ OPT       ?= -O3
 WARN      = -Wall -Wextra -Wshadow -Wundef -Wwrite-strings -Wredundant-decls \
             -Wdisabled-optimization -Wmissing-declarations -Wmissing-prototypes \
             -Wstrict-prototypes -Wnested-externs -Wold-style-definition \
-            -Wpointer-arith -Wvla -Wformat=2
+            -Wpointer-arith -Wvla -Wformat=2 -Werror=implicit-function-declaration
 ifeq ($(WERROR),1)
 WARN     += -Werror
 endif

@@ -7,6 +7,8 @@
 #include "ops/label/regions.h"
 #include "ops/morph/distance.h"
 #include "ops/label/contours.h"
+#include "ops/stats/stats.h"
+#include "ops/convert/convert.h"
 
 static int checkconn (lua_State *L, int idx) {
   lua_Integer c = luaL_optinteger(L, idx, 8);

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 #include "lseg.h"
+#include "ops/pointwise/pointwise.h"
+#include "ops/stats/stats.h"
 #include "ops/morph/morph.h"
 #include "ops/morph/distance.h"
 #include "ops/morph/skeleton.h"
