@@ -843,7 +843,11 @@ static void prefix_row (const uint32_t *cs, const int *bx, int W, int r, uint32_
 ** modulo 2^32 (a window's square sum, at most 65025 w^2, fits), then the
 ** double arithmetic of mean_std_row and local_t_row in the same order. These
 ** clones must not contract a*b+c into FMA, which would change the rounding. */
+#ifdef __clang__
+#define FPSTRICT  /* clang has no optimize attribute: the Makefile gives it -ffp-contract=off */
+#else
 #define FPSTRICT __attribute__((optimize("fp-contract=off", "no-math-errno")))
+#endif
 #define MSD_U8_MAXW 257
 
 /* GCC keeps sqrt's errno path (a call, hence no vectorization) whatever a
