@@ -89,6 +89,10 @@ static inline int seg_buf_contiguous (const SegBuf *b) {
 static inline size_t seg_buf_nelem (const SegBuf *b) {
   return (size_t)b->w * (size_t)b->h * (size_t)b->c;
 }
+/* Same width and height (for seg_assert at kernel entries). */
+static inline int seg_buf_samesize (const SegBuf *a, const SegBuf *b) {
+  return a->w == b->w && a->h == b->h;
+}
 
 /* Byte size of a w*h*c image of type t, or 0 if it overflows size_t or
 ** any dimension is not positive. */

@@ -256,6 +256,7 @@ static int alloc_scratch (Job *j, int threads, int rows, size_t per) {
 }
 
 int seg_resize (const SegBuf *src, SegBuf *dst, int method, int threads) {
+  seg_assert(dst->c == src->c && dst->dtype == src->dtype);
   Job j;
   memset(&j, 0, sizeof j);
   j.src = src; j.dst = dst;

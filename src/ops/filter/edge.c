@@ -91,6 +91,7 @@ static void edge_band (void *arg, int y0, int y1) {
 }
 
 int seg_edge3 (const SegBuf *src, SegBuf *dst, int op, int axis, int threads) {
+  seg_assert(seg_buf_samesize(src, dst) && dst->dtype == SEG_F32 && dst->c == 1);
   static const float sm[3][2] = {{0.25f, 0.5f}, {3.0f / 16, 10.0f / 16}, {1.0f / 3, 1.0f / 3}};
   EdgeJob j = {0};
   j.s = src; j.d = dst; j.a = sm[op][0]; j.b = sm[op][1]; j.axis = axis;
@@ -269,6 +270,7 @@ SEG_CLONES static void map_to_mask (const uint8_t *restrict m, uint8_t *restrict
 
 int seg_canny (const SegBuf *src, SegBuf *smooth, SegBuf *mask, double sigma,
                double low, double high, int threads) {
+  seg_assert(seg_buf_samesize(src, mask) && mask->dtype == SEG_U8 && mask->c == 1);
   const SegBuf *s = src;
   if (sigma > 0) {
     if (seg_gaussian(src, smooth, sigma, SEG_BORDER_REFLECT101, threads) != 0) return SEG_ENOMEM;

@@ -124,6 +124,7 @@ SegHist *seg_hist_init (void *mem, const SegBuf *src) {
 }
 
 int seg_hist_image (const SegBuf *src, SegHist *h, int threads) {
+  seg_assert(src->c == 1 && src->dtype != SEG_I32);
   int t = chunks_for(threads, src->h);
   HJob *j = calloc(1, sizeof *j);
   if (!j) t = 0;
@@ -547,6 +548,7 @@ static void lut_rows (void *arg, int y0, int y1) {
 }
 
 void seg_classify (const SegBuf *src, const double *t, int nt, SegBuf *labels, int threads) {
+  seg_assert(seg_buf_samesize(src, labels) && labels->dtype == SEG_I32 && labels->c == 1);
   int nv = src->dtype == SEG_U8 ? 256 : src->dtype == SEG_U16 ? 65536 : 0;
   int32_t *lut = nv ? malloc(sizeof(int32_t) * (size_t)nv) : NULL;
   if (lut) {   /* integer images: one label per value */
@@ -584,6 +586,7 @@ static void hyst_rows (void *arg, int y0, int y1) {
 
 void seg_hysteresis (const SegBuf *src, double low, double high, int connectivity,
                      SegBuf *mask, int32_t *stack, int threads) {
+  seg_assert(seg_buf_samesize(src, mask) && mask->dtype == SEG_U8 && mask->c == 1);
   if (low > high) low = high;   /* as skimage: low is clipped to high */
   HyJob j = {src, mask, low, high};
   seg_parallel_for(threads, src->h, 16, hyst_rows, &j);
@@ -1233,6 +1236,8 @@ static void minmax_f (const SegBuf *s, double *mn) {
 
 int seg_threshold_local (const SegBuf *src, const SegLocalOpts *o, SegBuf *mask,
                          SegBuf *thresh, int threads) {
+  seg_assert(src->c == 1 && seg_buf_samesize(src, mask) && mask->dtype == SEG_U8);
+  seg_assert(!thresh || (seg_buf_samesize(src, thresh) && thresh->dtype == SEG_F32));
   int W = src->w, H = src->h;
   LJob *j = calloc(1, sizeof *j);
   if (!j) return SEG_ENOMEM;
