@@ -6,6 +6,14 @@ local dir = so and so:match("^(.*)/[^/]*$") or "."
 package.cpath = dir .. "/?.so;" .. package.cpath
 package.path = "./?.lua;./?/init.lua;" .. package.path
 
+-- SEG_THREADS=n runs every spec on n threads (make test-tsan sets 4, so the
+-- multi-threaded paths run even on a one-core machine). The module stays in
+-- package.loaded across spec files, so the setting holds for all of them.
+if os.getenv("SEG_THREADS") then
+  require("seg").threads(assert(math.tointeger(tonumber(os.getenv("SEG_THREADS"))),
+    "SEG_THREADS must be an integer"))
+end
+
 local H = {}
 
 -- Largest absolute difference between two images' elements (same width,

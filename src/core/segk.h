@@ -1,12 +1,47 @@
 /* segk.h — the kernel layer: pixel buffers and the plain-C operators on them.
 ** Nothing here knows Lua. Kernels take typed buffers, never allocate pixel
 ** memory themselves (outputs are allocated by the caller), and report
-** failures through a return code and a caller-supplied message buffer. */
+** failures through a SegStatus (below).
+**
+** Scratch memory, one rule: a kernel that needs scratch of a size known
+** before it starts may take it from its caller (the binding pushes a
+** userdata, so a raise later frees it); any other scratch the kernel
+** allocates itself with malloc and frees on every path before returning,
+** returning SEG_ENOMEM when an allocation fails. Kernels never call Lua, so
+** nothing can raise between their malloc and free: no error path leaks.
+** STYLE.md's "not from malloc held across a call that can raise" is about
+** bindings, which must not hold malloc'd memory across a Lua call. */
 #ifndef SEGK_H
 #define SEGK_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* The status of a kernel that can fail. Kernels return SEG_OK (0) or one of
+** these; a family whose data can admit no answer (a threshold of an image
+** with no finite pixel) numbers its own codes from SEG_EFAMILY up and names
+** them with its own function, which defers to seg_strerror below that.
+** Kernels that return a count (labels, peaks) use a negative count for
+** out-of-memory instead. */
+typedef enum {
+  SEG_OK = 0,
+  SEG_ENOMEM,       /* scratch memory could not be allocated */
+  SEG_EINVAL,       /* arguments outside the kernel's contract */
+  SEG_EFAMILY = 16  /* first family-specific code */
+} SegStatus;
+/* "not enough memory" (as Lua's own message), "invalid argument", ... */
+const char *seg_strerror (int status);
+
+/* Contract checks: seg_assert(cond) aborts with file:line when a kernel's
+** stated precondition does not hold. Compiled in only with -DSEG_CHECKS
+** (the sanitizer builds); bindings check everything first, so a failing
+** seg_assert is a bug in a binding, never a user error. */
+#ifdef SEG_CHECKS
+void seg_assert_fail (const char *cond, const char *file, int line);
+#define seg_assert(c) ((c) ? (void)0 : seg_assert_fail(#c, __FILE__, __LINE__))
+#else
+#define seg_assert(c) ((void)0)
+#endif
 
 /* Pixel element types. The order is part of the ABI of this header. */
 typedef enum { SEG_U8 = 0, SEG_U16 = 1, SEG_I32 = 2, SEG_F32 = 3 } SegDtype;
@@ -54,6 +89,10 @@ static inline int seg_buf_contiguous (const SegBuf *b) {
 static inline size_t seg_buf_nelem (const SegBuf *b) {
   return (size_t)b->w * (size_t)b->h * (size_t)b->c;
 }
+/* Same width and height (for seg_assert at kernel entries). */
+static inline int seg_buf_samesize (const SegBuf *a, const SegBuf *b) {
+  return a->w == b->w && a->h == b->h;
+}
 
 /* Byte size of a w*h*c image of type t, or 0 if it overflows size_t or
 ** any dimension is not positive. */
@@ -77,12 +116,24 @@ int seg_dtype_from_name (const char *s);   /* -1 when unknown */
 #define SEG_CLONES
 #endif
 
+/* Lane shuffle of two GNU vectors by constant indices (lane i of the
+** result is lane k_i of the concatenation a:b), for gcc and clang alike:
+** clang and gcc >= 12 have __builtin_shufflevector; older gcc takes the
+** indices as a mask vector of a's type (integer lanes only). */
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+#define SEG_SHUFFLE(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+#define SEG_SHUFFLE(a, b, ...) __builtin_shuffle(a, b, (__typeof__(a)){__VA_ARGS__})
+#endif
+
 /* ---------- parallel.c: row-parallel for ---------- */
 
-/* Calls fn(arg, begin, end) on disjoint chunks covering [0, n), on up to
-** 'threads' threads (the caller's thread takes the first chunk). Chunks are
-** at least 'grain' items long so tiny jobs stay on one thread. Workers never
-** touch Lua. If a thread cannot be created its chunk runs on the caller. */
+/* Calls fn(arg, begin, end) on min(threads, n / grain) disjoint chunks
+** covering [0, n) (chunk i = [n*i/t, n*(i+1)/t)), run by the caller and
+** the workers of one persistent process-wide pool; returns when all are
+** done. Chunks are at least 'grain' items long so tiny jobs stay on the
+** caller. Safe to call from several threads at once and from inside a
+** chunk. Workers never touch Lua; fn must not either. */
 typedef void (*SegRangeFn) (void *arg, int begin, int end);
 void seg_parallel_for (int threads, int n, int grain, SegRangeFn fn, void *arg);
 /* The same, telling each call its chunk index in [0, threads): for

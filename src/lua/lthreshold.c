@@ -82,8 +82,8 @@ static int local_threshold (lua_State *L, int method) {
   SegImage *m = seg_pushout(L, t, oidx, SEG_KIND_MASK, im->b.w, im->b.h, 1, SEG_U8);
   seg_checknotinput(L, t, m, im);
   SegImage *th = values ? seg_newimage_uninit(L, SEG_KIND_IMAGE, im->b.w, im->b.h, 1, SEG_F32) : NULL;
-  if (seg_threshold_local(&im->b, &o, &m->b, th ? &th->b : NULL, seg_ctx(L)->threads) != 0)
-    luaL_error(L, "not enough memory");
+  int rc = seg_threshold_local(&im->b, &o, &m->b, th ? &th->b : NULL, seg_ctx(L)->threads);
+  if (rc != SEG_OK) luaL_error(L, "%s", seg_strerror(rc));
   return values ? 2 : 1;
 }
 
@@ -133,7 +133,9 @@ static int l_thresholds (lua_State *L) {
   lua_createtable(L, 0, SEG_TH_NGLOBAL);
   for (int m = 0; m < SEG_TH_NGLOBAL; m++) {
     double t;
-    if (seg_threshold_global(&im->b, h, m, scratch, &t, seg_ctx(L)->threads) == SEG_TH_OK) {
+    int rc = seg_threshold_global(&im->b, h, m, scratch, &t, seg_ctx(L)->threads);
+    if (rc == SEG_ENOMEM) luaL_error(L, "%s", seg_strerror(rc));
+    if (rc == SEG_TH_OK) {
       push_value(L, im, t);
       lua_setfield(L, -2, global_names[m]);
     }

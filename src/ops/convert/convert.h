@@ -24,7 +24,7 @@ void seg_copy_window (const SegBuf *src, int x, int y, SegBuf *dst);
 /* ---------- resize.c ---------- */
 enum { SEG_RESIZE_NEAREST, SEG_RESIZE_BILINEAR, SEG_RESIZE_AREA };
 /* dst sized by the caller; all dtypes, any channel count. Coordinates follow
-** OpenCV's resize (pixel centres at +0.5). Returns 0, or -1 when out of
+** OpenCV's resize (pixel centres at +0.5). Returns SEG_OK, or SEG_ENOMEM when out of
 ** memory for scratch tables. */
 int seg_resize (const SegBuf *src, SegBuf *dst, int method, int threads);
 

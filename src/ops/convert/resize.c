@@ -207,7 +207,7 @@ static int make_area_taps (int sn, int dn, int **off, int **idx, float **w) {
   *off = malloc(sizeof(int) * ((size_t)dn + 1));
   *idx = malloc(sizeof(int) * (size_t)cap);
   *w = malloc(sizeof(float) * (size_t)cap);
-  if (!*off || !*idx || !*w) return -1;
+  if (!*off || !*idx || !*w) return SEG_ENOMEM;
   int m = 0;
   for (int d = 0; d < dn; d++) {
     double f0 = d * scale, f1 = f0 + scale;
@@ -256,6 +256,7 @@ static int alloc_scratch (Job *j, int threads, int rows, size_t per) {
 }
 
 int seg_resize (const SegBuf *src, SegBuf *dst, int method, int threads) {
+  seg_assert(dst->c == src->c && dst->dtype == src->dtype);
   Job j;
   memset(&j, 0, sizeof j);
   j.src = src; j.dst = dst;
@@ -269,14 +270,14 @@ int seg_resize (const SegBuf *src, SegBuf *dst, int method, int threads) {
     size_t n = (size_t)dst->w * (size_t)dst->c;
     if (src->w % dst->w == 0 && src->h % dst->h == 0 && src->w / dst->w == src->h / dst->h) {
       j.k = src->w / dst->w;
-      if (alloc_scratch(&j, threads, dst->h, 2 * n * sizeof(uint16_t))) return -1;
+      if (alloc_scratch(&j, threads, dst->h, 2 * n * sizeof(uint16_t))) return SEG_ENOMEM;
       seg_parallel_chunks(threads, dst->h, 8, area_int_rows, &j);
       free(j.scratch);
       return 0;
     }
     if (make_area_taps(src->w, dst->w, &j.ax_off, &j.ax_idx, &j.ax_w) ||
         make_area_taps(src->h, dst->h, &j.ay_off, &j.ay_idx, &j.ay_w) ||
-        alloc_scratch(&j, threads, dst->h, 2 * n * sizeof(double))) rc = -1;
+        alloc_scratch(&j, threads, dst->h, 2 * n * sizeof(double))) rc = SEG_ENOMEM;
     else seg_parallel_chunks(threads, dst->h, 8, area_gen_rows, &j);
     free(j.scratch);
     free(j.ax_off); free(j.ax_idx); free(j.ax_w);
@@ -289,7 +290,7 @@ int seg_resize (const SegBuf *src, SegBuf *dst, int method, int threads) {
       src->c != 2) {
     j.k = 2;
     if (alloc_scratch(&j, threads, dst->h, 2 * (size_t)dst->w * (size_t)dst->c * sizeof(uint16_t)))
-      return -1;
+      return SEG_ENOMEM;
     seg_parallel_chunks(threads, dst->h, 8, area_int_rows, &j);
     free(j.scratch);
     return 0;
@@ -304,7 +305,7 @@ int seg_resize (const SegBuf *src, SegBuf *dst, int method, int threads) {
   j.ty.wi = malloc(sizeof(int16_t) * 2 * (size_t)dst->h);
   if (!j.tx.idx || !j.tx.wf || !j.tx.wi || !j.ty.idx || !j.ty.wf || !j.ty.wi ||
       alloc_scratch(&j, threads, dst->h, 2 * (size_t)dst->w * (size_t)dst->c * sizeof(int32_t)))
-    rc = -1;
+    rc = SEG_ENOMEM;
   else {
     make_linear_taps(&j.tx, src->w, dst->w, area, 1);
     make_linear_taps(&j.ty, src->h, dst->h, area, 0);

@@ -91,7 +91,7 @@ static int pairset_add (PairSet *s, uint64_t key) {
   if (2 * (s->len + 1) > s->cap) {
     size_t cap = s->cap ? 2 * s->cap : 4096;
     uint64_t *k = calloc(cap, sizeof *k);
-    if (!k) return -1;
+    if (!k) return SEG_ENOMEM;
     for (size_t i = 0; i < s->cap; i++) {
       if (!s->k[i]) continue;
       size_t p = pslot(s->k[i], cap);
@@ -141,11 +141,11 @@ static int adjacency (const SegBuf *lab, int32_t mx, PairSet *s) {
         int right = x + 1 < w && r[x + 1] != a;
         int below = d && (d[x] != a || (x > 0 && d[x - 1] != a) || (x + 1 < w && d[x + 1] != a));
         if (!right && !below) continue;
-        if (right && touch(s, a, r[x + 1], &last, mx)) return -1;
+        if (right && touch(s, a, r[x + 1], &last, mx)) return SEG_ENOMEM;
         if (!below) continue;
-        if (touch(s, a, d[x], &last, mx)) return -1;
-        if (x > 0 && touch(s, a, d[x - 1], &last, mx)) return -1;
-        if (x + 1 < w && touch(s, a, d[x + 1], &last, mx)) return -1;
+        if (touch(s, a, d[x], &last, mx)) return SEG_ENOMEM;
+        if (x > 0 && touch(s, a, d[x - 1], &last, mx)) return SEG_ENOMEM;
+        if (x + 1 < w && touch(s, a, d[x + 1], &last, mx)) return SEG_ENOMEM;
       }
     }
   }

@@ -5,7 +5,7 @@
 **
 **   int32_t mx = seg_labels_max(&lab, threads);         (regions.h; 0: none)
 **   uint8_t *lut = ...4 * (mx + 1) bytes...;
-**   seg_colorize_lut(&lab, mx, seed, lut, threads);     (0, or -1: no memory)
+**   seg_colorize_lut(&lab, mx, seed, lut, threads);     (SEG_OK, or SEG_ENOMEM)
 **   seg_apply_lut(&lab, lut, mx, &rgb, threads);
 */
 #ifndef SEG_DRAW_H
@@ -24,7 +24,7 @@ void seg_palette_color (int64_t id, uint32_t seed, int attempt, uint8_t rgb[3]);
 ** then, walking ids upwards, replaces the colour of any label that touches
 ** (8-neighbourhood) an already coloured label closer than SEG_DRAW_MIN_DIST
 ** in RGB by the farthest of its alternatives. Deterministic for a given
-** map and seed. Returns 0, or -1 when out of memory for the adjacency
+** map and seed. Returns SEG_OK, or SEG_ENOMEM when out of memory for the adjacency
 ** (the LUT then holds the plain palette). */
 #define SEG_DRAW_MIN_DIST 64
 int seg_colorize_lut (const SegBuf *lab, int32_t mx, uint32_t seed, uint8_t *lut, int threads);

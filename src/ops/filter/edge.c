@@ -91,12 +91,13 @@ static void edge_band (void *arg, int y0, int y1) {
 }
 
 int seg_edge3 (const SegBuf *src, SegBuf *dst, int op, int axis, int threads) {
+  seg_assert(seg_buf_samesize(src, dst) && dst->dtype == SEG_F32 && dst->c == 1);
   static const float sm[3][2] = {{0.25f, 0.5f}, {3.0f / 16, 10.0f / 16}, {1.0f / 3, 1.0f / 3}};
   EdgeJob j = {0};
   j.s = src; j.d = dst; j.a = sm[op][0]; j.b = sm[op][1]; j.axis = axis;
   j.scale = src->dtype == SEG_U8 ? 1.0f / 255 : src->dtype == SEG_U16 ? 1.0f / 65535 : 1.0f;
   seg_parallel_for(threads, src->h, 16, edge_band, &j);
-  return j.fail ? -1 : 0;
+  return j.fail ? SEG_ENOMEM : 0;
 }
 
 /* ---------------------------------------------------------------- Canny */
@@ -234,7 +235,7 @@ static void canny_band (void *arg, int y0, int y1) {
 static int canny_hysteresis (uint8_t *map, int w, int h, int mstep) {
   size_t cap = 4096, n = 0;
   uint32_t *stack = malloc(sizeof(uint32_t) * cap);
-  if (!stack) return -1;
+  if (!stack) return SEG_ENOMEM;
   const ptrdiff_t off[8] = {-mstep - 1, -mstep, -mstep + 1, -1, 1, mstep - 1, mstep, mstep + 1};
   for (int y = 0; y < h; y++) {
     uint8_t *row = map + (size_t)(y + 1) * mstep + 1;
@@ -250,7 +251,7 @@ static int canny_hysteresis (uint8_t *map, int w, int h, int mstep) {
             *q = 3;
             if (n == cap) {
               uint32_t *t = realloc(stack, sizeof(uint32_t) * cap * 2);
-              if (!t) { free(stack); return -1; }
+              if (!t) { free(stack); return SEG_ENOMEM; }
               stack = t; cap *= 2;
             }
             stack[n++] = (uint32_t)((ptrdiff_t)p + off[k]);
@@ -269,16 +270,17 @@ SEG_CLONES static void map_to_mask (const uint8_t *restrict m, uint8_t *restrict
 
 int seg_canny (const SegBuf *src, SegBuf *smooth, SegBuf *mask, double sigma,
                double low, double high, int threads) {
+  seg_assert(seg_buf_samesize(src, mask) && mask->dtype == SEG_U8 && mask->c == 1);
   const SegBuf *s = src;
   if (sigma > 0) {
-    if (seg_gaussian(src, smooth, sigma, SEG_BORDER_REFLECT101, threads) != 0) return -1;
+    if (seg_gaussian(src, smooth, sigma, SEG_BORDER_REFLECT101, threads) != 0) return SEG_ENOMEM;
     s = smooth;
   }
   if (low > high) { double t = low; low = high; high = t; }
   int w = s->w, h = s->h, mstep = w + 2;
-  if ((uint64_t)mstep * (uint64_t)(h + 2) >= UINT32_MAX) return -1;
+  if ((uint64_t)mstep * (uint64_t)(h + 2) >= UINT32_MAX) return SEG_ENOMEM;
   uint8_t *map = malloc((size_t)mstep * (size_t)(h + 2));
-  if (!map) return -1;
+  if (!map) return SEG_ENOMEM;
   memset(map, 1, (size_t)mstep);
   memset(map + (size_t)(h + 1) * mstep, 1, (size_t)mstep);
   for (int y = 1; y <= h; y++) map[(size_t)y * mstep] = map[(size_t)y * mstep + w + 1] = 1;
@@ -291,7 +293,7 @@ int seg_canny (const SegBuf *src, SegBuf *smooth, SegBuf *mask, double sigma,
   j.ilow = (int)floor(l); j.ihigh = (int)floor(hh);
   j.low = low > 0 ? low * low : low; j.high = high > 0 ? high * high : high;
   seg_parallel_for(threads, h, 16, canny_band, &j);
-  int rc = j.fail ? -1 : canny_hysteresis(map, w, h, mstep);
+  int rc = j.fail ? SEG_ENOMEM : canny_hysteresis(map, w, h, mstep);
   if (rc == 0)
     for (int y = 0; y < h; y++) map_to_mask(map + (size_t)(y + 1) * mstep + 1, seg_row_u8(mask, y), w);
   free(map);

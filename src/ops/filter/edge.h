@@ -12,7 +12,7 @@ enum { SEG_AXIS_X, SEG_AXIS_Y, SEG_AXIS_MAGNITUDE, SEG_AXIS_DIRECTION };
 ** kernels edge [1, 0, -1] x smoothing [1,2,1]/4, [3,10,3]/16 or [1,1,1]/3,
 ** border 'reflect'. x: f(x+1) - f(x-1) smoothed along y; y: likewise down
 ** the rows; magnitude: sqrt((x^2 + y^2) / 2); direction: atan2(y, x) in
-** radians. dst: f32, 1 channel. Returns 0 or -1 (out of memory). */
+** radians. dst: f32, 1 channel. Returns SEG_OK or SEG_ENOMEM. */
 int seg_edge3 (const SegBuf *src, SegBuf *dst, int op, int axis, int threads);
 
 /* Canny as cv2.Canny(gaussian(src, sigma), low, high, L2gradient=true):
@@ -21,7 +21,7 @@ int seg_edge3 (const SegBuf *src, SegBuf *dst, int op, int axis, int threads);
 ** caller-allocated buffer of src's shape and dtype used when sigma > 0
 ** (sigma <= 0 skips smoothing). src: 1 channel u8 (integer arithmetic,
 ** bit-exact with OpenCV), u16 or f32 (float gradients, same rules).
-** mask: u8 0/1. Returns 0 or -1 (out of memory). */
+** mask: u8 0/1. Returns SEG_OK or SEG_ENOMEM. */
 int seg_canny (const SegBuf *src, SegBuf *smooth, SegBuf *mask, double sigma,
                double low, double high, int threads);
 

@@ -69,7 +69,7 @@ static int rowpass_run (RowPass *p, int threads) {
   p->fail = 0;
   int grain = 4 * (2 * p->ry + 1);      /* a band re-filters 2r rows: keep it long */
   seg_parallel_for(threads, p->src->h, grain < 16 ? 16 : grain, rowpass_band, p);
-  return p->fail ? -1 : 0;
+  return p->fail ? SEG_ENOMEM : 0;
 }
 
 /* ---------------------------------------------------------------- Gaussian kernels */
@@ -302,7 +302,7 @@ int seg_gaussian (const SegBuf *src, SegBuf *dst, double sigma, int border, int 
   uint32_t *k32 = malloc(sizeof(uint32_t) * (size_t)(2 * n));
   uint16_t *k16 = malloc(sizeof(uint16_t) * (size_t)(2 * n));
   float *kf = malloc(sizeof(float) * (size_t)(2 * n));
-  int rc = -1;
+  int rc = SEG_ENOMEM;
   if (!kd || !k32 || !k16 || !kf) goto done;
   RowPass p = {0};
   p.src = src; p.dst = dst; p.rx = nx / 2; p.ry = ny / 2; p.border = border;
@@ -362,8 +362,8 @@ static int scipy_kernel (double sigma, double truncate, int order, float *k, int
 int seg_gaussian_scipy (const SegBuf *src, SegBuf *dst, double sigma, double truncate,
                         int border, double scale, int threads) {
   float *k = malloc(sizeof(float) * MAXK);
-  if (!k) return -1;
-  int r = scipy_kernel(sigma, truncate, 0, k, MAXK), rc = -1;
+  if (!k) return SEG_ENOMEM;
+  int r = scipy_kernel(sigma, truncate, 0, k, MAXK), rc = SEG_ENOMEM;
   if (r >= 0) rc = seg_sepfilter(src, dst, k, 2 * r + 1, k, 2 * r + 1, border, (float)scale, 0, threads);
   free(k);
   return rc;
@@ -371,9 +371,9 @@ int seg_gaussian_scipy (const SegBuf *src, SegBuf *dst, double sigma, double tru
 
 int seg_log (const SegBuf *src, SegBuf *dst, double sigma, int threads) {
   float *k0 = malloc(sizeof(float) * MAXK * 2);
-  if (!k0) return -1;
+  if (!k0) return SEG_ENOMEM;
   float *k2 = k0 + MAXK;
-  int r = scipy_kernel(sigma, 4.0, 0, k0, MAXK), rc = -1;
+  int r = scipy_kernel(sigma, 4.0, 0, k0, MAXK), rc = SEG_ENOMEM;
   if (r >= 0 && scipy_kernel(sigma, 4.0, 2, k2, MAXK) == r) {
     int n = 2 * r + 1;
     rc = seg_sepfilter(src, dst, k2, n, k0, n, SEG_BORDER_REFLECT, 1.0f, 0, threads);
@@ -386,9 +386,9 @@ int seg_log (const SegBuf *src, SegBuf *dst, double sigma, int threads) {
 int seg_dog (const SegBuf *src, SegBuf *dst, double s1, double s2, int threads) {
   double scale = src->dtype == SEG_U8 ? 1.0 / 255 : src->dtype == SEG_U16 ? 1.0 / 65535 : 1.0;
   float *k1 = malloc(sizeof(float) * MAXK * 2);
-  if (!k1) return -1;
+  if (!k1) return SEG_ENOMEM;
   float *k2 = k1 + MAXK;
-  int r1 = scipy_kernel(s1, 4.0, 0, k1, MAXK), r2 = scipy_kernel(s2, 4.0, 0, k2, MAXK), rc = -1;
+  int r1 = scipy_kernel(s1, 4.0, 0, k1, MAXK), r2 = scipy_kernel(s2, 4.0, 0, k2, MAXK), rc = SEG_ENOMEM;
   if (r1 >= 0 && r2 >= 0) {
     rc = seg_sepfilter(src, dst, k1, 2 * r1 + 1, k1, 2 * r1 + 1, SEG_BORDER_REPLICATE,
                        (float)scale, 0, threads);
@@ -755,7 +755,7 @@ int seg_box (const SegBuf *src, SegBuf *dst, int r, int threads) {
   BoxJob j = {src, dst, r, 0};
   seg_parallel_for(threads, src->h, 16 + 2 * r,
                    src->dtype == SEG_U8 && r <= 127 ? box_band_u8 : box_band, &j);
-  return j.fail ? -1 : 0;
+  return j.fail ? SEG_ENOMEM : 0;
 }
 
 /* ---------------------------------------------------------------- median */
@@ -1163,11 +1163,11 @@ int seg_median (const SegBuf *src, SegBuf *dst, int r, int threads) {
   if (r <= 2 && src->dtype == SEG_U8 && src->c <= 16) {
     MedJob j = {src, dst, r, 0};
     seg_parallel_for(threads, src->h, 16, med_small_band, &j);
-    return j.fail ? -1 : 0;
+    return j.fail ? SEG_ENOMEM : 0;
   }
   if (r <= 2) {
     MedNet *net = malloc(sizeof *net);
-    if (!net) return -1;
+    if (!net) return SEG_ENOMEM;
     net->k = (2 * r + 1) * (2 * r + 1);
     net->ncmp = median_network(net->k, net->cmp);
     RowPass p = {0};
@@ -1182,11 +1182,11 @@ int seg_median (const SegBuf *src, SegBuf *dst, int r, int threads) {
   if (src->dtype == SEG_U8) {
     PHJob j = {src, dst, r, 0};
     seg_parallel_for(threads, src->h, 32, ph_band, &j);
-    return j.fail ? -1 : 0;
+    return j.fail ? SEG_ENOMEM : 0;
   }
   SWJob j = {src, dst, r, 0};
   seg_parallel_for(threads, src->h, 16, sw_band, &j);
-  return j.fail ? -1 : 0;
+  return j.fail ? SEG_ENOMEM : 0;
 }
 
 /* ---------------------------------------------------------------- bilateral */
@@ -1371,7 +1371,7 @@ int seg_bilateral (const SegBuf *src, SegBuf *dst, int dd, double sigma_color,
   b.space_dy = malloc(sizeof(int) * (size_t)d * d * 2);
   if (!b.color_w || !b.space_w || !b.space_dy) {
     free(b.color_w); free(b.space_w); free(b.space_dy);
-    return -1;
+    return SEG_ENOMEM;
   }
   b.space_dx = b.space_dy + d * d;
   b.space_l2 = b.space_w + d * d;

@@ -1,7 +1,7 @@
 /* filter.h — linear and rank filters (filter.c). Kernels only: no Lua.
 ** All take a source and a caller-allocated destination of the same width
-** and height, work row-parallel on up to 'threads' threads, and return 0,
-** or -1 when scratch memory could not be allocated. */
+** and height, work row-parallel on up to 'threads' threads, and return SEG_OK,
+** or SEG_ENOMEM when scratch memory could not be allocated. */
 #ifndef SEG_FILTER_H
 #define SEG_FILTER_H
 

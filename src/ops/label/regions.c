@@ -53,7 +53,7 @@ int seg_regions_basic (const SegBuf *labels, int32_t nlab, SegRegionBasic *basic
   if (mom) {
     memset(mom, 0, sizeof *mom * (size_t)(nlab + 1));
     acc = calloc((size_t)nlab + 1, sizeof *acc);
-    if (!acc) return -1;
+    if (!acc) return SEG_ENOMEM;
   }
   const int w = labels->w;
   for (int y = 0; y < labels->h; y++) {
@@ -306,7 +306,7 @@ int seg_regions_convex (const SegBuf *labels, int32_t nlab, const SegRegionBasic
                         int64_t *convex_area) {
   const int w = labels->w;
   size_t *start = calloc((size_t)nlab + 2, sizeof *start);
-  if (!start) return -1;
+  if (!start) return SEG_ENOMEM;
   for (int32_t v = 1; v <= nlab; v++) start[v + 1] = (size_t)basic[v].runs;
   size_t maxruns = 0;
   for (int32_t v = 1; v <= nlab + 1; v++) {
@@ -317,7 +317,7 @@ int seg_regions_convex (const SegBuf *labels, int32_t nlab, const SegRegionBasic
   Run *runs = malloc((total ? total : 1) * sizeof *runs);
   size_t *fill = malloc(((size_t)nlab + 1) * sizeof *fill);
   Pt *pts = malloc((6 * maxruns + 6) * 3 * sizeof *pts);
-  if (!runs || !fill || !pts) { free(start); free(runs); free(fill); free(pts); return -1; }
+  if (!runs || !fill || !pts) { free(start); free(runs); free(fill); free(pts); return SEG_ENOMEM; }
   memcpy(fill, start, ((size_t)nlab + 1) * sizeof *fill);
   /* runs in raster order, bucketed by label */
   for (int y = 0; y < labels->h; y++) {

@@ -52,7 +52,7 @@ void seg_regions_perimeter (const SegBuf *labels, int32_t nlab, double *perim,
 void seg_regions_euler (const SegBuf *labels, int32_t nlab, int64_t *euler);
 /* Area of skimage's convex_image (pixel centres inside or on the convex hull
 ** of the pixels' edge midpoints) for every label. Needs 'basic' filled.
-** Allocates scratch with malloc and frees it; returns 0, or -1 when out of
+** Allocates scratch with malloc and frees it; returns SEG_OK, or SEG_ENOMEM when out of
 ** memory. */
 int seg_regions_convex (const SegBuf *labels, int32_t nlab, const SegRegionBasic *basic,
                         int64_t *convex_area);

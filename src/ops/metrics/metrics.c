@@ -258,7 +258,7 @@ static size_t slot (uint64_t key, size_t cap) {
 static int table_grow (Table *t) {
   size_t cap = t->cap ? t->cap * 2 : 1024;
   Pair *e = malloc(cap * sizeof *e);
-  if (!e) return -1;
+  if (!e) return SEG_ENOMEM;
   for (size_t i = 0; i < cap; i++) e[i].key = EMPTY;
   for (size_t i = 0; i < t->cap; i++) {
     if (t->e[i].key == EMPTY) continue;
@@ -272,7 +272,7 @@ static int table_grow (Table *t) {
 }
 
 static int table_add (Table *t, uint64_t key, uint64_t n) {
-  if (2 * (t->len + 1) > t->cap && table_grow(t) != 0) return -1;
+  if (2 * (t->len + 1) > t->cap && table_grow(t) != 0) return SEG_ENOMEM;
   size_t s = slot(key, t->cap);
   while (t->e[s].key != key && t->e[s].key != EMPTY) s = (s + 1) & (t->cap - 1);
   if (t->e[s].key == EMPTY) { t->e[s].key = key; t->e[s].n = 0; t->len++; }

@@ -42,7 +42,7 @@ double seg_confusion_mean_iou (const uint64_t *cm, int k);
 double seg_pixel_accuracy (const SegBuf *a, const SegBuf *b, int threads);
 
 /* Return codes of the contingency-table kernels. */
-enum { SEG_METRIC_OK = 0, SEG_METRIC_NOMEM = -1, SEG_METRIC_NEGATIVE = -2 };
+enum { SEG_METRIC_OK = SEG_OK, SEG_METRIC_NOMEM = SEG_ENOMEM, SEG_METRIC_NEGATIVE = SEG_EFAMILY };
 
 /* scikit-image's adapted_rand_error(truth, test, ignore_labels=ignore):
 ** out = {error, precision, recall}. Pixels whose true label is one of the

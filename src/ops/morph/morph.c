@@ -577,7 +577,7 @@ static int fifo_push (Fifo *f, int32_t v) {
   if (f->n == f->cap) {
     size_t nc = f->cap ? f->cap * 2 : 4096;
     int32_t *q = malloc(nc * sizeof *q);
-    if (!q) return -1;
+    if (!q) return SEG_ENOMEM;
     for (size_t i = 0; i < f->n; i++) q[i] = f->q[(f->head + i) % f->cap];
     free(f->q);
     f->q = q; f->cap = nc; f->head = 0;
@@ -630,7 +630,7 @@ static int NAME (const SegBuf *mk, const SegBuf *ms, SegBuf *dst) { \
         if (x > 0 && BEL(J[p + w - 1], v) && BEL(J[p + w - 1], I[p + w - 1])) push = 1; \
         if (x + 1 < w && BEL(J[p + w + 1], v) && BEL(J[p + w + 1], I[p + w + 1])) push = 1; \
       } \
-      if (push && fifo_push(&f, (int32_t)p) != 0) { free(f.q); return -1; } \
+      if (push && fifo_push(&f, (int32_t)p) != 0) { free(f.q); return SEG_ENOMEM; } \
     } \
   while (f.n > 0) { \
     int32_t p = fifo_pop(&f); \
@@ -644,7 +644,7 @@ static int NAME (const SegBuf *mk, const SegBuf *ms, SegBuf *dst) { \
         int32_t q = yy * w + xx; \
         if (BEL(J[q], v) && I[q] != J[q]) { \
           J[q] = LIM(v, I[q]); \
-          if (fifo_push(&f, q) != 0) { free(f.q); return -1; } \
+          if (fifo_push(&f, q) != 0) { free(f.q); return SEG_ENOMEM; } \
         } \
       } \
     } \

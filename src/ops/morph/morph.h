@@ -62,7 +62,7 @@ enum { SEG_RECON_DILATION, SEG_RECON_EROSION };
 ** dst = reconstruction of 'seed' under (dilation) or over (erosion)
 ** 'mask'. One channel, same dtype (u8, u16, f32). The caller has checked
 ** seed <= mask (dilation) or seed >= mask (erosion) with
-** seg_recon_check. Vincent's hybrid algorithm (1993). Returns 0, or -1
+** seg_recon_check. Vincent's hybrid algorithm (1993). Returns SEG_OK, or SEG_ENOMEM
 ** when out of memory for the FIFO. */
 int seg_reconstruct (const SegBuf *seed, const SegBuf *mask, SegBuf *dst, int method);
 /* 1 when seed <= mask everywhere (dilation) or seed >= mask (erosion). */

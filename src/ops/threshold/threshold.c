@@ -29,7 +29,7 @@ const char *seg_threshold_error (int code) {
     case SEG_TH_NO_MAXIMA: return "unable to find two maxima in histogram";
     case SEG_TH_NO_ISODATA: return "no isodata threshold in histogram";
     case SEG_TH_FEW_VALUES: return "image has fewer distinct values than classes";
-    default: return "ok";
+    default: return seg_strerror(code);
   }
 }
 
@@ -124,6 +124,7 @@ SegHist *seg_hist_init (void *mem, const SegBuf *src) {
 }
 
 int seg_hist_image (const SegBuf *src, SegHist *h, int threads) {
+  seg_assert(src->c == 1 && src->dtype != SEG_I32);
   int t = chunks_for(threads, src->h);
   HJob *j = calloc(1, sizeof *j);
   if (!j) t = 0;
@@ -154,7 +155,7 @@ int seg_hist_image (const SegBuf *src, SegHist *h, int threads) {
     return trim_int(h, full, 65536);
   }
   /* f32: numpy.histogram(image, 256) over [min, max] of the finite pixels */
-  if (!j) return SEG_TH_EMPTY;
+  if (!j) return SEG_ENOMEM;
   j->src = src;
   seg_parallel_chunks(t, src->h, 1, f32_minmax_rows, j);
   float mn = INFINITY, mx = -INFINITY;
@@ -171,7 +172,7 @@ int seg_hist_image (const SegBuf *src, SegHist *h, int threads) {
   j->edge[256] = (float)last;
   j->lo = first; j->norm = 256 / (last - first);
   uint64_t *part = calloc((size_t)t * 256, sizeof(uint64_t));
-  if (!part) { free(j); return SEG_TH_EMPTY; }
+  if (!part) { free(j); return SEG_ENOMEM; }
   j->part64 = part;
   seg_parallel_chunks(t, src->h, 1, f32_rows, j);
   h->isint = 0; h->n = 256; h->lo = mn; h->hi = mx; h->total = 0;
@@ -491,7 +492,7 @@ int seg_multiotsu (const SegHist *h, int classes, double *thresholds) {
   int n = h->n, nv = 0;
   if (n < 1) return SEG_TH_EMPTY;
   float *prob = malloc(sizeof(float) * 3 * (size_t)n);
-  if (!prob) return SEG_TH_EMPTY;
+  if (!prob) return SEG_ENOMEM;
   float *z = prob + n, *f = z + n;
   for (int i = 0; i < n; i++) {
     prob[i] = (float)((double)h->count[i] / (double)h->total);
@@ -547,6 +548,7 @@ static void lut_rows (void *arg, int y0, int y1) {
 }
 
 void seg_classify (const SegBuf *src, const double *t, int nt, SegBuf *labels, int threads) {
+  seg_assert(seg_buf_samesize(src, labels) && labels->dtype == SEG_I32 && labels->c == 1);
   int nv = src->dtype == SEG_U8 ? 256 : src->dtype == SEG_U16 ? 65536 : 0;
   int32_t *lut = nv ? malloc(sizeof(int32_t) * (size_t)nv) : NULL;
   if (lut) {   /* integer images: one label per value */
@@ -584,6 +586,7 @@ static void hyst_rows (void *arg, int y0, int y1) {
 
 void seg_hysteresis (const SegBuf *src, double low, double high, int connectivity,
                      SegBuf *mask, int32_t *stack, int threads) {
+  seg_assert(seg_buf_samesize(src, mask) && mask->dtype == SEG_U8 && mask->c == 1);
   if (low > high) low = high;   /* as skimage: low is clipped to high */
   HyJob j = {src, mask, low, high};
   seg_parallel_for(threads, src->h, 16, hyst_rows, &j);
@@ -810,22 +813,18 @@ typedef uint32_t vu16u __attribute__((vector_size(64), aligned(4), may_alias));
 SEG_CLONES static uint32_t scan_u32 (const uint32_t *restrict in, uint32_t *restrict out, int n,
                                      uint32_t c) {
   const vu16 z = {0};
-  const vu16 m1 = {16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
-  const vu16 m2 = {16, 17, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
-  const vu16 m4 = {16, 17, 18, 19, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
-  const vu16 m8 = {16, 17, 18, 19, 20, 21, 22, 23, 0, 1, 2, 3, 4, 5, 6, 7};
-  const vu16 top = {15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15};
   vu16 carry = z + c;
   int i = 0;
   for (; i + 16 <= n; i += 16) {
     vu16 v = *(const vu16u *)(in + i);
-    v += __builtin_shuffle(v, z, m1);
-    v += __builtin_shuffle(v, z, m2);
-    v += __builtin_shuffle(v, z, m4);
-    v += __builtin_shuffle(v, z, m8);
+    /* lanes 16.. of (v:z) are zeros: each step adds v shifted up by 1, 2, 4, 8 */
+    v += SEG_SHUFFLE(v, z, 16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+    v += SEG_SHUFFLE(v, z, 16, 17, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13);
+    v += SEG_SHUFFLE(v, z, 16, 17, 18, 19, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
+    v += SEG_SHUFFLE(v, z, 16, 17, 18, 19, 20, 21, 22, 23, 0, 1, 2, 3, 4, 5, 6, 7);
     v += carry;
     *(vu16u *)(out + i) = v;
-    carry = __builtin_shuffle(v, top);
+    carry = SEG_SHUFFLE(v, v, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15);
   }
   c = carry[0];
   for (; i < n; i++) out[i] = c += in[i];
@@ -847,7 +846,11 @@ static void prefix_row (const uint32_t *cs, const int *bx, int W, int r, uint32_
 ** modulo 2^32 (a window's square sum, at most 65025 w^2, fits), then the
 ** double arithmetic of mean_std_row and local_t_row in the same order. These
 ** clones must not contract a*b+c into FMA, which would change the rounding. */
+#ifdef __clang__
+#define FPSTRICT  /* clang has no optimize attribute: the Makefile gives it -ffp-contract=off */
+#else
 #define FPSTRICT __attribute__((optimize("fp-contract=off", "no-math-errno")))
+#endif
 #define MSD_U8_MAXW 257
 
 /* GCC keeps sqrt's errno path (a call, hence no vectorization) whatever a
@@ -1233,9 +1236,11 @@ static void minmax_f (const SegBuf *s, double *mn) {
 
 int seg_threshold_local (const SegBuf *src, const SegLocalOpts *o, SegBuf *mask,
                          SegBuf *thresh, int threads) {
+  seg_assert(src->c == 1 && seg_buf_samesize(src, mask) && mask->dtype == SEG_U8);
+  seg_assert(!thresh || (seg_buf_samesize(src, thresh) && thresh->dtype == SEG_F32));
   int W = src->w, H = src->h;
   LJob *j = calloc(1, sizeof *j);
-  if (!j) return -1;
+  if (!j) return SEG_ENOMEM;
   j->src = src; j->o = o; j->mask = mask; j->thresh = thresh;
   j->w = o->window; j->r = o->window / 2;
   j->reflect = o->method >= SEG_LOCAL_NIBLACK;
@@ -1255,7 +1260,7 @@ int seg_threshold_local (const SegBuf *src, const SegLocalOpts *o, SegBuf *mask,
   j->per = (j->per + 63) & ~(size_t)63;
   j->bx = malloc(sizeof(int) * (size_t)E);
   j->scratch = malloc(j->per * (size_t)t);
-  if (!j->bx || !j->scratch) { free(j->bx); free(j->scratch); free(j); return -1; }
+  if (!j->bx || !j->scratch) { free(j->bx); free(j->scratch); free(j); return SEG_ENOMEM; }
   for (int i = 0; i < E; i++) j->bx[i] = border(j, i - r, W);
   int grain = 32;
   if (o->method == SEG_LOCAL_GAUSSIAN) seg_parallel_chunks(t, H, grain, gauss_rows, j);

@@ -13,10 +13,11 @@ enum {
   SEG_TH_MEAN, SEG_TH_MINIMUM, SEG_TH_NGLOBAL
 };
 
-/* Failure codes of the histogram methods (0 = success). */
+/* Failure codes of the histogram methods: a SegStatus (SEG_ENOMEM when
+** scratch could not be allocated) or one of these. */
 enum {
-  SEG_TH_OK = 0,
-  SEG_TH_EMPTY,       /* no finite pixel */
+  SEG_TH_OK = SEG_OK,
+  SEG_TH_EMPTY = SEG_EFAMILY,  /* no finite pixel */
   SEG_TH_NO_MAXIMA,   /* minimum: the smoothed histogram never has two peaks */
   SEG_TH_NO_ISODATA,  /* isodata: no bin satisfies the fixed-point condition */
   SEG_TH_FEW_VALUES   /* multiotsu: fewer distinct values than classes */
@@ -45,7 +46,7 @@ size_t seg_hist_bytes (const SegBuf *src);
 SegHist *seg_hist_init (void *mem, const SegBuf *src);
 
 /* Fills h (from seg_hist_init for src) from the single-channel u8, u16 or
-** f32 image src. Returns SEG_TH_OK or SEG_TH_EMPTY. */
+** f32 image src. Returns SEG_TH_OK, SEG_TH_EMPTY or SEG_ENOMEM. */
 int seg_hist_image (const SegBuf *src, SegHist *h, int threads);
 
 /* Bytes of scratch seg_threshold_global needs for this image and method:
@@ -59,7 +60,7 @@ int seg_threshold_global (const SegBuf *src, const SegHist *h, int method,
 
 /* Thresholds of threshold_multiotsu (classes-1 values, increasing) from the
 ** histogram; exhaustive search as scikit-image (Liao et al. 2001) in its
-** float32 arithmetic. Returns SEG_TH_OK or SEG_TH_FEW_VALUES. */
+** float32 arithmetic. Returns SEG_TH_OK, SEG_TH_FEW_VALUES or SEG_ENOMEM. */
 int seg_multiotsu (const SegHist *h, int classes, double *thresholds);
 /* labels = 1 + number of thresholds t[i] with v > t[i]. */
 void seg_classify (const SegBuf *src, const double *t, int nt, SegBuf *labels, int threads);
@@ -82,7 +83,7 @@ typedef struct SegLocalOpts {
   double k, r, offset;
 } SegLocalOpts;
 /* mask: u8 w*h; thresh: f32 w*h or NULL. Scratch is allocated inside with
-** malloc and freed before returning; returns 0, or -1 when out of memory. */
+** malloc and freed before returning; returns SEG_OK or SEG_ENOMEM. */
 int seg_threshold_local (const SegBuf *src, const SegLocalOpts *o, SegBuf *mask,
                          SegBuf *thresh, int threads);
 
