@@ -7,6 +7,8 @@
 #include "ops/label/regions.h"
 #include "ops/morph/distance.h"
 #include "ops/label/contours.h"
+#include "ops/convert/convert.h"
+#include "ops/stats/stats.h"
 
 static int checkconn (lua_State *L, int idx) {
   lua_Integer c = luaL_optinteger(L, idx, 8);
@@ -250,7 +252,7 @@ static int l_relabel (lua_State *L) {
   SegImage *lab = seg_checklabels(L, 1);
   int32_t nlab = seg_labels_max(&lab->b, seg_ctx(L)->threads);
   SegImage *out = seg_newimage_uninit(L, SEG_KIND_LABELS, lab->b.w, lab->b.h, 1, SEG_I32);
-  int32_t *map = pushscratch(L, (size_t)nlab + 1);
+  int32_t *map = pushscratch(L, seg_relabel_scratch(&lab->b, nlab));
   int32_t n = seg_relabel(&lab->b, &out->b, nlab, map);
   lua_pop(L, 1);
   lua_pushinteger(L, n);
@@ -263,22 +265,27 @@ static int l_filter (lua_State *L) {
   SegImage *lab = seg_checklabels(L, 1);
   luaL_checktype(L, 2, LUA_TFUNCTION);
   if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
-  int32_t nlab = seg_labels_max(&lab->b, seg_ctx(L)->threads);
-  uint8_t *keep = lua_newuserdatauv(L, (size_t)nlab + 1, 0);     /* 4 */
-  memset(keep, 0, (size_t)nlab + 1);
+  lua_settop(L, 3);
   lua_getfield(L, 1, "regions");
   lua_pushvalue(L, 1);
-  if (lua_isnoneornil(L, 3)) lua_call(L, 1, 1);
-  else { lua_pushvalue(L, 3); lua_call(L, 2, 1); }              /* 5: regions */
-  lua_Integer n = luaL_len(L, 5), kept = 0;
+  if (lua_isnil(L, 3)) lua_call(L, 1, 1);
+  else { lua_pushvalue(L, 3); lua_call(L, 2, 1); }              /* 4: regions */
+  /* regions() refused labels above the pixel count, so keep is bounded by
+  ** the pixels; it is sized only now for that reason */
+  int32_t nlab = seg_labels_max(&lab->b, seg_ctx(L)->threads);
+  if (!seg_labels_dense(nlab, (int64_t)lab->b.w * lab->b.h))
+    luaL_argerror(L, 1, "label values exceed the number of pixels (relabel first)");
+  uint8_t *keep = lua_newuserdatauv(L, (size_t)nlab + 1, 0);     /* 5 */
+  memset(keep, 0, (size_t)nlab + 1);
+  lua_Integer n = luaL_len(L, 4), kept = 0;
   for (lua_Integer i = 1; i <= n; i++) {
     lua_pushvalue(L, 2);
-    lua_geti(L, 5, i);
+    lua_geti(L, 4, i);
     lua_getfield(L, -1, "label");
     lua_Integer id = lua_tointeger(L, -1);
     lua_pop(L, 1);
     lua_call(L, 1, 1);
-    if (lua_toboolean(L, -1) && id >= 1 && id <= nlab) { keep[id] = 1; kept++; }
+    if (lua_toboolean(L, -1) && id >= 1 && id <= nlab && !keep[id]) { keep[id] = 1; kept++; }
     lua_pop(L, 1);
   }
   SegImage *out = seg_newimage_uninit(L, SEG_KIND_LABELS, lab->b.w, lab->b.h, 1, SEG_I32);

@@ -63,9 +63,18 @@ void seg_region_shape (const SegRegionMoments *m, SegRegionShape *out);
 
 /* ---------- label-map edits (regions.c) ---------- */
 
+/* Whether a table indexed by label value (nlab + 1 entries, nlab the
+** largest label) stays within a small multiple of the pixel count; when
+** not, label-map edits work on the sorted distinct values instead, so that
+** memory and time follow the pixels, never the values. */
+static inline int seg_labels_dense (int32_t nlab, int64_t npix) {
+  return (int64_t)nlab <= 2 * npix + 4096;
+}
+
 /* skimage.segmentation.relabel_sequential: labels > 0 renumbered 1..n in
-** increasing order of value; 'map' is scratch of nlab + 1 int32 (nlab =
-** largest label). Returns n. dst may be src. */
+** increasing order of value; 'map' is scratch of seg_relabel_scratch int32
+** (nlab = largest label). Returns n. dst may be src. */
+size_t seg_relabel_scratch (const SegBuf *src, int32_t nlab);
 int32_t seg_relabel (const SegBuf *src, SegBuf *dst, int32_t nlab, int32_t *map);
 /* dst (u8 mask) = 1 where src == id. */
 void seg_label_mask (const SegBuf *src, SegBuf *dst, int32_t id, int threads);

@@ -1,0 +1,104 @@
+-- Regressions for the kernel defects of issue 6 (section 3): each case
+-- crashed, wrote out of bounds, used memory by label value, returned a Mask
+-- holding 255, or ran for seconds on a handful of pixels with the old code.
+-- Work-bounded cases never assert on time: they simply have to finish.
+local seg = require "seg"
+
+-- Lua heap growth (KiB) while f runs, the collector stopped so that nothing
+-- taken during the call is given back before it is measured.
+local function heap_growth(f)
+  collectgarbage()
+  collectgarbage("stop")
+  local before = collectgarbage("count")
+  f()
+  local grown = collectgarbage("count") - before
+  collectgarbage("restart")
+  collectgarbage()
+  return grown
+end
+
+describe("histogram of non-finite values", function()
+  it("ignores the infinities of distance() on an all-foreground mask", function()
+    local d = seg.mask(8, 8, 1):distance()
+    assert.are.equal(math.huge, d:get(0, 0))
+    local h, lo, hi = d:histogram()
+    assert.are.equal(256, #h)
+    local total = 0
+    for i = 1, #h do total = total + h[i] end
+    assert.are.equal(0, total)
+    assert.are.equal(0, lo); assert.are.equal(0, hi)
+  end)
+
+  it("spans the finite values and counts only them", function()
+    local im = seg.from_table({{1 / 0, 1, -1 / 0}, {0 / 0, 3, 2}}):to("f32")
+    local h, lo, hi = im:histogram(2)
+    assert.are.equal(1, lo); assert.are.equal(3, hi)
+    assert.are.same({1, 2}, h)
+    -- an explicit finite range ignores the infinities as numpy does
+    h = im:histogram(4, -10, 10)
+    assert.are.same({0, 0, 3, 0}, h)
+  end)
+
+  it("refuses non-finite bounds, naming the argument", function()
+    local im = seg.image(2, 1)
+    assert.has_error(function() im:histogram(7, -1 / 0, 10) end,
+      "bad argument #2 to 'histogram' (lo must be finite)")
+    assert.has_error(function() im:histogram(7, 0, 1 / 0) end,
+      "bad argument #3 to 'histogram' (hi must be finite)")
+    assert.has_error(function() im:histogram(7, 0 / 0, 1) end)
+  end)
+
+  it("bins a range as wide as the doubles allow", function()
+    local im = seg.from_table({{-1e308, 0, 1e308}}):to("f32")
+    -- f32 holds -inf, 0, +inf here; only 0 is finite
+    local h = im:histogram(2, -1.7e308, 1e308)
+    assert.are.same({0, 1}, h)
+  end)
+end)
+
+describe("label maps with large values", function()
+  it("relabels a map holding 2147483647", function()
+    local l, n = seg.from_table({{2147483647, 0}, {0, 5}}):to_labels():relabel()
+    assert.are.equal(2, n)
+    assert.are.same({{2, 0}, {0, 1}}, l:to_table())
+  end)
+
+  it("relabels sparse values as dense ones, in increasing order", function()
+    local t = {{7, 1000000000, 0, 7}, {3, 3, 1000000000, 2147483646}}
+    local l, n = seg.from_table(t):to_labels():relabel()
+    assert.are.equal(4, n)
+    assert.are.same({{2, 3, 0, 2}, {1, 1, 3, 4}}, l:to_table())
+  end)
+
+  it("relabels with memory that follows the pixels, not the values", function()
+    local lab = seg.from_table({{1 << 26}}):to_labels()
+    local n
+    local grown = heap_growth(function() _, n = lab:relabel() end)
+    assert.are.equal(1, n)
+    assert.is_true(grown < 1024, ("relabel took %g KiB"):format(grown))
+  end)
+
+  it("filter refuses huge labels before taking memory for them", function()
+    local lab = seg.from_table({{1 << 28, 0}, {0, 5}}):to_labels()
+    local grown = heap_growth(function()
+      assert.has_error(function() lab:filter(function() return true end) end)
+    end)
+    assert.is_true(grown < 1024, ("filter took %g KiB"):format(grown))
+  end)
+
+  it("filter works without an options table", function()
+    local lab = seg.from_table({{1, 0, 2}, {1, 0, 2}}):to_labels()
+    local out, kept = lab:filter(function(r) return r.label == 2 end)
+    assert.are.equal(1, kept)
+    assert.are.same({{0, 0, 2}, {0, 0, 2}}, out:to_table())
+  end)
+end)
+
+describe("variation of information", function()
+  it("is +0.0 for identical maps", function()
+    local t = seg.from_table({{1, 1, 2}, {0, 2, 2}}):to_labels()
+    local a, b = seg.vi(t, t)
+    assert.are.equal("0.0", tostring(a))
+    assert.are.equal("0.0", tostring(b))
+  end)
+end)
