@@ -102,3 +102,31 @@ describe("variation of information", function()
     assert.are.equal("0.0", tostring(b))
   end)
 end)
+
+describe("masks from morphology", function()
+  -- The element's only pixel lies below the anchor, so on a 1-row mask
+  -- every window falls wholly outside the image.
+  local below = seg.element{{0}, {0}, {1}}
+
+  it("erosion of a mask holds 0 and 1 only", function()
+    assert.are.equal(1, seg.mask(1, 1):erode(below):get(0, 0))
+    assert.are.equal(1, seg.mask(3, 1):erode(below):max())
+  end)
+
+  it("every compound operation of a mask holds 0 and 1 only", function()
+    for _, op in ipairs{"erode", "dilate", "open", "close", "gradient", "tophat", "blackhat"} do
+      for _, fill in ipairs{0, 1} do
+        local m = seg.mask(4, 1, fill)
+        local r = m[op](m, below)
+        assert.are.equal("Mask", seg.type(r))
+        assert.is_true(r:max() <= 1, op .. " gave " .. r:max())
+        assert.is_true((~r):max() <= 1 and (r | m):max() <= 1, op)
+      end
+    end
+  end)
+
+  it("a grayscale erosion keeps OpenCV's border value", function()
+    -- cv2.erode of a 1x1 u8 image with this element gives 255
+    assert.are.equal(255, seg.image(1, 1, 1, "u8", 7):erode(below):get(0, 0))
+  end)
+end)

@@ -8,6 +8,8 @@
 #include "ops/morph/distance.h"
 #include "ops/morph/skeleton.h"
 #include "ops/label/label.h"
+#include "ops/pointwise/pointwise.h"
+#include "ops/stats/stats.h"
 
 static void *pushscratch (lua_State *L, size_t n) {
   return lua_newuserdatauv(L, n ? n : 1, 0);
@@ -114,6 +116,7 @@ static int morph (lua_State *L, int op) {
   if (op == SEG_MORPH_GRADIENT)
     tmp = seg_newimage_uninit(L, im->kind, im->b.w, im->b.h, im->b.c, im->b.dtype);
   SegImage *out = seg_newimage_uninit(L, im->kind, im->b.w, im->b.h, im->b.c, im->b.dtype);
+  if (im->kind == SEG_KIND_MASK) op |= SEG_MORPH_BINARY;
   seg_morph(&im->b, &out->b, tmp ? &tmp->b : NULL, se, op, threads, scratch);
   return 1;
 }

@@ -22,6 +22,10 @@ enum {
   SEG_MORPH_GRADIENT, SEG_MORPH_TOPHAT, SEG_MORPH_BLACKHAT
 };
 
+/* Or'ed into op for a 0/1 mask: outside pixels then count as 1, not
+** 255, for erosion (the result stays 0/1, as skimage's binary_erosion). */
+#define SEG_MORPH_BINARY 0x100
+
 /* Largest element side accepted by seg_morph_scratch. */
 #define SEG_MORPH_MAX_SE 2049
 
