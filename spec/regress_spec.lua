@@ -130,3 +130,19 @@ describe("masks from morphology", function()
     assert.are.equal(255, seg.image(1, 1, 1, "u8", 7):erode(below):get(0, 0))
   end)
 end)
+
+describe("bilateral with a vanishing sigma", function()
+  local t = {}
+  for y = 1, 7 do t[y] = {} for x = 1, 7 do t[y][x] = (y * 7 + x) * 5 % 256 end end
+  local img = seg.from_table(t):to("u8")
+
+  it("gives the image back, as OpenCV does for any representable sigma", function()
+    for _, s in ipairs{{2, 1e-300}, {1e-300, 2}, {1e-300, 1e-300}, {1e-20, 2}} do
+      for _, dt in ipairs{"u8", "f32"} do
+        local src = img:to(dt)
+        local out = src:bilateral(3, s[1], s[2])
+        assert.are.equal(src:data(), out:data(), dt .. " " .. s[1] .. " " .. s[2])
+      end
+    end
+  end)
+end)

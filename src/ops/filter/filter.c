@@ -1215,7 +1215,7 @@ static void bil_h (const RowPass *p, const uint8_t *ext, void *out, void *tmp) {
 #define BIL_XB 128         /* pixels per block: the sums stay in L1 */
 
 static inline float bil_exp2 (float y) {
-  y = y < -126.f ? -126.f : y;
+  y = y >= -126.f ? y : -126.f;                 /* also NaN: the shift below needs k >= -126 */
   float k = (y + 12582912.f) - 12582912.f;      /* round to nearest, |y| < 2^22 */
   float f = y - k;                              /* |f| <= 1/2; Cephes exp2f */
   float p = 1.f + f * (6.931472028550421E-1f + f * (2.402264791363012E-1f + f * (5.550332471162809E-2f +
@@ -1342,6 +1342,13 @@ int seg_bilateral (const SegBuf *src, SegBuf *dst, int dd, double sigma_color,
   if (radius < 1) radius = 1;
   int d = 2 * radius + 1;
   double gc = -0.5 / (sigma_color * sigma_color), gs = -0.5 / (sigma_space * sigma_space);
+  /* A sigma whose square underflows gives an infinite coefficient, and 0 *
+  ** inf made every weight NaN (OpenCV then writes 0s). Bounded, the weights
+  ** are what OpenCV computes for any sigma down to ~1e-154: 1 at distance 0,
+  ** 0 beyond, so a tiny sigma gives the image back. -1e30 times the largest
+  ** squared distance (255^2 * 9, 2 * 127^2) still fits a float. */
+  if (!(gc >= -1e30)) gc = -1e30;
+  if (!(gs >= -1e30)) gs = -1e30;
   Bil b = {0};
   b.radius = radius; b.cn = cn; b.u8 = src->dtype == SEG_U8;
   if (!b.u8) {
