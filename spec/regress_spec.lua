@@ -146,3 +146,52 @@ describe("bilateral with a vanishing sigma", function()
     end
   end)
 end)
+
+describe("work bounded by the parameters, not the image", function()
+  -- Each case ran for seconds to minutes on a handful of pixels: passing
+  -- means finishing (busted has no timeout; the suite's run time shows it).
+
+  it("multiotsu searches the occupied bins of a sparse u16 histogram", function()
+    local im = seg.from_table({{0, 1}, {2, 65535}}):to("u16")
+    local lab, t = im:multiotsu()
+    assert.are.same({0, 2}, t)
+    assert.are.same({{1, 2}, {2, 3}}, lab:to_table())
+  end)
+
+  it("multiotsu with 6 classes of 8 f32 pixels gives scikit-image's thresholds", function()
+    -- skimage.filters.threshold_multiotsu(a, 6) on this float32 row
+    local im = seg.from_table({{0.5, 1.5, 2.25, 3, 100, 7, 8, 9}}):to("f32")
+    local _, t = im:multiotsu(6)
+    local want = {1.4716797, 2.2490234, 3.0263672, 6.913086, 8.856445}
+    for i = 1, 5 do assert.is_true(math.abs(t[i] - want[i]) < 1e-5, i .. ": " .. t[i]) end
+  end)
+
+  it("multiotsu refuses a search that cannot finish", function()
+    local t = {}
+    for y = 1, 16 do t[y] = {} for x = 1, 16 do t[y][x] = (x * 16 + y) * 251 % 65536 end end
+    local im = seg.from_table(t):to("u16")
+    assert.has_error(function() im:multiotsu(32) end,
+      "multiotsu: too many classes for the image's distinct values (search too long)")
+  end)
+
+  it("the minimum method of a sparse u16 image fails as scikit-image does", function()
+    local t = {}
+    for y = 1, 16 do t[y] = {} for x = 1, 16 do t[y][x] = (x * 16 + y) * 251 % 65536 end end
+    local im = seg.from_table(t):to("u16")
+    assert.has_error(function() im:threshold("minimum") end)
+    local all = seg.thresholds(im)
+    assert.is_nil(all.minimum)
+    assert.is_number(all.otsu)
+  end)
+
+  it("a Gaussian far wider than the image folds onto its rows", function()
+    local im = seg.from_table({{1, 3}}):to("f32")
+    local out = im:log(500)
+    local a, b = out:get(0, 0), out:get(1, 0)
+    assert.is_true(a == a and math.abs(a) < 1 and b == b)   -- finite numbers
+    -- reflect border: the row is its own mirror image
+    assert.is_true(math.abs(a + b) <= 0.01 * math.abs(a))
+    local g = seg.from_table({{10, 20, 30}, {40, 50, 60}}):to("f32"):gaussian(1000)
+    assert.is_true(math.abs(g:get(0, 0) - 35) < 0.5)
+  end)
+end)

@@ -48,11 +48,28 @@ static void rowpass_band (void *arg, int y0, int y1) {
   int n = 2 * p->ry + 1;
   size_t px = (size_t)s->c * seg_dtype_size(s->dtype);
   size_t extb = ALIGN64((size_t)(s->w + 2 * p->rx) * px + 64), hb = ALIGN64(p->hbytes);
-  uint8_t *mem = malloc((size_t)n * hb + extb + ALIGN64(p->tbytes) + (size_t)n * sizeof(void *) + 64);
+  size_t slots = (size_t)(s->h < n ? s->h : n);
+  uint8_t *mem = malloc(slots * hb + extb + ALIGN64(p->tbytes) + (size_t)n * sizeof(void *) + 64);
   if (!mem) { __atomic_store_n(&p->fail, 1, __ATOMIC_RELAXED); return; }
   uint8_t *base = (uint8_t *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
-  uint8_t *ring = base, *ext = ring + (size_t)n * hb, *tmp = ext + extb;
+  uint8_t *ring = base, *ext = ring + slots * hb, *tmp = ext + extb;
   const void **rows = (const void **)(tmp + ALIGN64(p->tbytes));
+  if (s->h < n) {
+    /* kernel taller than the image: the window's rows are border copies of
+    ** the h source rows, each filtered once into its own slot, so the work
+    ** follows the image, not the kernel's height */
+    for (int sy = 0; sy < s->h; sy++) {
+      make_ext(s, sy, p->rx, p->border, ext);
+      p->h(p, ext, ring + (size_t)sy * hb, tmp);
+    }
+    for (int y = y0; y < y1; y++) {
+      for (int j = 0; j < n; j++)
+        rows[j] = ring + (size_t)seg_border_index(y - p->ry + j, s->h, p->border) * hb;
+      p->v(p, rows, seg_row(p->dst, y), tmp);
+    }
+    free(mem);
+    return;
+  }
   int vbase = y0 - p->ry;
   for (int v = vbase; v < y1 + p->ry; v++) {
     make_ext(s, seg_border_index(v, s->h, p->border), p->rx, p->border, ext);
