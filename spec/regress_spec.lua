@@ -188,9 +188,9 @@ describe("work bounded by the parameters, not the image", function()
     local im = seg.from_table({{1, 3}}):to("f32")
     local out = im:log(500)
     local a, b = out:get(0, 0), out:get(1, 0)
-    assert.is_true(a == a and math.abs(a) < 1 and b == b)   -- finite numbers
-    -- reflect border: the row is its own mirror image
-    assert.is_true(math.abs(a + b) <= 0.01 * math.abs(a))
+    -- the reflected row repeats with period 4: a Laplacian of Gaussian of
+    -- sigma 500 flattens it to (nearly) 0
+    assert.is_true(math.abs(a) < 1e-6 and math.abs(b) < 1e-6, a .. " " .. b)
     local g = seg.from_table({{10, 20, 30}, {40, 50, 60}}):to("f32"):gaussian(1000)
     assert.is_true(math.abs(g:get(0, 0) - 35) < 0.5)
   end)
