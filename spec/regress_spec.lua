@@ -195,3 +195,74 @@ describe("work bounded by the parameters, not the image", function()
     assert.is_true(math.abs(g:get(0, 0) - 35) < 0.5)
   end)
 end)
+
+describe("fill_holes and remove_small on the components' runs", function()
+  -- Reference answers by a plain flood fill in Lua.
+  local function components(t, w, h, val, conn)
+    local comp, sizes, border = {}, {}, {}
+    local n = 0
+    for y = 1, h do comp[y] = {} end
+    for y = 1, h do
+      for x = 1, w do
+        if t[y][x] == val and not comp[y][x] then
+          n = n + 1
+          local stack, size, touches = {{x, y}}, 0, false
+          comp[y][x] = n
+          while #stack > 0 do
+            local p = table.remove(stack)
+            local px, py = p[1], p[2]
+            size = size + 1
+            if px == 1 or py == 1 or px == w or py == h then touches = true end
+            for dy = -1, 1 do
+              for dx = -1, 1 do
+                local qx, qy = px + dx, py + dy
+                if (dx ~= 0 or dy ~= 0) and (conn == 8 or dx == 0 or dy == 0)
+                   and qx >= 1 and qy >= 1 and qx <= w and qy <= h
+                   and t[qy][qx] == val and not comp[qy][qx] then
+                  comp[qy][qx] = n
+                  stack[#stack + 1] = {qx, qy}
+                end
+              end
+            end
+          end
+          sizes[n], border[n] = size, touches
+        end
+      end
+    end
+    return comp, sizes, border
+  end
+
+  it("agree with a flood fill on random masks, on 1 and 4 threads", function()
+    local old = seg.threads()
+    math.randomseed(17)
+    for _, threads in ipairs{1, 4} do
+      seg.threads(threads)
+      for _ = 1, 40 do
+        local w, h = math.random(1, 40), math.random(1, 140)
+        local p = math.random()
+        local t = {}
+        for y = 1, h do t[y] = {} for x = 1, w do t[y][x] = math.random() < p and 1 or 0 end end
+        local m = seg.from_table(t):gt(0)
+        local area = math.random(0, 10)
+        local comp, sizes, border = components(t, w, h, 0, 4)
+        local filled = m:fill_holes():to_table()
+        for y = 1, h do for x = 1, w do
+          local want = (t[y][x] == 1 or not border[comp[y][x]]) and 1 or 0
+          assert.are.equal(want, filled[y][x])
+        end end
+        for _, conn in ipairs{4, 8} do
+          local c1, s1 = components(t, w, h, 1, conn)
+          local c0, s0 = components(t, w, h, 0, conn)
+          local small = m:remove_small(area, conn):to_table()
+          local holes = m:remove_small_holes(area, conn):to_table()
+          for y = 1, h do for x = 1, w do
+            local v = t[y][x]
+            assert.are.equal((v == 1 and s1[c1[y][x]] >= area) and 1 or 0, small[y][x])
+            assert.are.equal((v == 1 or s0[c0[y][x]] < area) and 1 or 0, holes[y][x])
+          end end
+        end
+      end
+    end
+    seg.threads(old)
+  end)
+end)

@@ -134,9 +134,12 @@ static int l_blackhat (lua_State *L) { return morph(L, SEG_MORPH_BLACKHAT); }
 /* m:fill_holes() -> Mask (scipy.ndimage.binary_fill_holes) */
 static int l_fill_holes (lua_State *L) {
   SegImage *m = seg_checkmask(L, 1);
-  int32_t *stack = pushscratch(L, (size_t)m->b.w * (size_t)m->b.h * sizeof(int32_t));
+  int threads = seg_ctx(L)->threads;
+  size_t ns = seg_mask_clean_scratch(m->b.w, m->b.h, threads);
+  if (ns == 0) luaL_argerror(L, 1, "mask too large to label");
+  int32_t *scratch = pushscratch(L, ns * sizeof(int32_t));
   SegImage *out = seg_newimage_uninit(L, SEG_KIND_MASK, m->b.w, m->b.h, 1, SEG_U8);
-  seg_fill_holes(&m->b, &out->b, stack);
+  seg_fill_holes(&m->b, &out->b, threads, scratch);
   return 1;
 }
 
@@ -152,22 +155,11 @@ static int remove_small (lua_State *L, int value) {
   lua_Integer area = luaL_checkinteger(L, 2);
   luaL_argcheck(L, area >= 0, 2, "area must be non-negative");
   int conn = checkconn(L, 3), threads = seg_ctx(L)->threads;
-  int w = m->b.w, h = m->b.h;
-  SegLabelOpts o = {conn, 1, 1, 0};
-  size_t ns = seg_label_scratch(w, h, &o, threads);
+  size_t ns = seg_mask_clean_scratch(m->b.w, m->b.h, threads);
   if (ns == 0) luaL_argerror(L, 1, "mask too large to label");
   int32_t *scratch = pushscratch(L, ns * sizeof(int32_t));
-  SegImage *lab = seg_newimage_uninit(L, SEG_KIND_LABELS, w, h, 1, SEG_I32);
-  const SegBuf *fg = &m->b;
-  if (value == 0) {   /* label the background: the complement of m */
-    SegImage *inv = seg_newimage_uninit(L, SEG_KIND_MASK, w, h, 1, SEG_U8);
-    seg_mask_not(&m->b, &inv->b, threads);
-    fg = &inv->b;
-  }
-  int32_t n = seg_label(fg, &lab->b, &o, threads, scratch);
-  int64_t *areas = pushscratch(L, ((size_t)n + 1) * sizeof(int64_t));
-  SegImage *out = seg_newimage_uninit(L, SEG_KIND_MASK, w, h, 1, SEG_U8);
-  seg_remove_small(&m->b, &lab->b, n, area, value, &out->b, areas);
+  SegImage *out = seg_newimage_uninit(L, SEG_KIND_MASK, m->b.w, m->b.h, 1, SEG_U8);
+  seg_remove_small(&m->b, &out->b, area, value, conn, threads, scratch);
   return 1;
 }
 

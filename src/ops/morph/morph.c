@@ -530,49 +530,6 @@ void seg_se_cross (SegBuf *se, int r) {
   }
 }
 
-/* ---------- binary mask operations ---------- */
-
-void seg_fill_holes (const SegBuf *src, SegBuf *dst, int32_t *stack) {
-  int w = src->w, h = src->h;
-  size_t top = 0;
-  /* dst starts all foreground; background reached from the border is
-  ** cleared as the flood (4-connected, as scipy's default structure) goes */
-  for (int y = 0; y < h; y++) memset(seg_row_u8(dst, y), 1, (size_t)w);
-#define VISIT(X, Y) do { int vx_ = (X), vy_ = (Y); \
-    if (!seg_row_u8(src, vy_)[vx_] && seg_row_u8(dst, vy_)[vx_]) { \
-      seg_row_u8(dst, vy_)[vx_] = 0; stack[top++] = vy_ * w + vx_; } } while (0)
-  for (int x = 0; x < w; x++) { VISIT(x, 0); VISIT(x, h - 1); }
-  for (int y = 0; y < h; y++) { VISIT(0, y); VISIT(w - 1, y); }
-  while (top > 0) {
-    int32_t p = stack[--top];
-    int x = p % w, y = p / w;
-    if (x > 0) VISIT(x - 1, y);
-    if (x + 1 < w) VISIT(x + 1, y);
-    if (y > 0) VISIT(x, y - 1);
-    if (y + 1 < h) VISIT(x, y + 1);
-  }
-#undef VISIT
-}
-
-void seg_remove_small (const SegBuf *src, const SegBuf *labels, int32_t n,
-                       int64_t min_area, int value, SegBuf *dst, int64_t *area) {
-  int w = src->w, h = src->h;
-  for (int32_t i = 0; i <= n; i++) area[i] = 0;
-  for (int y = 0; y < h; y++) {
-    const int32_t *l = seg_row_i32(labels, y);
-    for (int x = 0; x < w; x++) area[l[x]]++;
-  }
-  for (int y = 0; y < h; y++) {
-    const uint8_t *s = seg_row_u8(src, y);
-    const int32_t *l = seg_row_i32(labels, y);
-    uint8_t *d = seg_row_u8(dst, y);
-    for (int x = 0; x < w; x++) {
-      int v = s[x] != 0;
-      d[x] = (uint8_t)((l[x] > 0 && area[l[x]] < min_area) ? !value : v);
-    }
-  }
-}
-
 /* ---------- reconstruction (Vincent 1993, hybrid algorithm) ---------- */
 
 typedef struct Fifo { int32_t *q; size_t cap, head, n; } Fifo;
