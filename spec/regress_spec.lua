@@ -266,3 +266,32 @@ describe("fill_holes and remove_small on the components' runs", function()
     seg.threads(old)
   end)
 end)
+
+describe("documentation examples", function()
+  -- The first ```lua block after a heading, run with img = coins.png; saves
+  -- are dropped and locals become globals of the chunk's environment so
+  -- the spec can look at them.
+  local function run_block(path, heading)
+    local f = assert(io.open(path))
+    local text = f:read("a")
+    f:close()
+    local at = assert(text:find(heading, 1, true), heading)
+    local code = assert(text:match("```lua\n(.-)```", at))
+    code = code:gsub(":save%b()", ""):gsub("local ", "")
+    local env = setmetatable({seg = seg, img = assert(seg.load("examples/images/coins.png")),
+                              print = function () end}, {__index = _G})
+    assert(load(code, heading, "t", env))()
+    return env
+  end
+
+  it("draw_boundaries runs as docs/draw.md shows it", function()
+    local env = run_block("docs/draw.md", "## img:draw_boundaries")
+    assert.are.equal("Labels", seg.type(env.regions))
+  end)
+
+  it("the contour levels of docs/label.md find contours on a u8 image", function()
+    local env = run_block("docs/label.md", "## m:contours")
+    assert.is_true(#env.iso > 0)
+    assert.is_true(#env.iso01 > 0)
+  end)
+end)
