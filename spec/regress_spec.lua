@@ -295,3 +295,39 @@ describe("documentation examples", function()
     assert.is_true(#env.iso01 > 0)
   end)
 end)
+
+describe("colours of labels far above the pixel count", function()
+  -- A 2x1 map holding 5000 and 5001 takes the sparse path (values renumbered
+  -- first); the same two labels inside a 50x50 map take the dense one. The
+  -- colours (palette of the values, adjacency correction) must agree.
+  local function maps(a, b)
+    local small = seg.labels(2, 1)
+    small:set(0, 0, a); small:set(1, 0, b)
+    local big = seg.labels(50, 50)
+    big:set(0, 0, a); big:set(1, 0, b)
+    return small, big
+  end
+
+  it("colorize and overlay give a value the same colour either way", function()
+    for _, pair in ipairs{{5000, 5001}, {5000, 0}, {2147483647, 7}} do
+      local small, big = maps(pair[1], pair[2])
+      local cs = small:colorize(3)
+      local cb = big:colorize(3)
+      for x = 0, 1 do
+        assert.are.same({cb:get(x, 0)}, {cs:get(x, 0)})
+      end
+      local os_ = seg.image(2, 1, 1):overlay(small, {seed = 3, boundaries = true})
+      local ob = seg.image(50, 50, 1):overlay(big, {seed = 3, boundaries = true})
+      for x = 0, 1 do assert.are.same({ob:get(x, 0)}, {os_:get(x, 0)}) end
+    end
+  end)
+
+  it("colorize of a 1x1 map holding 2^30 takes memory for one pixel", function()
+    local lab = seg.labels(1, 1)
+    lab:set(0, 0, 1 << 30)
+    local out
+    local grown = heap_growth(function() out = lab:colorize() end)
+    assert.is_true(grown < 1024, ("colorize took %g KiB"):format(grown))
+    assert.are.equal(3, out.channels)
+  end)
+end)

@@ -73,7 +73,9 @@ static inline int seg_labels_dense (int32_t nlab, int64_t npix) {
 
 /* skimage.segmentation.relabel_sequential: labels > 0 renumbered 1..n in
 ** increasing order of value; 'map' is scratch of seg_relabel_scratch int32
-** (nlab = largest label). Returns n. dst may be src. */
+** (nlab = largest label). Returns n. dst may be src only for dense labels.
+** For sparse ones (!seg_labels_dense) map[0 .. n) holds the label values
+** afterwards: new label i was map[i - 1]. */
 size_t seg_relabel_scratch (const SegBuf *src, int32_t nlab);
 int32_t seg_relabel (const SegBuf *src, SegBuf *dst, int32_t nlab, int32_t *map);
 /* dst (u8 mask) = 1 where src == id. */
