@@ -416,6 +416,26 @@ static int32_t find_i32 (const int32_t *u, int32_t n, int32_t v) {
   return lo;
 }
 
+int32_t seg_label_find (const int32_t *vals, int32_t n, int64_t v) {
+  if (n <= 0 || v < vals[0] || v > vals[n - 1]) return -1;
+  int32_t i = find_i32(vals, n, (int32_t)v);
+  return vals[i] == v ? i : -1;
+}
+
+void seg_label_keep_sparse (const SegBuf *src, SegBuf *dst, const int32_t *vals, int32_t n,
+                            const uint8_t *keep) {
+  for (int y = 0; y < src->h; y++) {
+    const int32_t *l = seg_row_i32(src, y);
+    int32_t *d = seg_row_i32(dst, y);
+    int32_t last = 0, lastkeep = 0;   /* runs of one label cost one search */
+    for (int x = 0; x < src->w; x++) {
+      if (l[x] <= 0) { d[x] = 0; continue; }
+      if (l[x] != last) { last = l[x]; lastkeep = keep[find_i32(vals, n, l[x])]; }
+      d[x] = lastkeep ? l[x] : 0;
+    }
+  }
+}
+
 int32_t seg_relabel (const SegBuf *src, SegBuf *dst, int32_t nlab, int32_t *map) {
   int64_t npix = (int64_t)src->w * src->h;
   if (!seg_labels_dense(nlab, npix)) {

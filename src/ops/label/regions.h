@@ -82,6 +82,13 @@ int32_t seg_relabel (const SegBuf *src, SegBuf *dst, int32_t nlab, int32_t *map)
 void seg_label_mask (const SegBuf *src, SegBuf *dst, int32_t id, int threads);
 /* dst = src where keep[src] (src in 1..nlab), 0 elsewhere. dst may be src. */
 void seg_label_keep (const SegBuf *src, SegBuf *dst, int32_t nlab, const uint8_t *keep);
+/* The same for sparse labels: vals[0 .. n) their sorted values (as left by
+** seg_relabel), keep[i] for the label vals[i]; every label > 0 of src is
+** among vals. */
+void seg_label_keep_sparse (const SegBuf *src, SegBuf *dst, const int32_t *vals, int32_t n,
+                            const uint8_t *keep);
+/* Index of v in the sorted vals[0 .. n), or -1. */
+int32_t seg_label_find (const int32_t *vals, int32_t n, int64_t v);
 /* skimage.segmentation.clear_border: the 8-connected components of equal
 ** value (as skimage.measure.label, background 0) of 'src' (i32 labels or u8
 ** mask) that touch the band of 'buffer' + 1 pixels along the image border
