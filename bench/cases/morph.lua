@@ -45,7 +45,11 @@ return {
   { name = "fill_holes", lua = "m1:fill_holes()",
     run = function (d) local m = d.m1
       return function () return m:fill_holes() end end,
-    peers = { scipy = { setup = "import scipy.ndimage as ndi", run = "ndi.binary_fill_holes(m1)" } } },
+    peers = { scipy = { setup = "import scipy.ndimage as ndi", run = "ndi.binary_fill_holes(m1)" },
+              -- the usual OpenCV idiom: flood the background from a zero
+              -- frame (4-connected, as scipy), what stays 0 is a hole
+              opencv = { setup = "pm = np.pad(m1, 1); ff = np.zeros((pm.shape[0] + 2, pm.shape[1] + 2), np.uint8)",
+                         run = "f = pm.copy(); ff[:] = 0\ncv2.floodFill(f, ff, (0, 0), 1)\nreturn m1 | (f[1:-1, 1:-1] == 0)" } } },
   { name = "remove_small", lua = "m1:remove_small(64)",
     run = function (d) local m = d.m1
       return function () return m:remove_small(64) end end,

@@ -5,19 +5,29 @@
 #include "ops/label/regions.h"
 #include "ops/convert/convert.h"
 
-#define MAX_LUT_LABEL (1 << 24)   /* 64 MiB of colour table */
-
-/* Pushes the colour table of lab (a userdata, 4 bytes per id) and returns
-** it with the largest id in *mx. */
-static uint8_t *pushlut (lua_State *L, int idx, const SegImage *lab, uint32_t seed, int32_t *mx) {
+/* Pushes the colour table of lab (a userdata, 4 bytes per id), with its
+** largest id in *mx and the label map to paint in *view: lab itself, or,
+** for labels far above the pixel count, a copy renumbered 1..n (pushed
+** first, with the values' scratch) whose colours are those of the values,
+** so memory follows the pixels. Returns the number of values pushed. */
+static int pushlut (lua_State *L, const SegImage *lab, uint32_t seed, int32_t *mx,
+                    const SegBuf **view) {
   int threads = seg_ctx(L)->threads;
+  const int32_t *vals = NULL;
+  int pushed = 1;
+  *view = &lab->b;
   *mx = seg_labels_max(&lab->b, threads);
   if (*mx < 0) *mx = 0;
-  if (*mx > MAX_LUT_LABEL) luaL_argerror(L, idx, "labels above 16777216 (relabel first)");
+  if (!seg_labels_dense(*mx, (int64_t)lab->b.w * lab->b.h)) {
+    SegImage *c = seg_newimage_uninit(L, SEG_KIND_LABELS, lab->b.w, lab->b.h, 1, SEG_I32);
+    int32_t *map = lua_newuserdatauv(L, seg_relabel_scratch(&lab->b, *mx) * sizeof *map, 0);
+    *mx = seg_relabel(&lab->b, &c->b, *mx, map);
+    *view = &c->b; vals = map; pushed = 3;
+  }
   uint8_t *lut = lua_newuserdatauv(L, 4 * ((size_t)*mx + 1), 0);
-  if (seg_colorize_lut(&lab->b, *mx, seed, lut, threads) != 0)
+  if (seg_colorize_lut(*view, *mx, vals, seed, lut, threads) != 0)
     luaL_error(L, "not enough memory");
-  return lut;
+  return pushed;
 }
 
 static uint32_t optseed (lua_State *L, int idx) {
@@ -30,9 +40,10 @@ static int l_colorize (lua_State *L) {
   uint32_t seed = optseed(L, 2);
   SegImage *out = seg_newimage_uninit(L, SEG_KIND_IMAGE, lab->b.w, lab->b.h, 3, SEG_U8);
   int32_t mx;
-  uint8_t *lut = pushlut(L, 1, lab, seed, &mx);
-  seg_apply_lut(&lab->b, lut, mx, &out->b, seg_ctx(L)->threads);
-  lua_pop(L, 1);
+  const SegBuf *view;
+  int n = pushlut(L, lab, seed, &mx, &view);
+  seg_apply_lut(view, lua_touserdata(L, -1), mx, &out->b, seg_ctx(L)->threads);
+  lua_pop(L, n);
   return 1;
 }
 
@@ -146,14 +157,16 @@ static int l_overlay (lua_State *L) {
     return 1;
   }
   int32_t mx;
-  uint8_t *lut = pushlut(L, 2, m, o.seed, &mx);
-  seg_blend_labels(&out->b, &m->b, lut, mx, o.alpha, threads);
+  const SegBuf *view;
+  int n = pushlut(L, m, o.seed, &mx, &view);
+  const uint8_t *lut = lua_touserdata(L, -1);
+  seg_blend_labels(&out->b, view, lut, mx, o.alpha, threads);
   if (o.boundaries) {
     SegImage *marks = pushmarks(L, m, SEG_BOUND_INNER);
-    seg_paint_labels(&out->b, &marks->b, &m->b, lut, mx, threads);
+    seg_paint_labels(&out->b, &marks->b, view, lut, mx, threads);
     lua_pop(L, 1);
   }
-  lua_pop(L, 1);
+  lua_pop(L, n);
   return 1;
 }
 

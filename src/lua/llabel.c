@@ -155,9 +155,15 @@ static int l_regions (lua_State *L) {
   int need_convex = want[P_SOLIDITY] || want[P_CONVEX_AREA];
 
   const SegBuf *lb = &lab->b;
+  const int32_t *vals = NULL;   /* compact label i stands for vals[i - 1] */
   int32_t nlab = seg_labels_max(lb, seg_ctx(L)->threads);
-  if ((int64_t)nlab > (int64_t)lb->w * lb->h)
-    luaL_argerror(L, 1, "label values exceed the number of pixels (relabel first)");
+  if ((int64_t)nlab > (int64_t)lb->w * lb->h) {
+    /* tables below are indexed by label: number the labels 1..n first */
+    SegImage *c = seg_newimage_uninit(L, SEG_KIND_LABELS, lb->w, lb->h, 1, SEG_I32);
+    int32_t *map = pushscratch(L, seg_relabel_scratch(lb, nlab));
+    nlab = seg_relabel(lb, &c->b, nlab, map);
+    lb = &c->b; vals = map;
+  }
   size_t n1 = (size_t)nlab + 1;
   int top = lua_gettop(L);
   SegRegionBasic *basic = lua_newuserdatauv(L, n1 * sizeof *basic, 0);
@@ -182,7 +188,7 @@ static int l_regions (lua_State *L) {
     double area = (double)b->area;
     int bw = b->maxx - b->minx + 1, bh = b->maxy - b->miny + 1;
     lua_createtable(L, 0, 24);
-    setint(L, "label", v);
+    setint(L, "label", vals ? vals[v - 1] : v);
     if (want[P_AREA]) setint(L, "area", b->area);
     if (want[P_BBOX]) {
       lua_createtable(L, 0, 4);
@@ -261,7 +267,7 @@ static int l_relabel (lua_State *L) {
   SegImage *lab = seg_checklabels(L, 1);
   int32_t nlab = seg_labels_max(&lab->b, seg_ctx(L)->threads);
   SegImage *out = seg_newimage_uninit(L, SEG_KIND_LABELS, lab->b.w, lab->b.h, 1, SEG_I32);
-  int32_t *map = pushscratch(L, (size_t)nlab + 1);
+  int32_t *map = pushscratch(L, seg_relabel_scratch(&lab->b, nlab));
   int32_t n = seg_relabel(&lab->b, &out->b, nlab, map);
   lua_pop(L, 1);
   lua_pushinteger(L, n);
@@ -276,17 +282,25 @@ static int l_filter (lua_State *L) {
   luaL_checktype(L, 2, LUA_TFUNCTION);
   seg_checkoptions(L, 3, keys);
   lua_settop(L, 3);                                             /* opts or nil at 3 */
-  /* 'keep' below has one byte per label value: bounded by the pixels */
-  SegImage *lab = seg_checklabels(L, 1);
-  int32_t nlab = seg_labels_max(&lab->b, seg_ctx(L)->threads);
-  if ((int64_t)nlab > (int64_t)lab->b.w * lab->b.h)
-    luaL_argerror(L, 1, "label values exceed the number of pixels (relabel first)");
   lua_getfield(L, 1, "regions");
   lua_pushvalue(L, 1);
   lua_pushvalue(L, 3);
   lua_call(L, 2, 1);                                            /* 4: regions */
-  uint8_t *keep = lua_newuserdatauv(L, (size_t)nlab + 1, 0);    /* 5 */
-  memset(keep, 0, (size_t)nlab + 1);
+  /* regions() ran Lua (option __index): check the labels only now. keep is
+  ** indexed by label when labels stay within the pixel count, else by rank
+  ** among the sorted values, so it is bounded by the pixels */
+  SegImage *lab = seg_checklabels(L, 1);
+  const SegBuf *lb = &lab->b;
+  int32_t nlab = seg_labels_max(lb, seg_ctx(L)->threads), nv = nlab;
+  const int32_t *vals = NULL;
+  if ((int64_t)nlab > (int64_t)lb->w * lb->h) {
+    SegImage *c = seg_newimage_uninit(L, SEG_KIND_LABELS, lb->w, lb->h, 1, SEG_I32);
+    int32_t *map = pushscratch(L, seg_relabel_scratch(lb, nlab));
+    nv = seg_relabel(lb, &c->b, nlab, map);                      /* 5, 6 */
+    vals = map;
+  } else { lua_pushnil(L); lua_pushnil(L); }
+  uint8_t *keep = lua_newuserdatauv(L, (size_t)nv + 1, 0);        /* 7 */
+  memset(keep, 0, (size_t)nv + 1);
   lua_Integer n = luaL_len(L, 4), kept = 0;
   for (lua_Integer i = 1; i <= n; i++) {
     lua_pushvalue(L, 2);
@@ -295,14 +309,14 @@ static int l_filter (lua_State *L) {
     lua_Integer id = lua_tointeger(L, -1);
     lua_pop(L, 1);
     lua_call(L, 1, 1);
-    if (lua_toboolean(L, -1) && id >= 1 && id <= nlab && !keep[id]) { keep[id] = 1; kept++; }
+    int64_t k = vals ? (int64_t)seg_label_find(vals, nv, id) + 1 : id >= 1 && id <= nlab ? id : 0;
+    if (lua_toboolean(L, -1) && k > 0 && !keep[k]) { keep[k] = 1; kept++; }
     lua_pop(L, 1);
   }
-  /* fn may have released the labels; the kernel ignores values above nlab
-  ** should fn have changed pixels. */
-  lab = seg_checklabels(L, 1);
+  lab = seg_checklabels(L, 1);   /* fn may have released it */
   SegImage *out = seg_newimage_uninit(L, SEG_KIND_LABELS, lab->b.w, lab->b.h, 1, SEG_I32);
-  seg_label_keep(&lab->b, &out->b, nlab, keep);
+  if (vals) seg_label_keep_sparse(&lab->b, &out->b, vals, nv, keep + 1);
+  else seg_label_keep(&lab->b, &out->b, nlab, keep);
   lua_pushinteger(L, kept);
   return 2;
 }

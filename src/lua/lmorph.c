@@ -10,6 +10,8 @@
 #include "ops/morph/distance.h"
 #include "ops/morph/skeleton.h"
 #include "ops/label/label.h"
+#include "ops/pointwise/pointwise.h"
+#include "ops/stats/stats.h"
 
 static void *pushscratch (lua_State *L, size_t n) {
   return lua_newuserdatauv(L, n ? n : 1, 0);
@@ -132,6 +134,7 @@ static int morph (lua_State *L, int op) {
     tmp = seg_newimage_uninit(L, im->kind, im->b.w, im->b.h, im->b.c, im->b.dtype);
   SegImage *out = seg_pushout(L, 3, oidx, im->kind, im->b.w, im->b.h, im->b.c, im->b.dtype);
   if (op == SEG_MORPH_TOPHAT || op == SEG_MORPH_BLACKHAT) seg_checknotinput(L, 3, out, im);
+  if (im->kind == SEG_KIND_MASK) op |= SEG_MORPH_BINARY;
   seg_morph(&im->b, &out->b, tmp ? &tmp->b : NULL, se, op, threads, scratch);
   return 1;
 }
@@ -149,9 +152,12 @@ static int l_blackhat (lua_State *L) { return morph(L, SEG_MORPH_BLACKHAT); }
 /* m:fill_holes() -> Mask (scipy.ndimage.binary_fill_holes) */
 static int l_fill_holes (lua_State *L) {
   SegImage *m = seg_checkmask(L, 1);
-  int32_t *stack = pushscratch(L, (size_t)m->b.w * (size_t)m->b.h * sizeof(int32_t));
+  int threads = seg_ctx(L)->threads;
+  size_t ns = seg_mask_clean_scratch(m->b.w, m->b.h, threads);
+  if (ns == 0) luaL_argerror(L, 1, "mask too large to label");
+  int32_t *scratch = pushscratch(L, ns * sizeof(int32_t));
   SegImage *out = seg_newimage_uninit(L, SEG_KIND_MASK, m->b.w, m->b.h, 1, SEG_U8);
-  seg_fill_holes(&m->b, &out->b, stack);
+  seg_fill_holes(&m->b, &out->b, threads, scratch);
   return 1;
 }
 
@@ -167,22 +173,11 @@ static int remove_small (lua_State *L, int value) {
   lua_Integer area = luaL_checkinteger(L, 2);
   luaL_argcheck(L, area >= 0, 2, "area must be non-negative");
   int conn = checkconn(L, 3), threads = seg_ctx(L)->threads;
-  int w = m->b.w, h = m->b.h;
-  SegLabelOpts o = {conn, 1, 1, 0};
-  size_t ns = seg_label_scratch(w, h, &o, threads);
+  size_t ns = seg_mask_clean_scratch(m->b.w, m->b.h, threads);
   if (ns == 0) luaL_argerror(L, 1, "mask too large to label");
   int32_t *scratch = pushscratch(L, ns * sizeof(int32_t));
-  SegImage *lab = seg_newimage_uninit(L, SEG_KIND_LABELS, w, h, 1, SEG_I32);
-  const SegBuf *fg = &m->b;
-  if (value == 0) {   /* label the background: the complement of m */
-    SegImage *inv = seg_newimage_uninit(L, SEG_KIND_MASK, w, h, 1, SEG_U8);
-    seg_mask_not(&m->b, &inv->b, threads);
-    fg = &inv->b;
-  }
-  int32_t n = seg_label(fg, &lab->b, &o, threads, scratch);
-  int64_t *areas = pushscratch(L, ((size_t)n + 1) * sizeof(int64_t));
-  SegImage *out = seg_newimage_uninit(L, SEG_KIND_MASK, w, h, 1, SEG_U8);
-  seg_remove_small(&m->b, &lab->b, n, area, value, &out->b, areas);
+  SegImage *out = seg_newimage_uninit(L, SEG_KIND_MASK, m->b.w, m->b.h, 1, SEG_U8);
+  seg_remove_small(&m->b, &out->b, area, value, conn, threads, scratch);
   return 1;
 }
 

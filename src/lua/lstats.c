@@ -14,7 +14,8 @@ static void push_counts (lua_State *L, const uint64_t *h, int bins) {
 
 /* img:histogram([bins [, lo, hi]]) -> counts (1-based array), lo, hi.
 ** Integer images default to one bin per value of [0, 255] (u8) or
-** [0, 65535] (u16); i32 and f32 default to 256 bins over [min, max].
+** [0, 65535] (u16); i32 and f32 default to 256 bins over [min, max],
+** for f32 of the finite values: infinities and NaN are never counted.
 ** A multi-channel image gives one array per channel. */
 static int l_histogram (lua_State *L) {
   SegImage *im = seg_checkimage(L, 1);
@@ -23,6 +24,7 @@ static int l_histogram (lua_State *L) {
   int defbins;
   if (t == SEG_U8) { lo = 0; hi = 255; defbins = 256; }
   else if (t == SEG_U16) { lo = 0; hi = 65535; defbins = 65536; }
+  else if (t == SEG_F32) { seg_finite_range(&im->b, &lo, &hi); defbins = 256; }
   else {
     double mn[1024], mx[1024];
     seg_stats(&im->b, mn, mx, NULL, NULL, seg_ctx(L)->threads);
@@ -34,6 +36,8 @@ static int l_histogram (lua_State *L) {
   luaL_argcheck(L, bins >= 1 && bins <= (1 << 24), 2, "bins must be in 1..16777216");
   lo = luaL_optnumber(L, 3, lo);
   hi = luaL_optnumber(L, 4, hi);
+  luaL_argcheck(L, isfinite(lo), 3, "lo must be finite");
+  luaL_argcheck(L, isfinite(hi), 4, "hi must be finite");
   luaL_argcheck(L, hi >= lo, 4, "hi must not be below lo");
   uint64_t *h = (uint64_t *)lua_newuserdatauv(L, sizeof(uint64_t) * (size_t)bins, 0);
   int scratch = lua_gettop(L);

@@ -67,14 +67,19 @@ void seg_palette_color (int64_t id, uint32_t seed, int attempt, uint8_t out[3]) 
 
 /* ---------- colouring labels ---------- */
 
-typedef struct LutJob { uint8_t *lut; uint32_t seed; } LutJob;
+typedef struct LutJob { uint8_t *lut; uint32_t seed; const int32_t *vals; } LutJob;
+
+/* The label value that index i of the table stands for. */
+static inline int64_t lut_value (const int32_t *vals, int32_t i) {
+  return vals ? vals[i - 1] : i;
+}
 
 static void lut_range (void *arg, int i0, int i1) {
   LutJob *j = arg;
   for (int i = i0; i < i1; i++) {
     uint8_t *c = j->lut + 4 * (size_t)i;
     if (i == 0) c[0] = c[1] = c[2] = 0;
-    else seg_palette_color(i, j->seed, 0, c);
+    else seg_palette_color(lut_value(j->vals, i), j->seed, 0, c);
     c[3] = 0;
   }
 }
@@ -171,8 +176,9 @@ static int nearest (const uint8_t *c, int32_t id, const int32_t *off, const int3
 
 #define ATTEMPTS 48
 
-int seg_colorize_lut (const SegBuf *lab, int32_t mx, uint32_t seed, uint8_t *lut, int threads) {
-  LutJob j = {lut, seed};
+int seg_colorize_lut (const SegBuf *lab, int32_t mx, const int32_t *vals, uint32_t seed,
+                      uint8_t *lut, int threads) {
+  LutJob j = {lut, seed, vals};
   seg_parallel_for(threads, mx + 1, 256, lut_range, &j);
   if (mx < 2) return 0;
   PairSet s = {NULL, 0, 0};
@@ -200,7 +206,7 @@ int seg_colorize_lut (const SegBuf *lab, int32_t mx, uint32_t seed, uint8_t *lut
     if (best >= min2) continue;
     uint8_t alt[3], keep[3] = {c[0], c[1], c[2]};
     for (int a = 1; a < ATTEMPTS && best < min2; a++) {
-      seg_palette_color(id, seed, a, alt);
+      seg_palette_color(lut_value(vals, id), seed, a, alt);
       int d = nearest(alt, id, off, nb, lut);
       if (d > best) { best = d; memcpy(keep, alt, 3); }
     }

@@ -5,9 +5,13 @@
 **
 **   int32_t mx = seg_labels_max(&lab, threads);         (regions.h; 0: none)
 **   uint8_t *lut = ...4 * (mx + 1) bytes...;
-**   seg_colorize_lut(&lab, mx, seed, lut, threads);     (SEG_OK, or SEG_ENOMEM)
+**   seg_colorize_lut(&lab, mx, NULL, seed, lut, threads);  (SEG_OK, or SEG_ENOMEM)
 **   seg_apply_lut(&lab, lut, mx, &rgb, threads);
-*/
+**
+** Labels far above the pixel count (regions.h: seg_labels_dense) are first
+** renumbered 1..n by seg_relabel, whose scratch then holds the values, and
+** 'vals' gives them: the colours are those of the values, the table has
+** n + 1 entries. */
 #ifndef SEG_DRAW_H
 #define SEG_DRAW_H
 
@@ -27,7 +31,8 @@ void seg_palette_color (int64_t id, uint32_t seed, int attempt, uint8_t rgb[3]);
 ** map and seed. Returns SEG_OK, or SEG_ENOMEM when out of memory for the adjacency
 ** (the LUT then holds the plain palette). */
 #define SEG_DRAW_MIN_DIST 64
-int seg_colorize_lut (const SegBuf *lab, int32_t mx, uint32_t seed, uint8_t *lut, int threads);
+int seg_colorize_lut (const SegBuf *lab, int32_t mx, const int32_t *vals, uint32_t seed,
+                      uint8_t *lut, int threads);
 
 /* rgb = lut colour of each label; labels outside 1..mx are black. */
 void seg_apply_lut (const SegBuf *lab, const uint8_t *lut, int32_t mx, SegBuf *rgb, int threads);

@@ -48,11 +48,28 @@ static void rowpass_band (void *arg, int y0, int y1) {
   int n = 2 * p->ry + 1;
   size_t px = (size_t)s->c * seg_dtype_size(s->dtype);
   size_t extb = ALIGN64((size_t)(s->w + 2 * p->rx) * px + 64), hb = ALIGN64(p->hbytes);
-  uint8_t *mem = malloc((size_t)n * hb + extb + ALIGN64(p->tbytes) + (size_t)n * sizeof(void *) + 64);
+  size_t slots = (size_t)(s->h < n ? s->h : n);
+  uint8_t *mem = malloc(slots * hb + extb + ALIGN64(p->tbytes) + (size_t)n * sizeof(void *) + 64);
   if (!mem) { __atomic_store_n(&p->fail, 1, __ATOMIC_RELAXED); return; }
   uint8_t *base = (uint8_t *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
-  uint8_t *ring = base, *ext = ring + (size_t)n * hb, *tmp = ext + extb;
+  uint8_t *ring = base, *ext = ring + slots * hb, *tmp = ext + extb;
   const void **rows = (const void **)(tmp + ALIGN64(p->tbytes));
+  if (s->h < n) {
+    /* kernel taller than the image: the window's rows are border copies of
+    ** the h source rows, each filtered once into its own slot, so the work
+    ** follows the image, not the kernel's height */
+    for (int sy = 0; sy < s->h; sy++) {
+      make_ext(s, sy, p->rx, p->border, ext);
+      p->h(p, ext, ring + (size_t)sy * hb, tmp);
+    }
+    for (int y = y0; y < y1; y++) {
+      for (int j = 0; j < n; j++)
+        rows[j] = ring + (size_t)seg_border_index(y - p->ry + j, s->h, p->border) * hb;
+      p->v(p, rows, seg_row(p->dst, y), tmp);
+    }
+    free(mem);
+    return;
+  }
   int vbase = y0 - p->ry;
   for (int v = vbase; v < y1 + p->ry; v++) {
     make_ext(s, seg_border_index(v, s->h, p->border), p->rx, p->border, ext);
@@ -1215,7 +1232,7 @@ static void bil_h (const RowPass *p, const uint8_t *ext, void *out, void *tmp) {
 #define BIL_XB 128         /* pixels per block: the sums stay in L1 */
 
 static inline float bil_exp2 (float y) {
-  y = y < -126.f ? -126.f : y;
+  y = y >= -126.f ? y : -126.f;                 /* also NaN: the shift below needs k >= -126 */
   float k = (y + 12582912.f) - 12582912.f;      /* round to nearest, |y| < 2^22 */
   float f = y - k;                              /* |f| <= 1/2; Cephes exp2f */
   float p = 1.f + f * (6.931472028550421E-1f + f * (2.402264791363012E-1f + f * (5.550332471162809E-2f +
@@ -1342,6 +1359,13 @@ int seg_bilateral (const SegBuf *src, SegBuf *dst, int dd, double sigma_color,
   if (radius < 1) radius = 1;
   int d = 2 * radius + 1;
   double gc = -0.5 / (sigma_color * sigma_color), gs = -0.5 / (sigma_space * sigma_space);
+  /* A sigma whose square underflows gives an infinite coefficient, and 0 *
+  ** inf made every weight NaN (OpenCV then writes 0s). Bounded, the weights
+  ** are what OpenCV computes for any sigma down to ~1e-154: 1 at distance 0,
+  ** 0 beyond, so a tiny sigma gives the image back. -1e30 times the largest
+  ** squared distance (255^2 * 9, 2 * 127^2) still fits a float. */
+  if (!(gc >= -1e30)) gc = -1e30;
+  if (!(gs >= -1e30)) gs = -1e30;
   Bil b = {0};
   b.radius = radius; b.cn = cn; b.u8 = src->dtype == SEG_U8;
   if (!b.u8) {

@@ -14,17 +14,18 @@ enum {
   SEG_BORDER_REPLICATE    /* aaaaaa|abcdefgh|hhhhhh  ("nearest") */
 };
 
-/* Index of the pixel that stands in for position p of a line of n pixels. */
+/* Index of the pixel that stands in for position p of a line of n pixels.
+** O(1) however far p lies outside: the reflections repeat with period 2n
+** (reflect) or 2n - 2 (reflect101), so a kernel much wider than the image
+** costs no more per tap than a small one. */
 static inline int seg_border_index (int p, int n, int mode) {
   if ((unsigned)p < (unsigned)n) return p;
   if (n == 1) return 0;
   if (mode == SEG_BORDER_REPLICATE) return p < 0 ? 0 : n - 1;
   int d = mode == SEG_BORDER_REFLECT101;
-  do {
-    if (p < 0) p = -p - 1 + d;
-    else p = 2 * n - 1 - p - d;
-  } while ((unsigned)p >= (unsigned)n);
-  return p;
+  int64_t per = 2 * (int64_t)n - 2 * d, q = (int64_t)p % per;
+  if (q < 0) q += per;
+  return (int)(q < n ? q : per - 1 + d - q);
 }
 
 /* OpenCV's kernel size for GaussianBlur(ksize=(0,0), sigma): odd,

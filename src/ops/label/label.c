@@ -147,6 +147,13 @@ static void row_bits (const uint8_t *restrict s, int w, uint64_t *restrict b) {
   if (x < w) b[k] = 0;
 }
 
+/* The zero pixels of the row as the foreground: bits past w stay 0. */
+static void invert_bits (uint64_t *b, int w) {
+  int full = w / 64;
+  for (int k = 0; k < full; k++) b[k] = ~b[k];
+  if (w % 64) b[full] = ~b[full] & (((uint64_t)1 << (w % 64)) - 1);
+}
+
 /* Joins a new run [x0, x1) of a row with the runs of the row above that
 ** touch it (runs[*j .. je) from the first that may); returns its label. */
 static inline int32_t link_run (int32_t *P, const Run *runs, int32_t *j, int32_t je,
@@ -163,15 +170,16 @@ static inline int32_t link_run (int32_t *P, const Run *runs, int32_t *j, int32_t
 
 /* The mask scan (see DEFINE_SCAN below for the contract): runs come from
 ** the transitions of the row bitmap, t = b ^ (b << 1), one set bit per run
-** start or end. */
+** start or end. bg != 0 scans the zero pixels instead (the background of
+** fill_holes and remove_small_holes). */
 static int32_t scan_bin (const SegBuf *src, int y0, int y1, int conn, int64_t bg,
                          int32_t *P, int32_t base, Run *runs, int32_t nr,
                          int32_t *rs, int32_t *re, uint64_t *bits) {
-  (void)bg;
   const int w = src->w, nw = (int)bit_words(w), d = conn == 8;
   int32_t next = base;
   for (int y = y0; y < y1; y++) {
     row_bits(seg_row_u8(src, y), w, bits);
+    if (bg) invert_bits(bits, w);
     int32_t j = y > y0 ? rs[y - 1] : 0, je = y > y0 ? re[y - 1] : 0;
     rs[y] = nr;
     uint64_t carry = 0;
@@ -336,52 +344,145 @@ static void fill_rows (void *arg, int b, int e) {
     fill_row(seg_row_i32(j->dst, y), j->dst->w, j->runs + j->rs[y], j->re[y] - j->rs[y], j->P);
 }
 
-int32_t seg_label (const SegBuf *src, SegBuf *dst, const SegLabelOpts *o,
-                   int threads, int32_t *scratch) {
-  Job j;
-  j.src = src; j.dst = dst;
-  j.conn = o->connectivity == 4 ? 4 : 8;
-  j.n = nstrips(src->h, threads);
-  j.perrow = runs_per_row(src->w, o);
-  size_t np = p_elems(src->w, src->h, o, j.n);
-  j.P = scratch;
-  j.rs = scratch + np;
-  j.re = j.rs + src->h;
-  j.runs = (Run *)(j.re + src->h);
-  j.bits = NULL;
+/* The scan, seams and flattening of seg_label: afterwards P[run.lab] is
+** the final label (1..k, returned) of every run in j->runs. 'invert' (masks
+** only) labels the zero pixels. */
+static int32_t label_runs (Job *j, const SegBuf *src, const SegLabelOpts *o, int invert,
+                           int threads, int32_t *scratch) {
+  j->src = src;
+  j->conn = o->connectivity == 4 ? 4 : 8;
+  j->n = nstrips(src->h, threads);
+  j->perrow = runs_per_row(src->w, o);
+  size_t np = p_elems(src->w, src->h, o, j->n);
+  j->P = scratch;
+  j->rs = scratch + np;
+  j->re = j->rs + src->h;
+  j->runs = (Run *)(j->re + src->h);
+  j->bits = NULL;
   if (!o->binary)
     seg_advise_huge(scratch, seg_label_scratch(src->w, src->h, o, threads) * sizeof *scratch);
   if (o->binary) {
-    uintptr_t a = (uintptr_t)(j.runs + (size_t)src->h * j.perrow);
-    j.bits = (uint64_t *)((a + 7) & ~(uintptr_t)7);
+    uintptr_t a = (uintptr_t)(j->runs + (size_t)src->h * j->perrow);
+    j->bits = (uint64_t *)((a + 7) & ~(uintptr_t)7);
   }
   SeamFn seam;
   if (o->binary) {
-    j.scan = scan_bin; seam = scan_bin_seam; j.bg = 0;
+    j->scan = scan_bin; seam = scan_bin_seam; j->bg = invert != 0;
   } else {
-    j.bg = o->has_bg ? o->bg : INT64_MAX;   /* INT64_MAX is no pixel's key */
+    j->bg = o->has_bg ? o->bg : INT64_MAX;   /* INT64_MAX is no pixel's key */
     switch (src->dtype) {
-      case SEG_U8: j.scan = scan_u8; seam = scan_u8_seam; break;
-      case SEG_U16: j.scan = scan_u16; seam = scan_u16_seam; break;
-      case SEG_I32: j.scan = scan_i32; seam = scan_i32_seam; break;
-      default: j.scan = scan_f32; seam = scan_f32_seam; break;
+      case SEG_U8: j->scan = scan_u8; seam = scan_u8_seam; break;
+      case SEG_U16: j->scan = scan_u16; seam = scan_u16_seam; break;
+      case SEG_I32: j->scan = scan_i32; seam = scan_i32_seam; break;
+      default: j->scan = scan_f32; seam = scan_f32_seam; break;
     }
   }
   size_t base = 0;
-  for (int t = 0; t < j.n; t++) {
-    j.base[t] = (int32_t)base;
-    base += strip_bound(src->w, strip_y(src->h, j.n, t + 1) - strip_y(src->h, j.n, t), o);
+  for (int t = 0; t < j->n; t++) {
+    j->base[t] = (int32_t)base;
+    base += strip_bound(src->w, strip_y(src->h, j->n, t + 1) - strip_y(src->h, j->n, t), o);
   }
   scratch[0] = 0;
-  seg_parallel_for(j.n, j.n, 1, scan_strips, &j);
-  for (int t = 1; t < j.n; t++)
-    seam(src, strip_y(src->h, j.n, t), j.conn, j.P, j.runs, j.rs, j.re);
+  seg_parallel_for(j->n, j->n, 1, scan_strips, j);
+  for (int t = 1; t < j->n; t++)
+    seam(src, strip_y(src->h, j->n, t), j->conn, j->P, j->runs, j->rs, j->re);
   /* Flatten: roots get 1, 2, ... in increasing provisional order; every
   ** other label copies the final label of its (smaller, done) parent. */
-  int32_t k = 0, *P = j.P;
-  for (int t = 0; t < j.n; t++)
-    for (int32_t i = j.base[t] + 1; i <= j.base[t] + j.count[t]; i++)
+  int32_t k = 0, *P = j->P;
+  for (int t = 0; t < j->n; t++)
+    for (int32_t i = j->base[t] + 1; i <= j->base[t] + j->count[t]; i++)
       P[i] = P[i] == i ? ++k : P[P[i]];
+  return k;
+}
+
+int32_t seg_label (const SegBuf *src, SegBuf *dst, const SegLabelOpts *o,
+                   int threads, int32_t *scratch) {
+  Job j;
+  j.dst = dst;
+  int32_t k = label_runs(&j, src, o, 0, threads, scratch);
   seg_parallel_for(threads, src->h, 64, fill_rows, &j);
   return k;
+}
+
+/* ---------- mask clean-up on the runs ---------- */
+
+/* fill_holes and remove_small never need the label image: the runs of the
+** scanned pixels (the mask, or its zero pixels) and their final labels
+** decide everything, so the only pixel-sized work is the scan and the
+** writing of the u8 result (a label() with a quarter of its output bytes).
+** Each run gets the value its component's entry in 'val' says; the pixels
+** that were not scanned keep their own value, 'rest'. */
+
+size_t seg_mask_clean_scratch (int w, int h, int threads) {
+  SegLabelOpts o = {4, 1, 1, 0};   /* 4-connectivity bounds labels the most */
+  size_t n = seg_label_scratch(w, h, &o, threads);
+  if (n == 0) return 0;
+  int ns = nstrips(h, threads);
+  return n + p_elems(w, h, &o, ns) + 1;   /* + one int32 per possible label */
+}
+
+typedef struct CleanJob {
+  const Job *j;
+  SegBuf *dst;
+  const int32_t *val;   /* per final label: the value its runs get */
+  uint8_t rest;         /* value of the pixels that were not scanned */
+} CleanJob;
+
+static void clean_rows (void *arg, int b, int e) {
+  CleanJob *c = arg;
+  const Job *j = c->j;
+  int w = c->dst->w;
+  for (int y = b; y < e; y++) {
+    uint8_t *d = seg_row_u8(c->dst, y);
+    int x = 0;
+    for (int32_t i = j->rs[y]; i < j->re[y]; i++) {
+      const Run *r = &j->runs[i];
+      memset(d + x, c->rest, (size_t)(r->x0 - x));
+      memset(d + r->x0, (uint8_t)c->val[j->P[r->lab]], (size_t)(r->x1 - r->x0));
+      x = r->x1;
+    }
+    memset(d + x, c->rest, (size_t)(w - x));
+  }
+}
+
+/* Labels the scanned pixels (zero pixels when 'invert') into the runs; the
+** per-label table 'val' (k + 1 int32) follows P's part of the scratch. */
+static int32_t clean_label (Job *j, const SegBuf *src, int conn, int invert, int threads,
+                            int32_t *scratch, int32_t **val) {
+  SegLabelOpts o = {conn, 1, 1, 0};
+  int32_t k = label_runs(j, src, &o, invert, threads, scratch);
+  *val = scratch + seg_label_scratch(src->w, src->h, &o, threads);
+  return k;
+}
+
+void seg_fill_holes (const SegBuf *src, SegBuf *dst, int threads, int32_t *scratch) {
+  Job j;
+  int32_t *val, w = src->w, h = src->h;
+  int32_t k = clean_label(&j, src, 4, 1, threads, scratch, &val);
+  /* a background component is a hole (becomes 1) unless it touches the
+  ** border: a run in the first or last row, or at either end of a row */
+  for (int32_t i = 0; i <= k; i++) val[i] = 1;
+  for (int y = 0; y < h; y++)
+    for (int32_t i = j.rs[y]; i < j.re[y]; i++) {
+      const Run *r = &j.runs[i];
+      if (y == 0 || y == h - 1 || r->x0 == 0 || r->x1 == w) val[j.P[r->lab]] = 0;
+    }
+  CleanJob c = {&j, dst, val, 1};
+  seg_parallel_for(threads, h, 64, clean_rows, &c);
+}
+
+void seg_remove_small (const SegBuf *src, SegBuf *dst, int64_t min_area, int value,
+                       int connectivity, int threads, int32_t *scratch) {
+  Job j;
+  int32_t *val;
+  int32_t k = clean_label(&j, src, connectivity, value == 0, threads, scratch, &val);
+  /* areas (below 2^31: the image is) accumulate in val, then turn into the
+  ** value each component keeps: its own, or the other one when small */
+  for (int32_t i = 0; i <= k; i++) val[i] = 0;
+  for (int y = 0; y < src->h; y++)
+    for (int32_t i = j.rs[y]; i < j.re[y]; i++)
+      val[j.P[j.runs[i].lab]] += j.runs[i].x1 - j.runs[i].x0;
+  for (int32_t i = 1; i <= k; i++) val[i] = val[i] < min_area ? !value : value;
+  CleanJob c = {&j, dst, val, (uint8_t)!value};
+  seg_parallel_for(threads, src->h, 64, clean_rows, &c);
 }

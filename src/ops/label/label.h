@@ -37,4 +37,21 @@ size_t seg_label_scratch (int w, int h, const SegLabelOpts *o, int threads);
 int32_t seg_label (const SegBuf *src, SegBuf *dst, const SegLabelOpts *o,
                    int threads, int32_t *scratch);
 
+/* ---------- mask clean-up on the components ---------- */
+
+/* int32 elements of scratch for seg_fill_holes and seg_remove_small on a
+** w*h mask with 'threads' (the same value given to them); 0 when the mask
+** is too large to label. */
+size_t seg_mask_clean_scratch (int w, int h, int threads);
+
+/* scipy.ndimage.binary_fill_holes: the zero pixels not 4-connected to the
+** image border become 1. dst is a u8 mask of src's size. */
+void seg_fill_holes (const SegBuf *src, SegBuf *dst, int threads, int32_t *scratch);
+
+/* The components of (src == value) (value 1: the mask, 0: its zero pixels;
+** 4- or 8-connected) smaller than min_area pixels flip to !value: for 1
+** skimage's remove_small_objects, for 0 its remove_small_holes. */
+void seg_remove_small (const SegBuf *src, SegBuf *dst, int64_t min_area, int value,
+                       int connectivity, int threads, int32_t *scratch);
+
 #endif

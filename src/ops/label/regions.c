@@ -396,15 +396,74 @@ void seg_region_shape (const SegRegionMoments *m, SegRegionShape *o) {
 
 /* ---------- label-map edits ---------- */
 
+size_t seg_relabel_scratch (const SegBuf *src, int32_t nlab) {
+  int64_t npix = (int64_t)src->w * src->h;
+  return seg_labels_dense(nlab, npix) ? (size_t)nlab + 1 : (size_t)npix;
+}
+
+static int cmp_i32 (const void *a, const void *b) {
+  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Index of v in the sorted distinct values u[0..n), which hold it. */
+static int32_t find_i32 (const int32_t *u, int32_t n, int32_t v) {
+  int32_t lo = 0, hi = n - 1;
+  while (lo < hi) {
+    int32_t mid = lo + (hi - lo) / 2;
+    if (u[mid] < v) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+int32_t seg_label_find (const int32_t *vals, int32_t n, int64_t v) {
+  if (n <= 0 || v < vals[0] || v > vals[n - 1]) return -1;
+  int32_t i = find_i32(vals, n, (int32_t)v);
+  return vals[i] == v ? i : -1;
+}
+
+void seg_label_keep_sparse (const SegBuf *src, SegBuf *dst, const int32_t *vals, int32_t n,
+                            const uint8_t *keep) {
+  for (int y = 0; y < src->h; y++) {
+    const int32_t *l = seg_row_i32(src, y);
+    int32_t *d = seg_row_i32(dst, y);
+    int32_t last = 0, lastkeep = 0;   /* runs of one label cost one search */
+    for (int x = 0; x < src->w; x++) {
+      if (l[x] <= 0) { d[x] = 0; continue; }
+      if (l[x] != last) { last = l[x]; lastkeep = keep[find_i32(vals, n, l[x])]; }
+      d[x] = lastkeep ? l[x] : 0;
+    }
+  }
+}
+
 int32_t seg_relabel (const SegBuf *src, SegBuf *dst, int32_t nlab, int32_t *map) {
-  for (int32_t i = 0; i <= nlab; i++) map[i] = 0;
+  int64_t npix = (int64_t)src->w * src->h;
+  if (!seg_labels_dense(nlab, npix)) {
+    /* sparse values: sort the distinct positive labels, then renumber each
+    ** pixel by its rank, O(pixels log pixels) whatever the values */
+    int32_t n = 0;
+    for (int y = 0; y < src->h; y++) {
+      const int32_t *l = seg_row_i32(src, y);
+      for (int x = 0; x < src->w; x++) if (l[x] > 0) map[n++] = l[x];
+    }
+    qsort(map, (size_t)n, sizeof *map, cmp_i32);
+    int32_t u = 0;
+    for (int32_t i = 0; i < n; i++) if (u == 0 || map[i] != map[u - 1]) map[u++] = map[i];
+    for (int y = 0; y < src->h; y++) {
+      const int32_t *l = seg_row_i32(src, y);
+      int32_t *d = seg_row_i32(dst, y);
+      for (int x = 0; x < src->w; x++) d[x] = l[x] > 0 ? find_i32(map, u, l[x]) + 1 : 0;
+    }
+    return u;
+  }
+  for (int64_t i = 0; i <= nlab; i++) map[i] = 0;
   for (int y = 0; y < src->h; y++) {
     const int32_t *l = seg_row_i32(src, y);
     for (int x = 0; x < src->w; x++)
       if (l[x] > 0) map[l[x]] = 1;
   }
   int32_t n = 0;
-  for (int32_t i = 1; i <= nlab; i++) if (map[i]) map[i] = ++n;
+  for (int64_t i = 1; i <= nlab; i++) if (map[i]) map[i] = ++n;
   for (int y = 0; y < src->h; y++) {
     const int32_t *l = seg_row_i32(src, y);
     int32_t *d = seg_row_i32(dst, y);

@@ -63,14 +63,32 @@ void seg_region_shape (const SegRegionMoments *m, SegRegionShape *out);
 
 /* ---------- label-map edits (regions.c) ---------- */
 
+/* Whether a table indexed by label value (nlab + 1 entries, nlab the
+** largest label) stays within a small multiple of the pixel count; when
+** not, label-map edits work on the sorted distinct values instead, so that
+** memory and time follow the pixels, never the values. */
+static inline int seg_labels_dense (int32_t nlab, int64_t npix) {
+  return (int64_t)nlab <= 2 * npix + 4096;
+}
+
 /* skimage.segmentation.relabel_sequential: labels > 0 renumbered 1..n in
-** increasing order of value; 'map' is scratch of nlab + 1 int32 (nlab =
-** largest label). Returns n. dst may be src. */
+** increasing order of value; 'map' is scratch of seg_relabel_scratch int32
+** (nlab = largest label). Returns n. dst may be src only for dense labels.
+** For sparse ones (!seg_labels_dense) map[0 .. n) holds the label values
+** afterwards: new label i was map[i - 1]. */
+size_t seg_relabel_scratch (const SegBuf *src, int32_t nlab);
 int32_t seg_relabel (const SegBuf *src, SegBuf *dst, int32_t nlab, int32_t *map);
 /* dst (u8 mask) = 1 where src == id. */
 void seg_label_mask (const SegBuf *src, SegBuf *dst, int32_t id, int threads);
 /* dst = src where keep[src] (src in 1..nlab), 0 elsewhere. dst may be src. */
 void seg_label_keep (const SegBuf *src, SegBuf *dst, int32_t nlab, const uint8_t *keep);
+/* The same for sparse labels: vals[0 .. n) their sorted values (as left by
+** seg_relabel), keep[i] for the label vals[i]; every label > 0 of src is
+** among vals. */
+void seg_label_keep_sparse (const SegBuf *src, SegBuf *dst, const int32_t *vals, int32_t n,
+                            const uint8_t *keep);
+/* Index of v in the sorted vals[0 .. n), or -1. */
+int32_t seg_label_find (const int32_t *vals, int32_t n, int64_t v);
 /* skimage.segmentation.clear_border: the 8-connected components of equal
 ** value (as skimage.measure.label, background 0) of 'src' (i32 labels or u8
 ** mask) that touch the band of 'buffer' + 1 pixels along the image border

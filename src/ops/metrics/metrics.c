@@ -376,7 +376,7 @@ static double cond_entropy (const Pair *e, size_t n, double N) {
     }
     h += ((double)g / N) * s;
   }
-  return -h;
+  return 0.0 - h;   /* h <= 0; -h would give -0.0 for identical maps */
 }
 
 int seg_variation_of_information (const SegBuf *a, const SegBuf *b, const int64_t *ignore,

@@ -193,9 +193,11 @@ COMBINE(uint16_t, combine_min_u16, MINOP)
 COMBINE(float, combine_max_f32, MAXOP)
 COMBINE(float, combine_min_f32, MINOP)
 
-/* Fills n elements at p with the neutral value of the operation. */
-static void fill_neutral (void *p, size_t n, SegDtype t, int dilate) {
-  if (t == SEG_U8) memset(p, dilate ? 0 : 0xff, n);
+/* Fills n elements at p with the neutral value of the operation: for an
+** erosion the top of the value range, which is 1 for a 0/1 mask ('top'),
+** so that a window lying wholly outside the image keeps a Mask 0/1. */
+static void fill_neutral (void *p, size_t n, SegDtype t, int dilate, uint8_t top) {
+  if (t == SEG_U8) memset(p, dilate ? 0 : top, n);
   else if (t == SEG_U16) memset(p, dilate ? 0 : 0xff, n * 2);
   else {
     float v = dilate ? -INFINITY : INFINITY, *f = p;
@@ -244,6 +246,7 @@ typedef struct Job {
   const SegBuf *src; SegBuf *dst;
   const Plan *p; const Run *runs;
   int dilate;
+  uint8_t top;        /* u8 erosion's neutral: 0xff, or 1 for masks */
   int inplace;        /* src == dst: rows are overwritten as we go */
   uint8_t *scratch;
 } Job;
@@ -324,9 +327,9 @@ static void morph_rows (void *arg, int chunk, int y0, int y1) {
       uint8_t *lev = base + (size_t)si * p->slot;
       if (held[si] != s) {
         /* level 0: the source row between neutral margins */
-        fill_neutral(lev, p->padl, t, j->dilate);
+        fill_neutral(lev, p->padl, t, j->dilate, j->top);
         memcpy(lev + p->padl * es, orig_row(&rw, s, y), rowe * es);
-        fill_neutral(lev + (p->padl + rowe) * es, p->padw - p->padl - rowe, t, j->dilate);
+        fill_neutral(lev + (p->padl + rowe) * es, p->padw - p->padl - rowe, t, j->dilate, j->top);
         ladder(lev, p, src->c, t, j->dilate);
         held[si] = s;
       }
@@ -335,7 +338,7 @@ static void morph_rows (void *arg, int chunk, int y0, int y1) {
               rowe, t, j->dilate, first);
       first = 0;
     }
-    if (first) fill_neutral(out, rowe, t, j->dilate);
+    if (first) fill_neutral(out, rowe, t, j->dilate, j->top);
   }
 }
 
@@ -363,9 +366,9 @@ static void rect_rows (void *arg, int chunk, int y0, int y1) {
   uint8_t *sbuf = base + p->slot;                 /* suffix rows 0 .. rh - 1 */
   uint8_t *pbuf[2] = {sbuf + (size_t)rh * p->rowb, sbuf + ((size_t)rh + 1) * p->rowb};
   uint8_t *neutral = sbuf + ((size_t)rh + 2) * p->rowb;
-  fill_neutral(lev, p->padl, t, dil);
-  fill_neutral(v + rowe * es, p->padw - p->padl - rowe, t, dil);
-  fill_neutral(neutral, rowe, t, dil);
+  fill_neutral(lev, p->padl, t, dil, j->top);
+  fill_neutral(v + rowe * es, p->padw - p->padl - rowe, t, dil, j->top);
+  fill_neutral(neutral, rowe, t, dil, j->top);
 #define SROW(s) ((s) < 0 || (s) >= H ? (const uint8_t *)neutral : orig_row(&rw, (s), y))
 #define SUF(i) (sbuf + (size_t)(i) * p->rowb)
   const uint8_t *pp = NULL;   /* running prefix of the next block */
@@ -376,7 +379,7 @@ static void rect_rows (void *arg, int chunk, int y0, int y1) {
     save_row(&rw, y);
     if (rh <= RECT_DIRECT_MAX) {
       int lo = a < 0 ? 0 : a, hi = a + rh - 1 < H ? a + rh - 1 : H - 1;
-      if (lo > hi) fill_neutral(v, rowe, t, dil);
+      if (lo > hi) fill_neutral(v, rowe, t, dil, j->top);
       else if (lo == hi) memcpy(v, SROW(lo), rowe * es);
       else {
         combine(v, SROW(lo), SROW(lo + 1), rowe, t, dil, 1);
@@ -422,12 +425,12 @@ static void rect_rows (void *arg, int chunk, int y0, int y1) {
 }
 
 static void erode_dilate (const SegBuf *src, SegBuf *dst, const SegBuf *se, int dilate,
-                          int threads, void *scratch) {
+                          int binary, int threads, void *scratch) {
   Plan p;
   compile(src, se, &p, NULL);
   Run *runs = (Run *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
   compile(src, se, &p, runs);
-  Job j = {src, dst, &p, runs, dilate, src->data == dst->data,
+  Job j = {src, dst, &p, runs, dilate, binary ? 1 : 0xff, src->data == dst->data,
            (uint8_t *)runs + (size_t)p.nruns * sizeof(Run)};
   /* Each chunk re-reads kh - 1 rows around it: keep chunks well above kh. */
   int grain = p.kh * 4 > 32 ? p.kh * 4 : 32;
@@ -476,32 +479,33 @@ static void diff (const SegBuf *a, const SegBuf *b, SegBuf *d, int threads) {
 
 void seg_morph (const SegBuf *src, SegBuf *dst, SegBuf *tmp, const SegBuf *se,
                 int op, int threads, void *scratch) {
-  switch (op) {
-    case SEG_MORPH_ERODE: erode_dilate(src, dst, se, 0, threads, scratch); break;
-    case SEG_MORPH_DILATE: erode_dilate(src, dst, se, 1, threads, scratch); break;
+  int bin = (op & SEG_MORPH_BINARY) != 0;
+  switch (op & ~SEG_MORPH_BINARY) {
+    case SEG_MORPH_ERODE: erode_dilate(src, dst, se, 0, bin, threads, scratch); break;
+    case SEG_MORPH_DILATE: erode_dilate(src, dst, se, 1, bin, threads, scratch); break;
     /* The second pass of the compound operations runs in place in dst;
     ** only gradient uses 'tmp' (NULL is fine for every other op). */
     case SEG_MORPH_OPEN:
-      erode_dilate(src, dst, se, 0, threads, scratch);
-      erode_dilate(dst, dst, se, 1, threads, scratch);
+      erode_dilate(src, dst, se, 0, bin, threads, scratch);
+      erode_dilate(dst, dst, se, 1, bin, threads, scratch);
       break;
     case SEG_MORPH_CLOSE:
-      erode_dilate(src, dst, se, 1, threads, scratch);
-      erode_dilate(dst, dst, se, 0, threads, scratch);
+      erode_dilate(src, dst, se, 1, bin, threads, scratch);
+      erode_dilate(dst, dst, se, 0, bin, threads, scratch);
       break;
     case SEG_MORPH_GRADIENT:
-      erode_dilate(src, tmp, se, 0, threads, scratch);
-      erode_dilate(src, dst, se, 1, threads, scratch);
+      erode_dilate(src, tmp, se, 0, bin, threads, scratch);
+      erode_dilate(src, dst, se, 1, bin, threads, scratch);
       diff(dst, tmp, dst, threads);
       break;
     case SEG_MORPH_TOPHAT:
-      erode_dilate(src, dst, se, 0, threads, scratch);
-      erode_dilate(dst, dst, se, 1, threads, scratch);
+      erode_dilate(src, dst, se, 0, bin, threads, scratch);
+      erode_dilate(dst, dst, se, 1, bin, threads, scratch);
       diff(src, dst, dst, threads);
       break;
     default:  /* blackhat */
-      erode_dilate(src, dst, se, 1, threads, scratch);
-      erode_dilate(dst, dst, se, 0, threads, scratch);
+      erode_dilate(src, dst, se, 1, bin, threads, scratch);
+      erode_dilate(dst, dst, se, 0, bin, threads, scratch);
       diff(dst, src, dst, threads);
       break;
   }
@@ -523,49 +527,6 @@ void seg_se_cross (SegBuf *se, int r) {
   for (int j = 0; j < se->h; j++) {
     uint8_t *row = seg_row_u8(se, j);
     for (int i = 0; i < se->w; i++) row[i] = i == r || j == r;
-  }
-}
-
-/* ---------- binary mask operations ---------- */
-
-void seg_fill_holes (const SegBuf *src, SegBuf *dst, int32_t *stack) {
-  int w = src->w, h = src->h;
-  size_t top = 0;
-  /* dst starts all foreground; background reached from the border is
-  ** cleared as the flood (4-connected, as scipy's default structure) goes */
-  for (int y = 0; y < h; y++) memset(seg_row_u8(dst, y), 1, (size_t)w);
-#define VISIT(X, Y) do { int vx_ = (X), vy_ = (Y); \
-    if (!seg_row_u8(src, vy_)[vx_] && seg_row_u8(dst, vy_)[vx_]) { \
-      seg_row_u8(dst, vy_)[vx_] = 0; stack[top++] = vy_ * w + vx_; } } while (0)
-  for (int x = 0; x < w; x++) { VISIT(x, 0); VISIT(x, h - 1); }
-  for (int y = 0; y < h; y++) { VISIT(0, y); VISIT(w - 1, y); }
-  while (top > 0) {
-    int32_t p = stack[--top];
-    int x = p % w, y = p / w;
-    if (x > 0) VISIT(x - 1, y);
-    if (x + 1 < w) VISIT(x + 1, y);
-    if (y > 0) VISIT(x, y - 1);
-    if (y + 1 < h) VISIT(x, y + 1);
-  }
-#undef VISIT
-}
-
-void seg_remove_small (const SegBuf *src, const SegBuf *labels, int32_t n,
-                       int64_t min_area, int value, SegBuf *dst, int64_t *area) {
-  int w = src->w, h = src->h;
-  for (int32_t i = 0; i <= n; i++) area[i] = 0;
-  for (int y = 0; y < h; y++) {
-    const int32_t *l = seg_row_i32(labels, y);
-    for (int x = 0; x < w; x++) area[l[x]]++;
-  }
-  for (int y = 0; y < h; y++) {
-    const uint8_t *s = seg_row_u8(src, y);
-    const int32_t *l = seg_row_i32(labels, y);
-    uint8_t *d = seg_row_u8(dst, y);
-    for (int x = 0; x < w; x++) {
-      int v = s[x] != 0;
-      d[x] = (uint8_t)((l[x] > 0 && area[l[x]] < min_area) ? !value : v);
-    }
   }
 }
 

@@ -22,6 +22,10 @@ enum {
   SEG_MORPH_GRADIENT, SEG_MORPH_TOPHAT, SEG_MORPH_BLACKHAT
 };
 
+/* Or'ed into op for a 0/1 mask: outside pixels then count as 1, not
+** 255, for erosion (the result stays 0/1, as skimage's binary_erosion). */
+#define SEG_MORPH_BINARY 0x100
+
 /* Largest element side accepted by seg_morph_scratch. */
 #define SEG_MORPH_MAX_SE 2049
 
@@ -44,16 +48,8 @@ void seg_se_cross (SegBuf *se, int r);
 
 /* ---------- binary mask operations (u8 0/1) ---------- */
 
-/* scipy.ndimage.binary_fill_holes: background not 4-connected to the image
-** border becomes foreground. 'stack' holds w*h int32. */
-void seg_fill_holes (const SegBuf *src, SegBuf *dst, int32_t *stack);
-
-/* Clears the components (of value 'value', 1 or 0, connectivity from the
-** labels) whose area is below min_area: 'labels' is the labelling of
-** (src == value) with n labels, 'area' holds n+1 int64. For value 0 this is
-** skimage's remove_small_holes, for 1 remove_small_objects. */
-void seg_remove_small (const SegBuf *src, const SegBuf *labels, int32_t n,
-                       int64_t min_area, int value, SegBuf *dst, int64_t *area);
+/* fill_holes and remove_small work on the connected components: they live
+** in the label family (ops/label/label.h). */
 
 /* ---------- morphological reconstruction ---------- */
 

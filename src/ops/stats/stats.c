@@ -78,16 +78,20 @@ static void hist_rows (void *arg, int slot, int y0, int y1) {
   double lo = j->lo, hi = j->hi;
   int bins = j->bins;
   int isint = s->dtype != SEG_F32;
-  double span = isint ? hi - lo + 1 : hi - lo;
-  double k = span > 0 ? bins / span : 0;
+  /* Halved so that hi - lo cannot overflow for finite lo, hi (the binding
+  ** refuses others); then v - lo of any v in [lo, hi] is finite too. */
+  double half = isint ? hi * 0.5 - lo * 0.5 + 0.5 : hi * 0.5 - lo * 0.5;
+  double k = half > 0 ? bins / half : 0;
   for (int y = y0; y < y1; y++) {
     const uint8_t *r = seg_row(s, y);
     for (int x = 0; x < s->w; x++) {
       size_t i = (size_t)x * c + ch;
       double v = seg_elem(s->dtype, r, i);
       if (!(v >= lo && v <= hi)) continue;   /* also drops NaN */
-      int b = (int)((v - lo) * k);
-      if (b >= bins) b = bins - 1;
+      /* f is NaN only for 0 * inf (k infinite for a subnormal span, v = lo):
+      ** bin 0; f >= bins (also +inf) is the closed last bin */
+      double f = (v * 0.5 - lo * 0.5) * k;
+      int b = f >= 1 ? (f < bins ? (int)f : bins - 1) : 0;
       h[b]++;
     }
   }
@@ -109,6 +113,23 @@ void seg_histogram (const SegBuf *src, int ch, int bins, double lo, double hi,
   for (int p = 0; p < t; p++)
     for (int b = 0; b < bins; b++) counts[b] += part[(size_t)p * bins + b];
   free(part);
+}
+
+int seg_finite_range (const SegBuf *src, double *lo, double *hi) {
+  double a = HUGE_VAL, b = -HUGE_VAL;
+  size_t n = (size_t)src->w * (size_t)src->c;
+  for (int y = 0; y < src->h; y++) {
+    const uint8_t *r = seg_row(src, y);
+    for (size_t i = 0; i < n; i++) {
+      double v = seg_elem(src->dtype, r, i);
+      if (!isfinite(v)) continue;
+      a = v < a ? v : a;
+      b = v > b ? v : b;
+    }
+  }
+  if (a > b) { *lo = *hi = 0; return 0; }
+  *lo = a; *hi = b;
+  return 1;
 }
 
 /* ---------- per-channel statistics ---------- */

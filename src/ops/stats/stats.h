@@ -10,6 +10,9 @@
 ** to the range, bin i counts value lo+i. */
 void seg_histogram (const SegBuf *src, int ch, int bins, double lo, double hi,
                     uint64_t *counts, int threads);
+/* Smallest and largest finite value over all channels; 0 (and lo = hi =
+** 0) when the image holds no finite value. */
+int seg_finite_range (const SegBuf *src, double *lo, double *hi);
 /* Per-channel min, max, mean and population standard deviation. */
 void seg_stats (const SegBuf *src, double *mn, double *mx, double *mean,
                 double *sd, int threads);

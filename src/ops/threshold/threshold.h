@@ -20,7 +20,8 @@ enum {
   SEG_TH_EMPTY = SEG_EFAMILY,  /* no finite pixel */
   SEG_TH_NO_MAXIMA,   /* minimum: the smoothed histogram never has two peaks */
   SEG_TH_NO_ISODATA,  /* isodata: no bin satisfies the fixed-point condition */
-  SEG_TH_FEW_VALUES   /* multiotsu: fewer distinct values than classes */
+  SEG_TH_FEW_VALUES,  /* multiotsu: fewer distinct values than classes */
+  SEG_TH_TOO_MANY     /* multiotsu: the exhaustive search would not end in time */
 };
 const char *seg_threshold_error (int code);
 
@@ -53,6 +54,9 @@ int seg_hist_image (const SegBuf *src, SegHist *h, int threads);
 ** a few arrays of seg_hist_cap(src) bins, and for Li on f32 images a
 ** sorted copy of the pixels. */
 size_t seg_threshold_scratch (const SegBuf *src, int method);
+/* Bin-smoothings the minimum method may spend (10000 smoothings of 4096
+** bins); see minimum() in threshold.c. */
+#define SEG_MINIMUM_WORK (10000 * 4096)
 /* One global threshold, as skimage.filters.threshold_<method>; h is the
 ** histogram of src. Returns SEG_TH_OK with *t set, or a failure code. */
 int seg_threshold_global (const SegBuf *src, const SegHist *h, int method,
@@ -60,7 +64,11 @@ int seg_threshold_global (const SegBuf *src, const SegHist *h, int method,
 
 /* Thresholds of threshold_multiotsu (classes-1 values, increasing) from the
 ** histogram; exhaustive search as scikit-image (Liao et al. 2001) in its
-** float32 arithmetic. Returns SEG_TH_OK, SEG_TH_FEW_VALUES or SEG_ENOMEM. */
+** float32 arithmetic, over the occupied bins only (same result). Returns
+** SEG_TH_OK, SEG_TH_FEW_VALUES, SEG_ENOMEM, or SEG_TH_TOO_MANY when the search would
+** take more than SEG_MULTIOTSU_MAX_WORK class terms (about a second: 5
+** classes of a u8 image pass, 6 do not). */
+#define SEG_MULTIOTSU_MAX_WORK 1e9
 int seg_multiotsu (const SegHist *h, int classes, double *thresholds);
 /* labels = 1 + number of thresholds t[i] with v > t[i]. */
 void seg_classify (const SegBuf *src, const double *t, int nt, SegBuf *labels, int threads);
