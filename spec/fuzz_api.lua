@@ -545,7 +545,12 @@ local function check_results(seg, target, a, r)
           if x > top then top = x end
         end
         local n = r[i + 1]
-        if math.type(n) == "integer" and top ~= n then
+        -- filter keeps label values and returns how many regions it kept
+        if target.name == "filter" then
+          if math.type(n) ~= "integer" or n < 0 or n > top then
+            return "labels", ("kept %s regions, largest label %d"):format(tostring(n), top)
+          end
+        elseif math.type(n) == "integer" and top ~= n then
           return "labels", ("largest label %d, count %d"):format(top, n)
         end
       end

@@ -130,7 +130,9 @@ local function check_results(obj, name, r, call)
           if x > top then top = x end
         end
         local n = r[i + 1]
-        if math.type(n) == "integer" then
+        if name == "filter" then   -- keeps label values, returns how many regions it kept
+          assert(math.type(n) == "integer" and n >= 0 and n <= top, call .. ": kept count " .. tostring(n))
+        elseif math.type(n) == "integer" then
           assert(top == n, ("%s: largest label %d, count %d"):format(call, top, n))
         elseif name == "multiotsu" then
           assert(top <= #n + 1, ("%s: label %d for %d thresholds"):format(call, top, #n))
