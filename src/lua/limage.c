@@ -1,5 +1,6 @@
 /* limage.c — the Lua types Image, Mask and Labels: creation, release,
 ** fields, pixel access, tables and raw bytes. */
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 #include "lseg.h"
@@ -29,42 +30,100 @@ void seg_add_methods (lua_State *L, SegKind kind, const luaL_Reg *l) {
   lua_pop(L, 1);
 }
 
+/* ---------- pixel memory ---------- */
+
+static SegCtx *state_ctx (lua_State *L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &ctx_key);
+  SegCtx *ctx = (SegCtx *)lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  return ctx;
+}
+
+/* Pixel bytes that may be garbage before pacing forces a full collection,
+** at the least (see pace). */
+#define GC_SLACK ((size_t)64 << 20)
+
+/* The collector cannot see pixel blocks, so each allocation is reported as
+** a step of its size: the incremental collector does the work that much
+** allocation would have asked for, the generational one a minor
+** collection. Objects that grew old and died are not reached by minor
+** collections, and a large Lua heap makes incremental cycles span many
+** steps, so pixel garbage is also bounded directly: once the live pixel
+** bytes exceed what was live at the last finished cycle by more than that
+** amount, the Lua heap, or GC_SLACK (whichever is largest), a full
+** collection runs, which costs in proportion to what was allocated, as
+** Lua's own pause does. Nothing runs while the host has stopped the
+** collector or from inside a finalizer (lua_gc answers -1 there). */
+static void pace (lua_State *L, SegCtx *ctx, size_t bytes) {
+  if (lua_gc(L, LUA_GCISRUNNING) != 1) return;
+  ctx->gc_pending += bytes;
+  if (ctx->gc_pending >= 1024) {
+    size_t kb = ctx->gc_pending >> 10;
+    ctx->gc_pending &= 1023;
+    if (lua_gc(L, LUA_GCSTEP, kb > INT_MAX ? INT_MAX : (int)kb))
+      ctx->gc_base = ctx->pool.live;   /* the step finished a cycle */
+  }
+  size_t base = ctx->gc_base, allow = base > GC_SLACK ? base : GC_SLACK;
+  size_t heap = (size_t)lua_gc(L, LUA_GCCOUNT) << 10;
+  if (heap > allow) allow = heap;
+  if (ctx->pool.live + bytes > base + allow) {
+    lua_gc(L, LUA_GCCOLLECT);
+    ctx->gc_base = ctx->pool.live;
+  }
+}
+
+/* Gives the block back to the pool and leaves the object released. */
+static void free_pixels (SegCtx *ctx, SegImage *im) {
+  void *p = im->block;
+  size_t n = im->block_bytes;
+  im->block = NULL;
+  im->block_bytes = 0;
+  im->b.data = NULL;
+  im->b.w = im->b.h = 0;
+  seg_pool_free(&ctx->pool, p, n);
+}
+
 /* ---------- creation ---------- */
 
-SegImage *seg_newimage_uninit (lua_State *L, SegKind kind, int w, int h, int c, SegDtype t) {
+static SegImage *newobject (lua_State *L, SegKind kind, int w, int h, int c, SegDtype t,
+                            int zero) {
   size_t bytes = seg_buf_bytes(w, h, c, t);
-  if (bytes == 0) luaL_error(L, "invalid image size %dx%dx%d", w, h, c);
+  if (bytes == 0 || seg_pool_blocksize(bytes) == 0)
+    luaL_error(L, "invalid image size %dx%dx%d", w, h, c);
   int64_t px = (int64_t)w * (int64_t)h;
-  SegCtx *ctx;
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &ctx_key);
-  ctx = (SegCtx *)lua_touserdata(L, -1);
-  lua_pop(L, 1);
+  SegCtx *ctx = state_ctx(L);
   if (px > ctx->max_pixels)
     luaL_error(L, "image of %dx%d exceeds the pixel limit (%I)", w, h,
                (lua_Integer)ctx->max_pixels);
+  pace(L, ctx, seg_pool_blocksize(bytes));
   /* The object exists, valid and empty, before its pixels are allocated. */
-  SegImage *im = (SegImage *)lua_newuserdatauv(L, sizeof(SegImage), 1);
+  SegImage *im = (SegImage *)lua_newuserdatauv(L, sizeof(SegImage), 0);
   memset(im, 0, sizeof *im);
   im->kind = kind;
   im->b.dtype = t;
   luaL_setmetatable(L, kind_mt[kind]);
-  /* Large buffers start on a 2 MiB boundary so huge pages cover them whole
-  ** (the slack is address space that is never touched). */
-  size_t slack = bytes >= SEG_HUGE_MIN ? SEG_HUGE_ALIGN : 0;
-  uint8_t *pix = (uint8_t *)lua_newuserdatauv(L, bytes + slack, 0);
-  if (slack) pix += (SEG_HUGE_ALIGN - (uintptr_t)pix % SEG_HUGE_ALIGN) % SEG_HUGE_ALIGN;
-  seg_advise_huge(pix, bytes);
-  lua_setiuservalue(L, -2, 1);
+  void *pix = seg_pool_alloc(&ctx->pool, bytes, zero);
+  if (!pix) {
+    /* Cached blocks and garbage may be what stands in the way. */
+    seg_pool_drain(&ctx->pool);
+    if (lua_gc(L, LUA_GCISRUNNING) == 1) lua_gc(L, LUA_GCCOLLECT);
+    pix = seg_pool_alloc(&ctx->pool, bytes, zero);
+    if (!pix) luaL_error(L, "not enough memory");
+  }
+  im->block = pix;
+  im->block_bytes = bytes;
   im->b.w = w; im->b.h = h; im->b.c = c;
   im->b.stride = (size_t)w * (size_t)c * seg_dtype_size(t);
-  im->b.data = pix;
+  im->b.data = (uint8_t *)pix;
   return im;
 }
 
+SegImage *seg_newimage_uninit (lua_State *L, SegKind kind, int w, int h, int c, SegDtype t) {
+  return newobject(L, kind, w, h, c, t, 0);
+}
+
 SegImage *seg_newobject (lua_State *L, SegKind kind, int w, int h, int c, SegDtype t) {
-  SegImage *im = seg_newimage_uninit(L, kind, w, h, c, t);
-  memset(im->b.data, 0, im->b.stride * (size_t)h);
-  return im;
+  return newobject(L, kind, w, h, c, t, 1);
 }
 
 SegImage *seg_newimage (lua_State *L, int w, int h, int c, SegDtype t) {
@@ -440,8 +499,9 @@ static int l_crop (lua_State *L) {
   lua_Integer w = luaL_checkinteger(L, 4), h = luaL_checkinteger(L, 5);
   luaL_argcheck(L, x >= 0 && x < im->b.w, 2, "x out of range");
   luaL_argcheck(L, y >= 0 && y < im->b.h, 3, "y out of range");
-  luaL_argcheck(L, w > 0 && x + w <= im->b.w, 4, "width out of range");
-  luaL_argcheck(L, h > 0 && y + h <= im->b.h, 5, "height out of range");
+  /* Compared as w <= width - x: x + w overflows for w near maxinteger. */
+  luaL_argcheck(L, w > 0 && w <= im->b.w - x, 4, "width out of range");
+  luaL_argcheck(L, h > 0 && h <= im->b.h - y, 5, "height out of range");
   SegImage *out = seg_newimage_uninit(L, im->kind, (int)w, (int)h, im->b.c, im->b.dtype);
   seg_copy_window(&im->b, (int)x, (int)y, &out->b);
   return 1;
@@ -449,14 +509,24 @@ static int l_crop (lua_State *L) {
 
 /* ---------- metamethods ---------- */
 
+/* img:release(), __close. Inside a finalizer (lua_gc answers -1 there) a
+** binding further down the C stack may hold this object's pixels, as the
+** finalizer can have run from one of its allocations: the object reads as
+** released at once, and its block waits for the object's own __gc. */
 static int l_release (lua_State *L) {
   SegImage *im = seg_testimage(L, 1);
-  if (im && im->b.data) {
-    im->b.data = NULL;
-    im->b.w = im->b.h = 0;
-    lua_pushnil(L);
-    lua_setiuservalue(L, 1, 1);   /* the pixels become garbage */
+  if (im && im->block) {
+    if (lua_gc(L, LUA_GCCOUNT) < 0) {
+      im->b.data = NULL;
+      im->b.w = im->b.h = 0;
+    } else free_pixels(seg_ctx(L), im);
   }
+  return 0;
+}
+
+static int l_gc (lua_State *L) {
+  SegImage *im = seg_testimage(L, 1);
+  if (im && im->block) free_pixels(seg_ctx(L), im);
   return 0;
 }
 
@@ -522,28 +592,91 @@ static int l_threads (lua_State *L) {
   return 1;
 }
 
-/* seg.limits{max_pixels=} -> table of the current limits. */
+/* Reads limits[key] as an integer >= 0 (>= 1 when 'positive'); -1 when absent. */
+static lua_Integer limitfield (lua_State *L, const char *key, int positive) {
+  lua_Integer v = -1;
+  if (lua_getfield(L, 1, key) != LUA_TNIL) {
+    int ok;
+    v = lua_tointegerx(L, -1, &ok);
+    if (!ok || v < positive) {
+      lua_pushfstring(L, "'%s' must be %s integer", key,
+                      positive ? "a positive" : "a non-negative");
+      luaL_argerror(L, 1, lua_tostring(L, -1));
+    }
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+static const char *const limit_keys[] = {"max_pixels", "cache", "cache_blocks", NULL};
+#define LIMIT_KEYS "max_pixels, cache, cache_blocks"
+
+/* seg.limits{max_pixels=, cache=, cache_blocks=} -> table of the current
+** limits (the same keys, so seg.limits(seg.limits()) changes nothing).
+** Every key is checked before any is applied. */
 static int l_limits (lua_State *L) {
   SegCtx *ctx = seg_ctx(L);
   if (!lua_isnoneornil(L, 1)) {
     luaL_checktype(L, 1, LUA_TTABLE);
-    if (lua_getfield(L, 1, "max_pixels") != LUA_TNIL) {
-      lua_Integer n = luaL_checkinteger(L, -1);
-      luaL_argcheck(L, n >= 1, 1, "max_pixels must be positive");
-      ctx->max_pixels = n;
+    lua_settop(L, 1);
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+      int known = 0;
+      if (lua_type(L, -2) == LUA_TSTRING)
+        for (int i = 0; limit_keys[i] && !known; i++)
+          known = strcmp(lua_tostring(L, -2), limit_keys[i]) == 0;
+      if (!known) {
+        lua_pushfstring(L, "unknown key '%s' (valid: " LIMIT_KEYS ")",
+                        luaL_tolstring(L, -2, NULL));
+        luaL_argerror(L, 1, lua_tostring(L, -1));
+      }
+      lua_pop(L, 1);
     }
-    lua_pop(L, 1);
+    lua_Integer px = limitfield(L, "max_pixels", 1);
+    lua_Integer bytes = limitfield(L, "cache", 0);
+    lua_Integer blocks = limitfield(L, "cache_blocks", 0);
+    if (px >= 0) ctx->max_pixels = px;
+    if (bytes >= 0 || blocks >= 0)
+      seg_pool_limit(&ctx->pool,
+                     bytes < 0 ? ctx->pool.max_bytes
+                     : (uint64_t)bytes > SIZE_MAX ? SIZE_MAX : (size_t)bytes,
+                     blocks < 0 ? ctx->pool.max_blocks
+                     : blocks > SEG_POOL_SLOTS ? SEG_POOL_SLOTS : (int)blocks);
   }
-  lua_createtable(L, 0, 1);
+  lua_createtable(L, 0, 3);
   lua_pushinteger(L, (lua_Integer)ctx->max_pixels);
   lua_setfield(L, -2, "max_pixels");
+  lua_pushinteger(L, ctx->pool.max_bytes > (uint64_t)LUA_MAXINTEGER ? LUA_MAXINTEGER
+                     : (lua_Integer)ctx->pool.max_bytes);
+  lua_setfield(L, -2, "cache");
+  lua_pushinteger(L, ctx->pool.max_blocks);
+  lua_setfield(L, -2, "cache_blocks");
+  return 1;
+}
+
+/* seg.memory() -> {live=, cached=, cached_blocks=, hits=, misses=}: bytes of
+** pixels held by objects not yet released or collected, bytes and blocks
+** waiting in the cache, and how many large allocations the cache served. */
+static int l_memory (lua_State *L) {
+  SegCtx *ctx = seg_ctx(L);
+  lua_createtable(L, 0, 5);
+  lua_pushinteger(L, (lua_Integer)ctx->pool.live);
+  lua_setfield(L, -2, "live");
+  lua_pushinteger(L, (lua_Integer)ctx->pool.cached);
+  lua_setfield(L, -2, "cached");
+  lua_pushinteger(L, ctx->pool.count);
+  lua_setfield(L, -2, "cached_blocks");
+  lua_pushinteger(L, (lua_Integer)ctx->pool.hits);
+  lua_setfield(L, -2, "hits");
+  lua_pushinteger(L, (lua_Integer)ctx->pool.misses);
+  lua_setfield(L, -2, "misses");
   return 1;
 }
 
 static const luaL_Reg module_funcs[] = {
   {"image", l_image}, {"mask", l_mask}, {"labels", l_labels},
   {"from_table", l_from_table}, {"from_data", l_from_data},
-  {"type", l_type}, {"threads", l_threads}, {"limits", l_limits},
+  {"type", l_type}, {"threads", l_threads}, {"limits", l_limits}, {"memory", l_memory},
   {NULL, NULL}};
 
 static const luaL_Reg common_methods[] = {
@@ -552,16 +685,36 @@ static const luaL_Reg common_methods[] = {
   {NULL, NULL}};
 
 static const luaL_Reg meta[] = {
-  {"__gc", l_release}, {"__close", l_release}, {"__tostring", l_tostring},
+  {"__gc", l_gc}, {"__close", l_release}, {"__tostring", l_tostring},
   {"__eq", l_eq}, {NULL, NULL}};
+
+/* The state is closing: objects finalized after this (the context was made
+** first, so it is finalized after every object made from it, save ones a
+** finalizer resurrected) give their blocks straight back to the system. */
+static int l_ctx_gc (lua_State *L) {
+  SegCtx *ctx = (SegCtx *)lua_touserdata(L, 1);
+  seg_pool_limit(&ctx->pool, 0, 0);
+  return 0;
+}
 
 /* Creates the context, the three metatables and the method tables. Leaves
 ** the module table at -2 and the shared methods table at -1. */
 void seg_open_image (lua_State *L) {
-  SegCtx *ctx = (SegCtx *)lua_newuserdatauv(L, sizeof(SegCtx), 0);
-  ctx->threads = seg_cpu_count();
-  ctx->max_pixels = SEG_DEFAULT_MAX_PIXELS;
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &ctx_key);
+  /* One context per state: loading the module again keeps the settings,
+  ** the cache and the accounting of the objects already made. */
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &ctx_key) != LUA_TUSERDATA) {
+    SegCtx *ctx = (SegCtx *)lua_newuserdatauv(L, sizeof(SegCtx), 0);
+    memset(ctx, 0, sizeof *ctx);
+    ctx->threads = seg_cpu_count();
+    ctx->max_pixels = SEG_DEFAULT_MAX_PIXELS;
+    seg_pool_init(&ctx->pool);
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, l_ctx_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &ctx_key);
+  }
+  lua_pop(L, 1);
   /* methods: Image's table is shared; Mask and Labels inherit from it */
   luaL_newmetatable(L, kind_methods[0]);
   int common = lua_gettop(L);

@@ -7,6 +7,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include "core/segk.h"
+#include "core/pool.h"
 
 #define SEG_VERSION "0.1.0"
 
@@ -16,19 +17,27 @@ typedef enum { SEG_KIND_IMAGE = 0, SEG_KIND_MASK = 1, SEG_KIND_LABELS = 2 } SegK
 #define SEG_MASK_MT   "seg.Mask"
 #define SEG_LABELS_MT "seg.Labels"
 
-/* The userdata behind every Image, Mask and Labels. Its pixels live in a
-** second userdata kept as user value 1, so the collector counts them; a
-** released object has data == NULL and w == h == 0. */
+/* The userdata behind every Image, Mask and Labels. Its pixels are a block
+** of the state's pool (outside the Lua heap) that the object owns: release,
+** __close and __gc give it back at once. A released object has
+** data == NULL and w == h == 0. 'block' is the owned block (normally
+** b.data; a release from inside a finalizer keeps it until the object's own
+** __gc, since a binding further down the C stack may still be using it). */
 typedef struct SegImage {
   SegBuf b;
   SegKind kind;
+  void *block;
+  size_t block_bytes;      /* as passed to seg_pool_alloc */
 } SegImage;
 
 /* Per-state settings, one userdata shared as upvalue 1 by every function of
-** the module (no process-wide mutable state). */
+** the module (no process-wide mutable state). Its __gc empties the cache. */
 typedef struct SegCtx {
   int threads;
   int64_t max_pixels;
+  SegPool pool;
+  size_t gc_pending;       /* allocated bytes not yet reported to the collector */
+  size_t gc_base;          /* pool.live after the last collection forced by pacing */
 } SegCtx;
 
 #define SEG_DEFAULT_MAX_PIXELS ((int64_t)1 << 28)   /* 268 Mpx: 16384 x 16384 */
