@@ -5,6 +5,7 @@
 #   make test-asan  the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make demo       threshold-and-label demo on the bundled sample images
 #   make bench      side-by-side timings against OpenCV / scikit-image
+#   make bench-loops  loops as written (collector on): time and peak memory
 #   make install    install seg.so and lua-seg (PREFIX, or INST_LIBDIR/INST_BINDIR)
 
 LUA       ?= lua5.4
@@ -43,7 +44,7 @@ BUSTED = busted --lua=$(LUA)
 SPECS ?= spec
 ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -DSEG_NO_CLONES
 
-.PHONY: all deps deps-build deps-test deps-bench test test-asan demo bench install clean fixtures
+.PHONY: all deps deps-build deps-test deps-bench test test-asan demo bench bench-loops install clean fixtures
 
 all: seg.so
 
@@ -100,6 +101,11 @@ demo: deps-build
 bench: deps-bench
 	$(MAKE) all
 	$(LUA) bench/run.lua $(BENCH_ARGS)
+	LUA=$(LUA) $(LUA) bench/loops.lua $(LOOPS_ARGS)
+
+bench-loops: deps-bench
+	$(MAKE) all
+	LUA=$(LUA) $(LUA) bench/loops.lua $(LOOPS_ARGS)
 
 PREFIX ?= /usr/local
 INST_LIBDIR ?= $(PREFIX)/lib/lua/5.4
