@@ -42,6 +42,9 @@ static SegCtx *state_ctx (lua_State *L) {
 /* Pixel bytes that may be garbage before pacing forces a full collection,
 ** at the least (see pace). */
 #define GC_SLACK ((size_t)64 << 20)
+/* Small allocations are reported together, once they add up to this: a
+** step per 4 KiB image cost more than the image (a third of a loop's time). */
+#define GC_GRAIN ((size_t)64 << 10)
 
 /* The collector cannot see pixel blocks, so each allocation is reported as
 ** a step of its size: the incremental collector does the work that much
@@ -49,26 +52,32 @@ static SegCtx *state_ctx (lua_State *L) {
 ** collection. Objects that grew old and died are not reached by minor
 ** collections, and a large Lua heap makes incremental cycles span many
 ** steps, so pixel garbage is also bounded directly: once the live pixel
-** bytes exceed what was live at the last finished cycle by more than that
-** amount, the Lua heap, or GC_SLACK (whichever is largest), a full
-** collection runs, which costs in proportion to what was allocated, as
-** Lua's own pause does. Nothing runs while the host has stopped the
+** bytes exceed the base (what was live at the end of the last cycle, or
+** less since) by more than the base, the Lua heap, or GC_SLACK (whichever
+** is largest), a full collection runs. Between two of them at least that
+** much was allocated, so their cost (the heap's size) stays in proportion
+** to allocation, as with Lua's own pause. Nothing runs while the host has stopped the
 ** collector or from inside a finalizer (lua_gc answers -1 there). */
 static void pace (lua_State *L, SegCtx *ctx, size_t bytes) {
   if (lua_gc(L, LUA_GCISRUNNING) != 1) return;
   ctx->gc_pending += bytes;
-  if (ctx->gc_pending >= 1024) {
+  if (ctx->gc_pending >= GC_GRAIN) {
     size_t kb = ctx->gc_pending >> 10;
     ctx->gc_pending &= 1023;
     if (lua_gc(L, LUA_GCSTEP, kb > INT_MAX ? INT_MAX : (int)kb))
       ctx->gc_base = ctx->pool.live;   /* the step finished a cycle */
   }
+  /* The base follows live bytes down at once (a base left high by a burst
+  ** of live images would let garbage grow to twice the burst), and up only
+  ** at the end of a cycle. */
+  if (ctx->pool.live < ctx->gc_base) ctx->gc_base = ctx->pool.live;
   size_t base = ctx->gc_base, allow = base > GC_SLACK ? base : GC_SLACK;
   size_t heap = (size_t)lua_gc(L, LUA_GCCOUNT) << 10;
   if (heap > allow) allow = heap;
   if (ctx->pool.live + bytes > base + allow) {
     lua_gc(L, LUA_GCCOLLECT);
     ctx->gc_base = ctx->pool.live;
+    ctx->gc_full++;
   }
 }
 
@@ -654,12 +663,14 @@ static int l_limits (lua_State *L) {
   return 1;
 }
 
-/* seg.memory() -> {live=, cached=, cached_blocks=, hits=, misses=}: bytes of
-** pixels held by objects not yet released or collected, bytes and blocks
-** waiting in the cache, and how many large allocations the cache served. */
+/* seg.memory() -> {live=, cached=, cached_blocks=, hits=, misses=,
+** collections=}: bytes of pixels held by objects not yet released or
+** collected, bytes and blocks waiting in the cache, how many large
+** allocations the cache served and the system did, and how many full
+** collections pacing forced. */
 static int l_memory (lua_State *L) {
   SegCtx *ctx = seg_ctx(L);
-  lua_createtable(L, 0, 5);
+  lua_createtable(L, 0, 6);
   lua_pushinteger(L, (lua_Integer)ctx->pool.live);
   lua_setfield(L, -2, "live");
   lua_pushinteger(L, (lua_Integer)ctx->pool.cached);
@@ -670,6 +681,8 @@ static int l_memory (lua_State *L) {
   lua_setfield(L, -2, "hits");
   lua_pushinteger(L, (lua_Integer)ctx->pool.misses);
   lua_setfield(L, -2, "misses");
+  lua_pushinteger(L, (lua_Integer)ctx->gc_full);
+  lua_setfield(L, -2, "collections");
   return 1;
 }
 

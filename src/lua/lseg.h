@@ -37,7 +37,8 @@ typedef struct SegCtx {
   int64_t max_pixels;
   SegPool pool;
   size_t gc_pending;       /* allocated bytes not yet reported to the collector */
-  size_t gc_base;          /* pool.live after the last collection forced by pacing */
+  size_t gc_base;          /* live pixel bytes the pacing measures garbage from */
+  uint64_t gc_full;        /* full collections pacing forced */
 } SegCtx;
 
 #define SEG_DEFAULT_MAX_PIXELS ((int64_t)1 << 28)   /* 268 Mpx: 16384 x 16384 */
