@@ -56,8 +56,9 @@ static SegCtx *state_ctx (lua_State *L) {
 ** less since) by more than the base, the Lua heap, or GC_SLACK (whichever
 ** is largest), a full collection runs. Between two of them at least that
 ** much was allocated, so their cost (the heap's size) stays in proportion
-** to allocation, as with Lua's own pause. Nothing runs while the host has stopped the
-** collector or from inside a finalizer (lua_gc answers -1 there). */
+** to allocation, as with Lua's own pause. Nothing runs while the host has
+** stopped the collector or from inside a finalizer (lua_gc answers -1
+** there). */
 static void pace (lua_State *L, SegCtx *ctx, size_t bytes) {
   if (lua_gc(L, LUA_GCISRUNNING) != 1) return;
   ctx->gc_pending += bytes;
