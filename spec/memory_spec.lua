@@ -258,6 +258,29 @@ describe("loops that never release", function()
   end)
 end)
 
+describe("allocation failure", function()
+  it("raises 'not enough memory' and leaves the state usable", function()
+    -- A child under a 400 MB address-space limit asks for a 1 GiB image.
+    -- (AddressSanitizer reserves terabytes of address space: not there.)
+    if os.getenv("SEG_ASAN") then return pending("address-space limits break ASan") end
+    local lua = os.getenv("LUA") or "lua5.4"
+    local path = os.tmpname()
+    local f = assert(io.open(path, "w"))
+    f:write([[
+      package.cpath = "./?.so;" .. package.cpath
+      local seg = require "seg"
+      local live = seg.memory().live
+      local ok, err = pcall(seg.image, 16384, 16384, 1, "f32")
+      print(ok, err, seg.memory().live == live, tostring(seg.image(8, 8)))]])
+    f:close()
+    local p = assert(io.popen(("sh -c 'ulimit -v 400000; %s %s'"):format(lua, path), "r"))
+    local out = p:read("a")
+    p:close()
+    os.remove(path)
+    assert.are.equal("false\tnot enough memory\ttrue\tseg.Image 8x8, 1 channel, u8\n", out)
+  end)
+end)
+
 describe("seg.limits", function()
   it("round-trips the cache limits", function()
     local old = seg.limits()
