@@ -84,14 +84,17 @@ static void pace (lua_State *L, SegCtx *ctx, size_t bytes) {
 
 /* Gives the block back to the pool and leaves the object released. */
 static void free_pixels (SegCtx *ctx, SegImage *im) {
-  void *p = im->block;
+  void *p = im->b.data;
   size_t n = im->block_bytes;
-  im->block = NULL;
-  im->block_bytes = 0;
   im->b.data = NULL;
   im->b.w = im->b.h = 0;
+  im->block_bytes = 0;
+  im->doomed = 0;
   seg_pool_free(&ctx->pool, p, n);
 }
+
+/* Released, or released from a finalizer with its pixels still in place. */
+static int is_released (const SegImage *im) { return !im->b.data || im->doomed; }
 
 /* ---------- creation ---------- */
 
@@ -120,7 +123,6 @@ static SegImage *newobject (lua_State *L, SegKind kind, int w, int h, int c, Seg
     pix = seg_pool_alloc(&ctx->pool, bytes, zero);
     if (!pix) luaL_error(L, "not enough memory");
   }
-  im->block = pix;
   im->block_bytes = bytes;
   im->b.w = w; im->b.h = h; im->b.c = c;
   im->b.stride = (size_t)w * (size_t)c * seg_dtype_size(t);
@@ -159,21 +161,21 @@ SegImage *seg_testimage (lua_State *L, int idx) {
 SegImage *seg_checkimage (lua_State *L, int idx) {
   SegImage *im = seg_testimage(L, idx);
   if (!im) luaL_typeerror(L, idx, SEG_IMAGE_MT);
-  if (!im->b.data) luaL_argerror(L, idx, "image has been released");
+  if (is_released(im)) luaL_argerror(L, idx, "image has been released");
   return im;
 }
 
 SegImage *seg_checkmask (lua_State *L, int idx) {
   SegImage *im = (SegImage *)luaL_testudata(L, idx, SEG_MASK_MT);
   if (!im) luaL_typeerror(L, idx, SEG_MASK_MT);
-  if (!im->b.data) luaL_argerror(L, idx, "mask has been released");
+  if (is_released(im)) luaL_argerror(L, idx, "mask has been released");
   return im;
 }
 
 SegImage *seg_checklabels (lua_State *L, int idx) {
   SegImage *im = (SegImage *)luaL_testudata(L, idx, SEG_LABELS_MT);
   if (!im) luaL_typeerror(L, idx, SEG_LABELS_MT);
-  if (!im->b.data) luaL_argerror(L, idx, "labels have been released");
+  if (is_released(im)) luaL_argerror(L, idx, "labels have been released");
   return im;
 }
 
@@ -520,30 +522,28 @@ static int l_crop (lua_State *L) {
 /* ---------- metamethods ---------- */
 
 /* img:release(), __close. Inside a finalizer (lua_gc answers -1 there) a
-** binding further down the C stack may hold this object's pixels, as the
-** finalizer can have run from one of its allocations: the object reads as
-** released at once, and its block waits for the object's own __gc. */
+** binding further down the C stack may be reading this object's pixels, as
+** the finalizer can have run from one of its allocations: the object is
+** only doomed (refused from now on) and its block waits for its __gc. */
 static int l_release (lua_State *L) {
   SegImage *im = seg_testimage(L, 1);
-  if (im && im->block) {
-    if (lua_gc(L, LUA_GCCOUNT) < 0) {
-      im->b.data = NULL;
-      im->b.w = im->b.h = 0;
-    } else free_pixels(seg_ctx(L), im);
+  if (im && im->b.data) {
+    if (lua_gc(L, LUA_GCCOUNT) < 0) im->doomed = 1;
+    else free_pixels(seg_ctx(L), im);
   }
   return 0;
 }
 
 static int l_gc (lua_State *L) {
   SegImage *im = seg_testimage(L, 1);
-  if (im && im->block) free_pixels(seg_ctx(L), im);
+  if (im && im->b.data) free_pixels(seg_ctx(L), im);
   return 0;
 }
 
 static int l_tostring (lua_State *L) {
   SegImage *im = seg_testimage(L, 1);
   if (!im) return luaL_typeerror(L, 1, SEG_IMAGE_MT);
-  if (!im->b.data)
+  if (is_released(im))
     lua_pushfstring(L, "seg.%s (released)", kind_short[im->kind]);
   else
     lua_pushfstring(L, "seg.%s %dx%d, %d channel%s, %s", kind_short[im->kind], im->b.w,
@@ -554,7 +554,7 @@ static int l_tostring (lua_State *L) {
 static int l_eq (lua_State *L) {
   SegImage *a = seg_testimage(L, 1), *b = seg_testimage(L, 2);
   int eq = a && b && a->b.w == b->b.w && a->b.h == b->b.h && a->b.c == b->b.c &&
-           a->b.dtype == b->b.dtype && a->b.data && b->b.data &&
+           a->b.dtype == b->b.dtype && !is_released(a) && !is_released(b) &&
            memcmp(a->b.data, b->b.data, a->b.stride * (size_t)a->b.h) == 0;
   lua_pushboolean(L, eq);
   return 1;
@@ -565,8 +565,9 @@ static int l_index (lua_State *L) {
   SegImage *im = seg_testimage(L, 1);
   const char *k = lua_tostring(L, 2);
   if (im && k) {
-    if (strcmp(k, "width") == 0) { lua_pushinteger(L, im->b.w); return 1; }
-    if (strcmp(k, "height") == 0) { lua_pushinteger(L, im->b.h); return 1; }
+    int gone = is_released(im);
+    if (strcmp(k, "width") == 0) { lua_pushinteger(L, gone ? 0 : im->b.w); return 1; }
+    if (strcmp(k, "height") == 0) { lua_pushinteger(L, gone ? 0 : im->b.h); return 1; }
     if (strcmp(k, "channels") == 0) { lua_pushinteger(L, im->b.c); return 1; }
     if (strcmp(k, "dtype") == 0) { lua_pushstring(L, seg_dtype_name(im->b.dtype)); return 1; }
     if (strcmp(k, "kind") == 0) { lua_pushstring(L, kind_short[im->kind]); return 1; }

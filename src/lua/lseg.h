@@ -20,13 +20,14 @@ typedef enum { SEG_KIND_IMAGE = 0, SEG_KIND_MASK = 1, SEG_KIND_LABELS = 2 } SegK
 /* The userdata behind every Image, Mask and Labels. Its pixels are a block
 ** of the state's pool (outside the Lua heap) that the object owns: release,
 ** __close and __gc give it back at once. A released object has
-** data == NULL and w == h == 0. 'block' is the owned block (normally
-** b.data; a release from inside a finalizer keeps it until the object's own
-** __gc, since a binding further down the C stack may still be using it). */
+** data == NULL and w == h == 0. A release from inside a finalizer only sets
+** 'doomed' (the seg_check* functions then refuse the object) and leaves
+** the pixels in place until its __gc: the finalizer may have run from an
+** allocation of a binding that is still using them. */
 typedef struct SegImage {
   SegBuf b;
   SegKind kind;
-  void *block;
+  int doomed;
   size_t block_bytes;      /* as passed to seg_pool_alloc */
 } SegImage;
 
