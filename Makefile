@@ -5,7 +5,6 @@
 #   make test-asan  the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make demo       threshold-and-label demo on the bundled sample images
 #   make bench      side-by-side timings against OpenCV / scikit-image
-#   make bench-loops  loops as written (collector on): time and peak memory
 #   make install    install seg.so and lua-seg (PREFIX, or INST_LIBDIR/INST_BINDIR)
 
 LUA       ?= lua5.4
@@ -44,7 +43,7 @@ BUSTED = busted --lua=$(LUA)
 SPECS ?= spec
 ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -DSEG_NO_CLONES
 
-.PHONY: all deps deps-build deps-test deps-bench test test-asan demo bench bench-loops install clean fixtures
+.PHONY: all deps deps-build deps-test deps-bench test test-asan demo bench install clean fixtures
 
 all: seg.so
 
@@ -103,6 +102,9 @@ bench: deps-bench
 	$(LUA) bench/run.lua $(BENCH_ARGS)
 	LUA=$(LUA) $(LUA) bench/loops.lua $(LOOPS_ARGS)
 
+# Loops as people write them, collector on: time per iteration and peak
+# memory against OpenCV's (bench/loops.md). Also the last step of bench.
+.PHONY: bench-loops
 bench-loops: deps-bench
 	$(MAKE) all
 	LUA=$(LUA) $(LUA) bench/loops.lua $(LOOPS_ARGS)
