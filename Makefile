@@ -162,6 +162,14 @@ demo: deps-build
 bench: deps-bench
 	$(MAKE) all
 	$(LUA) bench/run.lua $(BENCH_ARGS)
+	LUA=$(LUA) $(LUA) bench/loops.lua $(LOOPS_ARGS)
+
+# Loops as people write them, collector on: time per iteration and peak
+# memory against OpenCV's (bench/loops.md). Also the last step of bench.
+.PHONY: bench-loops
+bench-loops: deps-bench
+	$(MAKE) all
+	LUA=$(LUA) $(LUA) bench/loops.lua $(LOOPS_ARGS)
 
 # Per-call cost of the worker pool (no Lua, no peers).
 bench-pool: build/bench-pool

@@ -80,7 +80,7 @@ static int l_merge (lua_State *L) {
   const SegImage *first = NULL;
   for (int i = 1; i <= n; i++) {
     const SegImage *im = seg_testimage(L, 1 + i);
-    if (!im || !im->b.data) luaL_argerror(L, 1, "table of images expected");
+    if (!im || seg_isreleased(im)) luaL_argerror(L, 1, "table of images expected");
     if (!first) first = im;
     else if (im->b.w != first->b.w || im->b.h != first->b.h) luaL_argerror(L, 1, "images differ in size");
     else if (im->b.dtype != first->b.dtype) luaL_argerror(L, 1, "images differ in dtype");

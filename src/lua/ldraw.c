@@ -129,7 +129,7 @@ static SegImage *pushmarks (lua_State *L, const SegImage *m, int mode) {
 
 static SegImage *checkregions (lua_State *L, int idx) {
   SegImage *m = seg_testimage(L, idx);
-  if (!m || m->kind == SEG_KIND_IMAGE || !m->b.data)
+  if (!m || m->kind == SEG_KIND_IMAGE || seg_isreleased(m))
     seg_typeerror(L, idx, "seg.Mask or seg.Labels");
   return m;
 }

@@ -1,5 +1,6 @@
 /* limage.c — the Lua types Image, Mask and Labels: creation, release,
 ** fields, pixel access, tables and raw bytes. */
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 #include "lseg.h"
@@ -29,42 +30,112 @@ void seg_add_methods (lua_State *L, SegKind kind, const luaL_Reg *l) {
   lua_pop(L, 1);
 }
 
+/* ---------- pixel memory ---------- */
+
+static SegCtx *state_ctx (lua_State *L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &ctx_key);
+  SegCtx *ctx = (SegCtx *)lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  return ctx;
+}
+
+/* Pixel bytes that may be garbage before pacing forces a full collection,
+** at the least (see pace). */
+#define GC_SLACK ((size_t)64 << 20)
+/* Small allocations are reported together, once they add up to this: a
+** step per 4 KiB image cost more than the image (a third of a loop's time). */
+#define GC_GRAIN ((size_t)64 << 10)
+
+/* The collector cannot see pixel blocks, so each allocation is reported as
+** a step of its size: the incremental collector does the work that much
+** allocation would have asked for, the generational one a minor
+** collection. Objects that grew old and died are not reached by minor
+** collections, and a large Lua heap makes incremental cycles span many
+** steps, so pixel garbage is also bounded directly: once the live pixel
+** bytes exceed the base (what was live at the end of the last cycle, or
+** less since) by more than the base, the Lua heap, or GC_SLACK (whichever
+** is largest), a full collection runs. Between two of them at least that
+** much was allocated, so their cost (the heap's size) stays in proportion
+** to allocation, as with Lua's own pause. Nothing runs while the host has
+** stopped the collector or from inside a finalizer (lua_gc answers -1
+** there). */
+static void pace (lua_State *L, SegCtx *ctx, size_t bytes) {
+  if (lua_gc(L, LUA_GCISRUNNING) != 1) return;
+  ctx->gc_pending += bytes;
+  if (ctx->gc_pending >= GC_GRAIN) {
+    size_t kb = ctx->gc_pending >> 10;
+    ctx->gc_pending &= 1023;
+    if (lua_gc(L, LUA_GCSTEP, kb > INT_MAX ? INT_MAX : (int)kb))
+      ctx->gc_base = ctx->pool.live;   /* the step finished a cycle */
+  }
+  /* The base follows live bytes down at once (a base left high by a burst
+  ** of live images would let garbage grow to twice the burst), and up only
+  ** at the end of a cycle. */
+  if (ctx->pool.live < ctx->gc_base) ctx->gc_base = ctx->pool.live;
+  size_t base = ctx->gc_base, allow = base > GC_SLACK ? base : GC_SLACK;
+  size_t heap = (size_t)lua_gc(L, LUA_GCCOUNT) << 10;
+  if (heap > allow) allow = heap;
+  if (ctx->pool.live + bytes > base + allow) {
+    lua_gc(L, LUA_GCCOLLECT);
+    ctx->gc_base = ctx->pool.live;
+    ctx->gc_full++;
+  }
+}
+
+/* Gives the block back to the pool and leaves the object released. */
+static void free_pixels (SegCtx *ctx, SegImage *im) {
+  void *p = im->b.data;
+  size_t n = im->block_bytes;
+  im->b.data = NULL;
+  im->b.w = im->b.h = 0;
+  im->block_bytes = 0;
+  im->doomed = 0;
+  seg_pool_free(&ctx->pool, p, n);
+}
+
+/* Released, or released from a finalizer with its pixels still in place. */
+int seg_isreleased (const SegImage *im) { return !im->b.data || im->doomed; }
+
 /* ---------- creation ---------- */
 
-SegImage *seg_newimage_uninit (lua_State *L, SegKind kind, int w, int h, int c, SegDtype t) {
+static SegImage *newobject (lua_State *L, SegKind kind, int w, int h, int c, SegDtype t,
+                            int zero) {
   size_t bytes = seg_buf_bytes(w, h, c, t);
-  if (bytes == 0) luaL_error(L, "invalid image size %dx%dx%d", w, h, c);
+  if (bytes == 0 || seg_pool_blocksize(bytes) == 0)
+    luaL_error(L, "invalid image size %dx%dx%d", w, h, c);
   int64_t px = (int64_t)w * (int64_t)h;
-  SegCtx *ctx;
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &ctx_key);
-  ctx = (SegCtx *)lua_touserdata(L, -1);
-  lua_pop(L, 1);
+  SegCtx *ctx = state_ctx(L);
   if (px > ctx->max_pixels)
     luaL_error(L, "image of %dx%d exceeds the pixel limit (%I)", w, h,
                (lua_Integer)ctx->max_pixels);
+  pace(L, ctx, seg_pool_blocksize(bytes));
   /* The object exists, valid and empty, before its pixels are allocated. */
-  SegImage *im = (SegImage *)lua_newuserdatauv(L, sizeof(SegImage), 1);
+  SegImage *im = (SegImage *)lua_newuserdatauv(L, sizeof(SegImage), 0);
   memset(im, 0, sizeof *im);
   im->kind = kind;
   im->b.dtype = t;
   luaL_setmetatable(L, kind_mt[kind]);
-  /* Large buffers start on a 2 MiB boundary so huge pages cover them whole
-  ** (the slack is address space that is never touched). */
-  size_t slack = bytes >= SEG_HUGE_MIN ? SEG_HUGE_ALIGN : 0;
-  uint8_t *pix = (uint8_t *)lua_newuserdatauv(L, bytes + slack, 0);
-  if (slack) pix += (SEG_HUGE_ALIGN - (uintptr_t)pix % SEG_HUGE_ALIGN) % SEG_HUGE_ALIGN;
-  seg_advise_huge(pix, bytes);
-  lua_setiuservalue(L, -2, 1);
+  void *pix = seg_pool_alloc(&ctx->pool, bytes, zero);
+  if (!pix) {
+    /* Cached blocks and garbage may be what stands in the way. */
+    seg_pool_drain(&ctx->pool);
+    if (lua_gc(L, LUA_GCISRUNNING) == 1) lua_gc(L, LUA_GCCOLLECT);
+    pix = seg_pool_alloc(&ctx->pool, bytes, zero);
+    if (!pix) luaL_error(L, "not enough memory");
+  }
+  im->block_bytes = bytes;
   im->b.w = w; im->b.h = h; im->b.c = c;
   im->b.stride = (size_t)w * (size_t)c * seg_dtype_size(t);
-  im->b.data = pix;
+  im->b.data = (uint8_t *)pix;
   return im;
 }
 
+SegImage *seg_newimage_uninit (lua_State *L, SegKind kind, int w, int h, int c, SegDtype t) {
+  return newobject(L, kind, w, h, c, t, 0);
+}
+
 SegImage *seg_newobject (lua_State *L, SegKind kind, int w, int h, int c, SegDtype t) {
-  SegImage *im = seg_newimage_uninit(L, kind, w, h, c, t);
-  memset(im->b.data, 0, im->b.stride * (size_t)h);
-  return im;
+  return newobject(L, kind, w, h, c, t, 1);
 }
 
 SegImage *seg_newimage (lua_State *L, int w, int h, int c, SegDtype t) {
@@ -90,21 +161,21 @@ SegImage *seg_testimage (lua_State *L, int idx) {
 SegImage *seg_checkimage (lua_State *L, int idx) {
   SegImage *im = seg_testimage(L, idx);
   if (!im) seg_typeerror(L, idx, SEG_IMAGE_MT);
-  if (!im->b.data) luaL_argerror(L, idx, "image has been released");
+  if (seg_isreleased(im)) luaL_argerror(L, idx, "image has been released");
   return im;
 }
 
 SegImage *seg_checkmask (lua_State *L, int idx) {
   SegImage *im = (SegImage *)luaL_testudata(L, idx, SEG_MASK_MT);
   if (!im) seg_typeerror(L, idx, SEG_MASK_MT);
-  if (!im->b.data) luaL_argerror(L, idx, "mask has been released");
+  if (seg_isreleased(im)) luaL_argerror(L, idx, "mask has been released");
   return im;
 }
 
 SegImage *seg_checklabels (lua_State *L, int idx) {
   SegImage *im = (SegImage *)luaL_testudata(L, idx, SEG_LABELS_MT);
   if (!im) seg_typeerror(L, idx, SEG_LABELS_MT);
-  if (!im->b.data) luaL_argerror(L, idx, "labels have been released");
+  if (seg_isreleased(im)) luaL_argerror(L, idx, "labels have been released");
   return im;
 }
 
@@ -408,8 +479,9 @@ static int l_crop (lua_State *L) {
   lua_Integer w = luaL_checkinteger(L, 4), h = luaL_checkinteger(L, 5);
   luaL_argcheck(L, x >= 0 && x < im->b.w, 2, "x out of range");
   luaL_argcheck(L, y >= 0 && y < im->b.h, 3, "y out of range");
-  luaL_argcheck(L, w > 0 && x + w <= im->b.w, 4, "width out of range");
-  luaL_argcheck(L, h > 0 && y + h <= im->b.h, 5, "height out of range");
+  /* Compared as w <= width - x: x + w overflows for w near maxinteger. */
+  luaL_argcheck(L, w > 0 && w <= im->b.w - x, 4, "width out of range");
+  luaL_argcheck(L, h > 0 && h <= im->b.h - y, 5, "height out of range");
   SegImage *out = seg_newimage_uninit(L, im->kind, (int)w, (int)h, im->b.c, im->b.dtype);
   seg_copy_window(&im->b, (int)x, (int)y, &out->b);
   return 1;
@@ -417,21 +489,29 @@ static int l_crop (lua_State *L) {
 
 /* ---------- metamethods ---------- */
 
+/* img:release(), __close. Inside a finalizer (lua_gc answers -1 there) a
+** binding further down the C stack may be reading this object's pixels, as
+** the finalizer can have run from one of its allocations: the object is
+** only doomed (refused from now on) and its block waits for its __gc. */
 static int l_release (lua_State *L) {
   SegImage *im = seg_testimage(L, 1);
   if (im && im->b.data) {
-    im->b.data = NULL;
-    im->b.w = im->b.h = 0;
-    lua_pushnil(L);
-    lua_setiuservalue(L, 1, 1);   /* the pixels become garbage */
+    if (lua_gc(L, LUA_GCCOUNT) < 0) im->doomed = 1;
+    else free_pixels(seg_ctx(L), im);
   }
+  return 0;
+}
+
+static int l_gc (lua_State *L) {
+  SegImage *im = seg_testimage(L, 1);
+  if (im && im->b.data) free_pixels(seg_ctx(L), im);
   return 0;
 }
 
 static int l_tostring (lua_State *L) {
   SegImage *im = seg_testimage(L, 1);
   if (!im) return luaL_typeerror(L, 1, SEG_IMAGE_MT);
-  if (!im->b.data)
+  if (seg_isreleased(im))
     lua_pushfstring(L, "seg.%s (released)", kind_short[im->kind]);
   else
     lua_pushfstring(L, "seg.%s %dx%d, %d channel%s, %s", kind_short[im->kind], im->b.w,
@@ -442,7 +522,7 @@ static int l_tostring (lua_State *L) {
 static int l_eq (lua_State *L) {
   SegImage *a = seg_testimage(L, 1), *b = seg_testimage(L, 2);
   int eq = a && b && a->b.w == b->b.w && a->b.h == b->b.h && a->b.c == b->b.c &&
-           a->b.dtype == b->b.dtype && a->b.data && b->b.data &&
+           a->b.dtype == b->b.dtype && !seg_isreleased(a) && !seg_isreleased(b) &&
            memcmp(a->b.data, b->b.data, a->b.stride * (size_t)a->b.h) == 0;
   lua_pushboolean(L, eq);
   return 1;
@@ -453,8 +533,9 @@ static int l_index (lua_State *L) {
   SegImage *im = seg_testimage(L, 1);
   const char *k = lua_tostring(L, 2);
   if (im && k) {
-    if (strcmp(k, "width") == 0) { lua_pushinteger(L, im->b.w); return 1; }
-    if (strcmp(k, "height") == 0) { lua_pushinteger(L, im->b.h); return 1; }
+    int gone = seg_isreleased(im);
+    if (strcmp(k, "width") == 0) { lua_pushinteger(L, gone ? 0 : im->b.w); return 1; }
+    if (strcmp(k, "height") == 0) { lua_pushinteger(L, gone ? 0 : im->b.h); return 1; }
     if (strcmp(k, "channels") == 0) { lua_pushinteger(L, im->b.c); return 1; }
     if (strcmp(k, "dtype") == 0) { lua_pushstring(L, seg_dtype_name(im->b.dtype)); return 1; }
     if (strcmp(k, "kind") == 0) { lua_pushstring(L, kind_short[im->kind]); return 1; }
@@ -490,28 +571,95 @@ static int l_threads (lua_State *L) {
   return 1;
 }
 
-/* seg.limits{max_pixels=} -> table of the current limits. */
+/* Reads limits[key] as an integer >= 0 (>= 1 when 'positive'); -1 when absent. */
+static lua_Integer limitfield (lua_State *L, const char *key, int positive) {
+  lua_Integer v = -1;
+  if (lua_getfield(L, 1, key) != LUA_TNIL) {
+    int ok;
+    v = lua_tointegerx(L, -1, &ok);
+    if (!ok || v < positive) {
+      lua_pushfstring(L, "'%s' must be %s integer", key,
+                      positive ? "a positive" : "a non-negative");
+      luaL_argerror(L, 1, lua_tostring(L, -1));
+    }
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+static const char *const limit_keys[] = {"max_pixels", "cache", "cache_blocks", NULL};
+#define LIMIT_KEYS "max_pixels, cache, cache_blocks"
+
+/* seg.limits{max_pixels=, cache=, cache_blocks=} -> table of the current
+** limits (the same keys, so seg.limits(seg.limits()) changes nothing).
+** Every key is checked before any is applied. */
 static int l_limits (lua_State *L) {
   SegCtx *ctx = seg_ctx(L);
   if (!lua_isnoneornil(L, 1)) {
     luaL_checktype(L, 1, LUA_TTABLE);
-    if (lua_getfield(L, 1, "max_pixels") != LUA_TNIL) {
-      lua_Integer n = luaL_checkinteger(L, -1);
-      luaL_argcheck(L, n >= 1, 1, "max_pixels must be positive");
-      ctx->max_pixels = n;
+    lua_settop(L, 1);
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+      int known = 0;
+      if (lua_type(L, -2) == LUA_TSTRING)
+        for (int i = 0; limit_keys[i] && !known; i++)
+          known = strcmp(lua_tostring(L, -2), limit_keys[i]) == 0;
+      if (!known) {
+        lua_pushfstring(L, "unknown key '%s' (valid: " LIMIT_KEYS ")",
+                        luaL_tolstring(L, -2, NULL));
+        luaL_argerror(L, 1, lua_tostring(L, -1));
+      }
+      lua_pop(L, 1);
     }
-    lua_pop(L, 1);
+    lua_Integer px = limitfield(L, "max_pixels", 1);
+    lua_Integer bytes = limitfield(L, "cache", 0);
+    lua_Integer blocks = limitfield(L, "cache_blocks", 0);
+    if (px >= 0) ctx->max_pixels = px;
+    if (bytes >= 0 || blocks >= 0)
+      seg_pool_limit(&ctx->pool,
+                     bytes < 0 ? ctx->pool.max_bytes
+                     : (uint64_t)bytes > SIZE_MAX ? SIZE_MAX : (size_t)bytes,
+                     blocks < 0 ? ctx->pool.max_blocks
+                     : blocks > SEG_POOL_SLOTS ? SEG_POOL_SLOTS : (int)blocks);
   }
-  lua_createtable(L, 0, 1);
+  lua_createtable(L, 0, 3);
   lua_pushinteger(L, (lua_Integer)ctx->max_pixels);
   lua_setfield(L, -2, "max_pixels");
+  lua_pushinteger(L, ctx->pool.max_bytes > (uint64_t)LUA_MAXINTEGER ? LUA_MAXINTEGER
+                     : (lua_Integer)ctx->pool.max_bytes);
+  lua_setfield(L, -2, "cache");
+  lua_pushinteger(L, ctx->pool.max_blocks);
+  lua_setfield(L, -2, "cache_blocks");
+  return 1;
+}
+
+/* seg.memory() -> {live=, cached=, cached_blocks=, hits=, misses=,
+** collections=}: bytes of pixels held by objects not yet released or
+** collected, bytes and blocks waiting in the cache, how many large
+** allocations the cache served and the system did, and how many full
+** collections pacing forced. */
+static int l_memory (lua_State *L) {
+  SegCtx *ctx = seg_ctx(L);
+  lua_createtable(L, 0, 6);
+  lua_pushinteger(L, (lua_Integer)ctx->pool.live);
+  lua_setfield(L, -2, "live");
+  lua_pushinteger(L, (lua_Integer)ctx->pool.cached);
+  lua_setfield(L, -2, "cached");
+  lua_pushinteger(L, ctx->pool.count);
+  lua_setfield(L, -2, "cached_blocks");
+  lua_pushinteger(L, (lua_Integer)ctx->pool.hits);
+  lua_setfield(L, -2, "hits");
+  lua_pushinteger(L, (lua_Integer)ctx->pool.misses);
+  lua_setfield(L, -2, "misses");
+  lua_pushinteger(L, (lua_Integer)ctx->gc_full);
+  lua_setfield(L, -2, "collections");
   return 1;
 }
 
 static const luaL_Reg module_funcs[] = {
   {"image", l_image}, {"mask", l_mask}, {"labels", l_labels},
   {"from_table", l_from_table}, {"from_data", l_from_data},
-  {"type", l_type}, {"threads", l_threads}, {"limits", l_limits},
+  {"type", l_type}, {"threads", l_threads}, {"limits", l_limits}, {"memory", l_memory},
   {NULL, NULL}};
 
 static const luaL_Reg common_methods[] = {
@@ -520,16 +668,36 @@ static const luaL_Reg common_methods[] = {
   {NULL, NULL}};
 
 static const luaL_Reg meta[] = {
-  {"__gc", l_release}, {"__close", l_release}, {"__tostring", l_tostring},
+  {"__gc", l_gc}, {"__close", l_release}, {"__tostring", l_tostring},
   {"__eq", l_eq}, {NULL, NULL}};
+
+/* The state is closing: objects finalized after this (the context was made
+** first, so it is finalized after every object made from it, save ones a
+** finalizer resurrected) give their blocks straight back to the system. */
+static int l_ctx_gc (lua_State *L) {
+  SegCtx *ctx = (SegCtx *)lua_touserdata(L, 1);
+  seg_pool_limit(&ctx->pool, 0, 0);
+  return 0;
+}
 
 /* Creates the context, the three metatables and the method tables. Leaves
 ** the module table at -2 and the shared methods table at -1. */
 void seg_open_image (lua_State *L) {
-  SegCtx *ctx = (SegCtx *)lua_newuserdatauv(L, sizeof(SegCtx), 0);
-  ctx->threads = seg_cpu_count();
-  ctx->max_pixels = SEG_DEFAULT_MAX_PIXELS;
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &ctx_key);
+  /* One context per state: loading the module again keeps the settings,
+  ** the cache and the accounting of the objects already made. */
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &ctx_key) != LUA_TUSERDATA) {
+    SegCtx *ctx = (SegCtx *)lua_newuserdatauv(L, sizeof(SegCtx), 0);
+    memset(ctx, 0, sizeof *ctx);
+    ctx->threads = seg_cpu_count();
+    ctx->max_pixels = SEG_DEFAULT_MAX_PIXELS;
+    seg_pool_init(&ctx->pool);
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, l_ctx_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &ctx_key);
+  }
+  lua_pop(L, 1);
   /* methods: Image's table is shared; Mask and Labels inherit from it */
   luaL_newmetatable(L, kind_methods[0]);
   int common = lua_gettop(L);

@@ -103,7 +103,7 @@ static int l_element (lua_State *L) {
 static const SegBuf *checkelement (lua_State *L, int idx) {
   if (lua_type(L, idx) == LUA_TNUMBER) return &pushdisk(L, checkradius(L, idx))->b;
   SegImage *se = (SegImage *)luaL_testudata(L, idx, SEG_MASK_MT);
-  if (!se || !se->b.data) luaL_argerror(L, idx, "radius or structuring element expected");
+  if (!se || seg_isreleased(se)) luaL_argerror(L, idx, "radius or structuring element expected");
   luaL_argcheck(L, se->b.w <= SEG_MORPH_MAX_SE && se->b.h <= SEG_MORPH_MAX_SE, idx,
                 "structuring element too large");
   return &se->b;

@@ -112,7 +112,7 @@ SegImage *seg_pushout (lua_State *L, int t, int outidx, SegKind kind, int w, int
     SegImage *other = seg_testimage(L, outidx);
     lua_pushfstring(L, "'out' must be a %s, got %s", kind_name[kind],
                     other ? kind_name[other->kind] : luaL_typename(L, outidx));
-  } else if (!o->b.data)
+  } else if (seg_isreleased(o))
     lua_pushliteral(L, "'out' has been released");
   else if (o->b.w != w || o->b.h != h)
     lua_pushfstring(L, "'out' must be %dx%d, got %dx%d", w, h, o->b.w, o->b.h);

@@ -7,6 +7,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include "core/segk.h"
+#include "core/pool.h"
 
 #define SEG_VERSION "0.1.0"
 
@@ -16,19 +17,29 @@ typedef enum { SEG_KIND_IMAGE = 0, SEG_KIND_MASK = 1, SEG_KIND_LABELS = 2 } SegK
 #define SEG_MASK_MT   "seg.Mask"
 #define SEG_LABELS_MT "seg.Labels"
 
-/* The userdata behind every Image, Mask and Labels. Its pixels live in a
-** second userdata kept as user value 1, so the collector counts them; a
-** released object has data == NULL and w == h == 0. */
+/* The userdata behind every Image, Mask and Labels. Its pixels are a block
+** of the state's pool (outside the Lua heap) that the object owns: release,
+** __close and __gc give it back at once. A released object has
+** data == NULL and w == h == 0. A release from inside a finalizer only sets
+** 'doomed' (the seg_check* functions then refuse the object) and leaves
+** the pixels in place until its __gc: the finalizer may have run from an
+** allocation of a binding that is still using them. */
 typedef struct SegImage {
   SegBuf b;
   SegKind kind;
+  int doomed;
+  size_t block_bytes;      /* as passed to seg_pool_alloc */
 } SegImage;
 
 /* Per-state settings, one userdata shared as upvalue 1 by every function of
-** the module (no process-wide mutable state). */
+** the module (no process-wide mutable state). Its __gc empties the cache. */
 typedef struct SegCtx {
   int threads;
   int64_t max_pixels;
+  SegPool pool;
+  size_t gc_pending;       /* allocated bytes not yet reported to the collector */
+  size_t gc_base;          /* live pixel bytes the pacing measures garbage from */
+  uint64_t gc_full;        /* full collections pacing forced */
 } SegCtx;
 
 #define SEG_DEFAULT_MAX_PIXELS ((int64_t)1 << 28)   /* 268 Mpx: 16384 x 16384 */
@@ -52,6 +63,9 @@ SegImage *seg_newimage_uninit (lua_State *L, SegKind kind, int w, int h, int c, 
 ** released object). */
 SegImage *seg_checkimage (lua_State *L, int idx);
 SegImage *seg_testimage (lua_State *L, int idx);   /* NULL when not one */
+/* True once release() ran (pixels gone, or kept until __gc when released
+** from a finalizer): such an object must not be used. */
+int seg_isreleased (const SegImage *im);
 SegImage *seg_checkmask (lua_State *L, int idx);
 SegImage *seg_checklabels (lua_State *L, int idx);
 SegDtype seg_checkdtype (lua_State *L, int idx);
