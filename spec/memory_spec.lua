@@ -336,9 +336,9 @@ describe("seg.limits", function()
   it("raises on an unknown key, naming it and the valid ones, and changes nothing", function()
     local old = seg.limits()
     assert.has_error(function() seg.limits{cache = 0, cahce = 1} end,
-      "bad argument #1 to 'limits' (unknown key 'cahce' (valid: max_pixels, cache, cache_blocks))")
+      "bad argument #1 to 'limits' (unknown option 'cahce'; valid: max_pixels, cache, cache_blocks)")
     assert.has_error(function() seg.limits{1} end,
-      "bad argument #1 to 'limits' (unknown key '1' (valid: max_pixels, cache, cache_blocks))")
+      "bad argument #1 to 'limits' (option names must be strings, got number; valid: max_pixels, cache, cache_blocks)")
     assert.has_error(function() seg.limits{cache = -1} end,
       "bad argument #1 to 'limits' ('cache' must be a non-negative integer)")
     assert.has_error(function() seg.limits{max_pixels = 0} end,

@@ -588,7 +588,6 @@ static lua_Integer limitfield (lua_State *L, const char *key, int positive) {
 }
 
 static const char *const limit_keys[] = {"max_pixels", "cache", "cache_blocks", NULL};
-#define LIMIT_KEYS "max_pixels, cache, cache_blocks"
 
 /* seg.limits{max_pixels=, cache=, cache_blocks=} -> table of the current
 ** limits (the same keys, so seg.limits(seg.limits()) changes nothing).
@@ -596,21 +595,8 @@ static const char *const limit_keys[] = {"max_pixels", "cache", "cache_blocks", 
 static int l_limits (lua_State *L) {
   SegCtx *ctx = seg_ctx(L);
   if (!lua_isnoneornil(L, 1)) {
-    luaL_checktype(L, 1, LUA_TTABLE);
+    seg_checkoptions(L, 1, limit_keys);
     lua_settop(L, 1);
-    lua_pushnil(L);
-    while (lua_next(L, 1)) {
-      int known = 0;
-      if (lua_type(L, -2) == LUA_TSTRING)
-        for (int i = 0; limit_keys[i] && !known; i++)
-          known = strcmp(lua_tostring(L, -2), limit_keys[i]) == 0;
-      if (!known) {
-        lua_pushfstring(L, "unknown key '%s' (valid: " LIMIT_KEYS ")",
-                        luaL_tolstring(L, -2, NULL));
-        luaL_argerror(L, 1, lua_tostring(L, -1));
-      }
-      lua_pop(L, 1);
-    }
     lua_Integer px = limitfield(L, "max_pixels", 1);
     lua_Integer bytes = limitfield(L, "cache", 0);
     lua_Integer blocks = limitfield(L, "cache_blocks", 0);
