@@ -148,6 +148,8 @@ static void bil_v (const RowPass *p, const void *const *rows, uint8_t *d, void *
 
 int seg_bilateral (const SegBuf *src, SegBuf *dst, int dd, double sigma_color,
                    double sigma_space, int threads) {
+  seg_assert(seg_buf_samesize(src, dst) && dst->c == src->c && dst->dtype == src->dtype);
+  seg_assert(src->c == 1 || src->c == 3);
   int cn = src->c;
   if (sigma_color <= 0) sigma_color = 1;
   if (sigma_space <= 0) sigma_space = 1;

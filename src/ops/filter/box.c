@@ -250,6 +250,7 @@ static void box_band_u8 (void *arg, int y0, int y1) {
 }
 
 int seg_box (const SegBuf *src, SegBuf *dst, int r, int threads) {
+  seg_assert(seg_buf_samesize(src, dst) && dst->c == src->c && dst->dtype == src->dtype);
   /* integer sums rounded to nearest (no ties: the area is odd), which is
   ** what OpenCV's 16- and 32-bit sum paths produce */
   BoxJob j = {src, dst, r, 0};

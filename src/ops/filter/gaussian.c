@@ -148,6 +148,7 @@ static void gauss_v_f32 (const RowPass *p, const void *const *rows, uint8_t *d, 
 }
 
 int seg_gaussian (const SegBuf *src, SegBuf *dst, double sigma, int border, int threads) {
+  seg_assert(seg_buf_samesize(src, dst) && dst->c == src->c && dst->dtype == src->dtype);
   int n = seg_gaussian_ksize(sigma, src->dtype);
   /* OpenCV shrinks the kernel to 1 along a dimension of length 1 */
   int nx = src->w == 1 ? 1 : n, ny = src->h == 1 ? 1 : n;
@@ -212,6 +213,7 @@ int seg_scipy_kernel (double sigma, double truncate, int order, float *k, int ca
 
 int seg_gaussian_scipy (const SegBuf *src, SegBuf *dst, double sigma, double truncate,
                         int border, double scale, int threads) {
+  seg_assert(seg_buf_samesize(src, dst) && dst->c == src->c && dst->dtype == SEG_F32);
   float *k = malloc(sizeof(float) * MAXK);
   if (!k) return SEG_ENOMEM;
   int r = seg_scipy_kernel(sigma, truncate, 0, k, MAXK), rc = SEG_ENOMEM;

@@ -81,6 +81,7 @@ static void lap_band (void *arg, int y0, int y1) {
 }
 
 int seg_laplacian (const SegBuf *src, SegBuf *dst, int ksize, int threads) {
+  seg_assert(seg_buf_samesize(src, dst) && dst->c == src->c && dst->dtype == SEG_F32);
   const int b = SEG_BORDER_REFLECT101;
   if (ksize <= 3 && (src->dtype == SEG_U8 || src->dtype == SEG_U16)) {
     LapJob j = {src, dst, ksize};
@@ -105,6 +106,7 @@ int seg_laplacian (const SegBuf *src, SegBuf *dst, int ksize, int threads) {
 }
 
 int seg_log (const SegBuf *src, SegBuf *dst, double sigma, int threads) {
+  seg_assert(seg_buf_samesize(src, dst) && dst->c == src->c && dst->dtype == SEG_F32);
   float *k0 = malloc(sizeof(float) * MAXK * 2);
   if (!k0) return SEG_ENOMEM;
   float *k2 = k0 + MAXK;
@@ -119,6 +121,7 @@ int seg_log (const SegBuf *src, SegBuf *dst, double sigma, int threads) {
 }
 
 int seg_dog (const SegBuf *src, SegBuf *dst, double s1, double s2, int threads) {
+  seg_assert(seg_buf_samesize(src, dst) && dst->c == src->c && dst->dtype == SEG_F32);
   double scale = src->dtype == SEG_U8 ? 1.0 / 255 : src->dtype == SEG_U16 ? 1.0 / 65535 : 1.0;
   float *k1 = malloc(sizeof(float) * MAXK * 2);
   if (!k1) return SEG_ENOMEM;

@@ -401,6 +401,7 @@ static void med_small_band (void *arg, int y0, int y1) {
 }
 
 int seg_median (const SegBuf *src, SegBuf *dst, int r, int threads) {
+  seg_assert(seg_buf_samesize(src, dst) && dst->c == src->c && dst->dtype == src->dtype);
   if (r == 0) {
     for (int y = 0; y < src->h; y++) memcpy(seg_row(dst, y), seg_row(src, y), seg_buf_rowbytes(src));
     return 0;

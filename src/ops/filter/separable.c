@@ -68,6 +68,7 @@ void seg_sep_v (const RowPass *p, const void *const *rows, uint8_t *d, void *tmp
 
 int seg_sepfilter (const SegBuf *src, SegBuf *dst, const float *kx, int nx,
                    const float *ky, int ny, int border, float gain, int acc, int threads) {
+  seg_assert(seg_buf_samesize(src, dst) && dst->c == src->c && dst->dtype == SEG_F32);
   SepK k = {kx, ky, nx, ny, gain, acc};
   RowPass p = {0};
   p.src = src; p.dst = dst; p.rx = nx / 2; p.ry = ny / 2; p.border = border;

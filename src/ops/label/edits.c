@@ -35,6 +35,7 @@ int32_t seg_label_find (const int32_t *vals, int32_t n, int64_t v) {
 
 void seg_label_keep_sparse (const SegBuf *src, SegBuf *dst, const int32_t *vals, int32_t n,
                             const uint8_t *keep) {
+  seg_assert(src->dtype == SEG_I32 && src->c == 1 && seg_buf_samesize(src, dst) && dst->dtype == SEG_I32 && dst->c == 1);
   for (int y = 0; y < src->h; y++) {
     const int32_t *l = seg_row_i32(src, y);
     int32_t *d = seg_row_i32(dst, y);
@@ -48,6 +49,7 @@ void seg_label_keep_sparse (const SegBuf *src, SegBuf *dst, const int32_t *vals,
 }
 
 int32_t seg_relabel (const SegBuf *src, SegBuf *dst, int32_t nlab, int32_t *map) {
+  seg_assert(src->dtype == SEG_I32 && src->c == 1 && seg_buf_samesize(src, dst) && dst->dtype == SEG_I32 && dst->c == 1);
   int64_t npix = (int64_t)src->w * src->h;
   if (!seg_labels_dense(nlab, npix)) {
     /* sparse values: sort the distinct positive labels, then renumber each
@@ -95,11 +97,13 @@ static void mask_rows (void *arg, int b, int e) {
 }
 
 void seg_label_mask (const SegBuf *src, SegBuf *dst, int32_t id, int threads) {
+  seg_assert(src->dtype == SEG_I32 && src->c == 1 && seg_buf_samesize(src, dst) && dst->dtype == SEG_U8 && dst->c == 1);
   MaskJob j = {src, dst, id};
   seg_parallel_for(threads, src->h, 64, mask_rows, &j);
 }
 
 void seg_label_keep (const SegBuf *src, SegBuf *dst, int32_t nlab, const uint8_t *keep) {
+  seg_assert(src->dtype == SEG_I32 && src->c == 1 && seg_buf_samesize(src, dst) && dst->dtype == SEG_I32 && dst->c == 1);
   for (int y = 0; y < src->h; y++) {
     const int32_t *l = seg_row_i32(src, y);
     int32_t *d = seg_row_i32(dst, y);
@@ -110,6 +114,8 @@ void seg_label_keep (const SegBuf *src, SegBuf *dst, int32_t nlab, const uint8_t
 
 void seg_clear_border (const SegBuf *src, SegBuf *dst, int buffer, int32_t bgval,
                        SegBuf *comp, int32_t *scratch, uint8_t *hit, int threads) {
+  seg_assert((src->dtype == SEG_I32 || src->dtype == SEG_U8) && src->c == 1 && seg_buf_samesize(src, dst) && dst->dtype == src->dtype && dst->c == 1);
+  seg_assert(seg_buf_samesize(src, comp) && comp->dtype == SEG_I32 && comp->c == 1);
   SegLabelOpts o = {8, src->dtype == SEG_U8, 1, 0};
   int32_t n = seg_label(src, comp, &o, threads, scratch);
   memset(hit, 0, (size_t)n + 1);
@@ -171,6 +177,7 @@ static void bound_rows (void *arg, int b, int e) {
 }
 
 void seg_find_boundaries (const SegBuf *labels, SegBuf *dst, int mode, int threads) {
+  seg_assert(labels->dtype == SEG_I32 && labels->c == 1 && seg_buf_samesize(labels, dst) && dst->dtype == SEG_U8 && dst->c == 1);
   BoundJob j = {labels, dst, mode};
   seg_parallel_for(threads, labels->h, 32, bound_rows, &j);
 }
@@ -179,6 +186,8 @@ void seg_find_boundaries (const SegBuf *labels, SegBuf *dst, int mode, int threa
 ** labelled pixel (from its index), not the rounded f32 distance. */
 void seg_expand_labels (const SegBuf *labels, const SegBuf *idx, double distance,
                         SegBuf *dst) {
+  seg_assert(labels->dtype == SEG_I32 && labels->c == 1 && seg_buf_samesize(labels, dst) && dst->dtype == SEG_I32 && dst->c == 1);
+  seg_assert(seg_buf_samesize(labels, idx) && idx->dtype == SEG_I32 && idx->c == 2);
   double d2 = distance * distance;
   for (int y = 0; y < labels->h; y++) {
     const int32_t *ix = seg_row_i32(idx, y);

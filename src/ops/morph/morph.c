@@ -479,6 +479,11 @@ static void diff (const SegBuf *a, const SegBuf *b, SegBuf *d, int threads) {
 
 void seg_morph (const SegBuf *src, SegBuf *dst, SegBuf *tmp, const SegBuf *se,
                 int op, int threads, void *scratch) {
+  seg_assert(seg_buf_samesize(src, dst) && dst->c == src->c && dst->dtype == src->dtype);
+  seg_assert(!tmp || (seg_buf_samesize(src, tmp) && tmp->c == src->c && tmp->dtype == src->dtype));
+  seg_assert(se->dtype == SEG_U8 && se->c == 1 && (!tmp || tmp->data != src->data));
+  seg_assert(dst->data != src->data || ((op & ~SEG_MORPH_BINARY) != SEG_MORPH_TOPHAT &&
+                                        (op & ~SEG_MORPH_BINARY) != SEG_MORPH_BLACKHAT));
   int bin = (op & SEG_MORPH_BINARY) != 0;
   switch (op & ~SEG_MORPH_BINARY) {
     case SEG_MORPH_ERODE: erode_dilate(src, dst, se, 0, bin, threads, scratch); break;
@@ -514,6 +519,7 @@ void seg_morph (const SegBuf *src, SegBuf *dst, SegBuf *tmp, const SegBuf *se,
 /* ---------- elements ---------- */
 
 void seg_se_disk (SegBuf *se, int r) {
+  seg_assert(se->w == 2 * r + 1 && se->h == 2 * r + 1 && se->dtype == SEG_U8 && se->c == 1);
   for (int j = 0; j < se->h; j++) {
     uint8_t *row = seg_row_u8(se, j);
     for (int i = 0; i < se->w; i++) {
@@ -524,6 +530,7 @@ void seg_se_disk (SegBuf *se, int r) {
 }
 
 void seg_se_cross (SegBuf *se, int r) {
+  seg_assert(se->w == 2 * r + 1 && se->h == 2 * r + 1 && se->dtype == SEG_U8 && se->c == 1);
   for (int j = 0; j < se->h; j++) {
     uint8_t *row = seg_row_u8(se, j);
     for (int i = 0; i < se->w; i++) row[i] = i == r || j == r;

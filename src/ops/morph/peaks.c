@@ -89,6 +89,8 @@ static double getv (const SegBuf *b, int x, int y) {
 
 int64_t seg_peaks (const SegBuf *src, const SegPeakOpts *o, const SegBuf *se, SegBuf *dst,
                    SegBuf *maxf, int threads, void *scratch) {
+  seg_assert(src->c == 1 && seg_buf_samesize(src, dst) && dst->dtype == SEG_U8 && dst->c == 1);
+  seg_assert(seg_buf_samesize(src, maxf) && maxf->dtype == src->dtype && maxf->c == 1);
   int w = src->w, h = src->h, md = o->min_distance, eb = o->exclude_border;
   for (int y = 0; y < h; y++) memset(seg_row_u8(dst, y), 0, (size_t)w);
   /* ndimage.maximum_filter(mode='constant', cval=0): ignoring the outside,

@@ -101,6 +101,8 @@ RECON(float, recon_dil_f32, MAXOP, MINOP, LT)
 RECON(float, recon_ero_f32, MINOP, MAXOP, GT)
 
 int seg_reconstruct (const SegBuf *seed, const SegBuf *mask, SegBuf *dst, int method) {
+  seg_assert(seed->c == 1 && seg_buf_samesize(seed, mask) && seg_buf_samesize(seed, dst));
+  seg_assert(mask->dtype == seed->dtype && dst->dtype == seed->dtype && mask->c == 1 && dst->c == 1);
   int dil = method == SEG_RECON_DILATION;
   switch (seed->dtype) {
     case SEG_U8: return (dil ? recon_dil_u8 : recon_ero_u8)(seed, mask, dst);
