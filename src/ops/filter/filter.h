@@ -1,4 +1,5 @@
-/* filter.h — linear and rank filters (filter.c). Kernels only: no Lua.
+/* filter.h — linear and rank filters (gaussian.c, separable.c, box.c,
+** median.c, bilateral.c, laplacian.c). Kernels only: no Lua.
 ** All take a source and a caller-allocated destination of the same width
 ** and height, work row-parallel on up to 'threads' threads, and return SEG_OK,
 ** or SEG_ENOMEM when scratch memory could not be allocated. */

@@ -397,6 +397,8 @@ static int32_t label_runs (Job *j, const SegBuf *src, const SegLabelOpts *o, int
 
 int32_t seg_label (const SegBuf *src, SegBuf *dst, const SegLabelOpts *o,
                    int threads, int32_t *scratch) {
+  seg_assert(src->c == 1 && seg_buf_samesize(src, dst) && dst->dtype == SEG_I32 && dst->c == 1);
+  seg_assert(!o->binary || src->dtype == SEG_U8);
   Job j;
   j.dst = dst;
   int32_t k = label_runs(&j, src, o, 0, threads, scratch);
@@ -456,6 +458,7 @@ static int32_t clean_label (Job *j, const SegBuf *src, int conn, int invert, int
 }
 
 void seg_fill_holes (const SegBuf *src, SegBuf *dst, int threads, int32_t *scratch) {
+  seg_assert(src->dtype == SEG_U8 && src->c == 1 && seg_buf_samesize(src, dst) && dst->dtype == SEG_U8 && dst->c == 1);
   Job j;
   int32_t *val, w = src->w, h = src->h;
   int32_t k = clean_label(&j, src, 4, 1, threads, scratch, &val);
@@ -473,6 +476,7 @@ void seg_fill_holes (const SegBuf *src, SegBuf *dst, int threads, int32_t *scrat
 
 void seg_remove_small (const SegBuf *src, SegBuf *dst, int64_t min_area, int value,
                        int connectivity, int threads, int32_t *scratch) {
+  seg_assert(src->dtype == SEG_U8 && src->c == 1 && seg_buf_samesize(src, dst) && dst->dtype == SEG_U8 && dst->c == 1);
   Job j;
   int32_t *val;
   int32_t k = clean_label(&j, src, connectivity, value == 0, threads, scratch, &val);

@@ -59,9 +59,7 @@ int seg_regions_convex (const SegBuf *labels, int32_t nlab, const SegRegionBasic
 /* Orientation, axis lengths, eccentricity, normalized and Hu moments. */
 void seg_region_shape (const SegRegionMoments *m, SegRegionShape *out);
 
-#endif
-
-/* ---------- label-map edits (regions.c) ---------- */
+/* ---------- label-map edits (edits.c) ---------- */
 
 /* Whether a table indexed by label value (nlab + 1 entries, nlab the
 ** largest label) stays within a small multiple of the pixel count; when
@@ -107,3 +105,5 @@ void seg_find_boundaries (const SegBuf *labels, SegBuf *dst, int mode, int threa
 ** given the nearest-zero indices 'idx' of seg_distance on (labels == 0). */
 void seg_expand_labels (const SegBuf *labels, const SegBuf *idx, double distance,
                         SegBuf *dst);
+
+#endif

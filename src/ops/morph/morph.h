@@ -34,9 +34,11 @@ enum {
 size_t seg_morph_scratch (const SegBuf *src, const SegBuf *se, int threads);
 
 /* dst = op(src) for u8, u16 and f32 buffers of any channel count (each
-** channel on its own). src, dst and tmp have the same shape; dst and tmp
-** may not alias src. Gradient = dilate - erode, tophat = src - open,
-** blackhat = close - src (never negative for integer types). */
+** channel on its own). src, dst and tmp have the same shape; tmp may not
+** alias src, dst may (in place) except for tophat and blackhat, which
+** subtract from src after the opening or closing. Gradient = dilate -
+** erode, tophat = src - open, blackhat = close - src (never negative for
+** integer types). */
 void seg_morph (const SegBuf *src, SegBuf *dst, SegBuf *tmp, const SegBuf *se,
                 int op, int threads, void *scratch);
 

@@ -1,7 +1,8 @@
 /* threshold.h — global, multi-level, local and hysteresis thresholds.
 ** Kernels only: no Lua. Every method follows a named peer (scikit-image
 ** 0.19 or OpenCV 4.6) closely enough to give the same answer; the notes
-** in threshold.c say where and why floating-point order was copied. */
+** in each file (histogram.c, global.c, multiotsu.c, local.c, hysteresis.c)
+** say where and why floating-point order was copied. */
 #ifndef SEG_THRESHOLD_H
 #define SEG_THRESHOLD_H
 
@@ -55,7 +56,7 @@ int seg_hist_image (const SegBuf *src, SegHist *h, int threads);
 ** sorted copy of the pixels. */
 size_t seg_threshold_scratch (const SegBuf *src, int method);
 /* Bin-smoothings the minimum method may spend (10000 smoothings of 4096
-** bins); see minimum() in threshold.c. */
+** bins); see minimum() in global.c. */
 #define SEG_MINIMUM_WORK (10000 * 4096)
 /* One global threshold, as skimage.filters.threshold_<method>; h is the
 ** histogram of src. Returns SEG_TH_OK with *t set, or a failure code. */
