@@ -1,4 +1,4 @@
-/* lfilter.c — bindings for the filter and edge families (filter.c, edge.c). */
+/* lfilter.c — bindings for the filter and edge families (src/ops/filter/). */
 #include <math.h>
 #include <string.h>
 #include "lseg.h"
