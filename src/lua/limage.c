@@ -96,6 +96,46 @@ static void free_pixels (SegCtx *ctx, SegImage *im) {
 /* Released, or released from a finalizer with its pixels still in place. */
 int seg_isreleased (const SegImage *im) { return !im->b.data || im->doomed; }
 
+/* ---------- kernel scratch ---------- */
+
+/* Scratch a kernel needs during one call lives outside the Lua heap, in the
+** pixel pool, and is freed when the binding returns or raises: its box is a
+** to-be-closed stack slot. So a 64 MB labelling stack neither waits for the
+** collector nor counts in the Lua heap (which would widen the collector's
+** pause for everything else). */
+#define SEG_SCRATCH_MT "seg.Scratch"
+typedef struct SegScratch { void *p; size_t n; } SegScratch;
+
+static int l_scratch_free (lua_State *L) {
+  SegScratch *s = (SegScratch *)luaL_checkudata(L, 1, SEG_SCRATCH_MT);
+  if (s->p) {
+    void *p = s->p;
+    s->p = NULL;
+    seg_pool_free(&seg_ctx(L)->pool, p, s->n);
+  }
+  return 0;
+}
+
+void *seg_pushscratch (lua_State *L, size_t bytes) {
+  SegCtx *ctx = state_ctx(L);
+  if (bytes == 0) bytes = 1;
+  if (seg_pool_blocksize(bytes) == 0) luaL_error(L, "not enough memory");
+  SegScratch *s = (SegScratch *)lua_newuserdatauv(L, sizeof *s, 0);
+  s->p = NULL;
+  s->n = bytes;
+  luaL_setmetatable(L, SEG_SCRATCH_MT);
+  void *p = seg_pool_alloc(&ctx->pool, bytes, 0);
+  if (!p) {
+    seg_pool_drain(&ctx->pool);
+    if (lua_gc(L, LUA_GCISRUNNING) == 1) lua_gc(L, LUA_GCCOLLECT);
+    p = seg_pool_alloc(&ctx->pool, bytes, 0);
+    if (!p) luaL_error(L, "not enough memory");
+  }
+  s->p = p;
+  lua_toclose(L, -1);
+  return p;
+}
+
 /* ---------- creation ---------- */
 
 static SegImage *newobject (lua_State *L, SegKind kind, int w, int h, int c, SegDtype t,
@@ -682,6 +722,12 @@ void seg_open_image (lua_State *L) {
     lua_setfield(L, -2, "__gc");
     lua_setmetatable(L, -2);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &ctx_key);
+  }
+  lua_pop(L, 1);
+  if (luaL_newmetatable(L, SEG_SCRATCH_MT)) {
+    static const luaL_Reg scratch_meta[] = {
+      {"__gc", l_scratch_free}, {"__close", l_scratch_free}, {NULL, NULL}};
+    seg_register(L, scratch_meta);
   }
   lua_pop(L, 1);
   /* methods: Image's table is shared; Mask and Labels inherit from it */

@@ -18,7 +18,7 @@ static int checkconn (lua_State *L, int idx) {
 
 /* Pushes an uninitialised scratch userdata of n int32 elements. */
 static int32_t *pushscratch (lua_State *L, size_t n) {
-  return (int32_t *)lua_newuserdatauv(L, n * sizeof(int32_t), 0);
+  return (int32_t *)seg_pushscratch(L, n * sizeof(int32_t));
 }
 
 /* m:label([connectivity]) -> Labels, n

@@ -14,7 +14,7 @@
 #include "ops/stats/stats.h"
 
 static void *pushscratch (lua_State *L, size_t n) {
-  return lua_newuserdatauv(L, n ? n : 1, 0);
+  return seg_pushscratch(L, n);
 }
 
 static void check_pixels (lua_State *L, int idx, const SegImage *im) {

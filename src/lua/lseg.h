@@ -58,6 +58,11 @@ SegImage *seg_newlabels (lua_State *L, int w, int h);
 SegImage *seg_newobject (lua_State *L, SegKind kind, int w, int h, int c, SegDtype t);
 /* Like seg_newimage but does not zero the pixels (the caller overwrites them all). */
 SegImage *seg_newimage_uninit (lua_State *L, SegKind kind, int w, int h, int c, SegDtype t);
+/* Kernel scratch of 'bytes' bytes (uninitialised, 16-byte aligned at
+** least) outside the Lua heap, pushed as a to-be-closed box: freed when the
+** calling binding returns or raises, or at once by lua_pop of its slot.
+** Raises "not enough memory". */
+void *seg_pushscratch (lua_State *L, size_t bytes);
 
 /* Any of Image/Mask/Labels (raises "seg.Image expected" otherwise, or on a
 ** released object). */
