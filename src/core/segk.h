@@ -4,8 +4,9 @@
 ** failures through a SegStatus (below).
 **
 ** Scratch memory, one rule: a kernel that needs scratch of a size known
-** before it starts may take it from its caller (the binding pushes a
-** userdata, so a raise later frees it); any other scratch the kernel
+** before it starts may take it from its caller (the binding's
+** seg_pushscratch: pool memory outside the Lua heap in a to-be-closed slot,
+** freed when the binding returns or raises); any other scratch the kernel
 ** allocates itself with malloc and frees on every path before returning,
 ** returning SEG_ENOMEM when an allocation fails. Kernels never call Lua, so
 ** nothing can raise between their malloc and free: no error path leaks.
