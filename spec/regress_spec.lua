@@ -345,3 +345,24 @@ describe("colours of labels far above the pixel count", function()
     assert.are.equal(3, out.channels)
   end)
 end)
+
+describe("label values a little above the pixel count", function()
+  -- {4, 5} in a 1x2 map: above the pixel count, yet dense for seg_relabel;
+  -- regions and filter once took the sparse path there and read label 0.
+  local function map(a, b)
+    return seg.from_data(string.pack("<i4i4", a, b), 1, 2, 1, "i32"):to_labels()
+  end
+
+  it("regions reports the values and filter keeps the chosen ones", function()
+    for _, v in ipairs{{4, 5}, {9000, 5}, {2147483647, 3}} do
+      local lab = map(v[1], v[2])
+      local got = {}
+      for _, r in ipairs(lab:regions()) do got[#got + 1] = r.label; assert.are.equal(1, r.area) end
+      table.sort(got)
+      assert.are.same({math.min(v[1], v[2]), math.max(v[1], v[2])}, got)
+      local kept, n = lab:filter(function(r) return r.label == v[1] end)
+      assert.are.equal(1, n)
+      assert.are.same({{v[1]}, {0}}, kept:to_table())
+    end
+  end)
+end)

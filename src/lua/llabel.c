@@ -157,7 +157,7 @@ static int l_regions (lua_State *L) {
   const SegBuf *lb = &lab->b;
   const int32_t *vals = NULL;   /* compact label i stands for vals[i - 1] */
   int32_t nlab = seg_labels_max(lb, seg_ctx(L)->threads);
-  if ((int64_t)nlab > (int64_t)lb->w * lb->h) {
+  if (!seg_labels_dense(nlab, (int64_t)lb->w * lb->h)) {   /* as seg_relabel decides */
     /* tables below are indexed by label: number the labels 1..n first */
     SegImage *c = seg_newimage_uninit(L, SEG_KIND_LABELS, lb->w, lb->h, 1, SEG_I32);
     int32_t *map = pushscratch(L, seg_relabel_scratch(lb, nlab));
@@ -293,7 +293,7 @@ static int l_filter (lua_State *L) {
   const SegBuf *lb = &lab->b;
   int32_t nlab = seg_labels_max(lb, seg_ctx(L)->threads), nv = nlab;
   const int32_t *vals = NULL;
-  if ((int64_t)nlab > (int64_t)lb->w * lb->h) {
+  if (!seg_labels_dense(nlab, (int64_t)lb->w * lb->h)) {   /* as seg_relabel decides */
     SegImage *c = seg_newimage_uninit(L, SEG_KIND_LABELS, lb->w, lb->h, 1, SEG_I32);
     int32_t *map = pushscratch(L, seg_relabel_scratch(lb, nlab));
     nv = seg_relabel(lb, &c->b, nlab, map);                      /* 5, 6 */
