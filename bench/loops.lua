@@ -28,17 +28,8 @@ local PYTHON = os.getenv("PYTHON") or "/usr/bin/python3"
 local LUA = os.getenv("LUA") or "lua5.4"
 local MB = 1024 * 1024
 
-local function die (msg) io.stderr:write("loops: ", msg, "\n"); os.exit(1) end
-local function log (...) io.stderr:write(string.format(...), "\n") end
-
-local function readfile (path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a"); f:close()
-  return s
-end
-
-local function quote (s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local U = dofile(HERE .. "/util.lua")
+local die, log, readfile, quote = U.dier("loops"), U.log, U.readfile, U.quote
 
 -- Resident memory figures of this process, in bytes.
 local function status (key)

@@ -40,17 +40,8 @@ local PEER_ORDER = { opencv = 1, skimage = 2, scipy = 3, numpy = 4, onnxruntime 
 
 ---------------------------------------------------------------- helpers
 
-local function die (msg) io.stderr:write("bench: ", msg, "\n"); os.exit(1) end
-local function log (...) io.stderr:write(string.format(...), "\n") end
-
-local function readfile (path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a"); f:close()
-  return s
-end
-
-local function quote (s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+local U = dofile(HERE .. "/util.lua")
+local die, log, readfile, quote = U.dier("bench"), U.log, U.readfile, U.quote
 
 local function json (v)
   local t = type(v)
