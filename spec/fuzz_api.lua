@@ -126,7 +126,7 @@ end
 ---------------------------------------------------------------------------
 -- Values
 
-local P = require "spec.pixels"
+local P = require "spec.checks"
 local DT = P.DT
 local DTYPES = {"u8", "u16", "i32", "f32"}
 local SIZES = {{1, 1}, {1, 2}, {2, 1}, {1, 7}, {7, 1}, {2, 2}, {3, 3}, {5, 4}, {4, 6},
@@ -476,16 +476,6 @@ end
 ---------------------------------------------------------------------------
 -- Invariants
 
-local data_errors = {
-  "^not enough memory$",
-  "^invalid image size %d+x%d+x%d+$",
-  "exceeds the pixel limit",
-  "^%a*:? ?image has no finite pixel$",   -- "otsu: ..." or, from the shared histogram step, bare
-  "^minimum: unable to find two maxima in histogram$",
-  "^isodata: no isodata threshold in histogram$",
-  "^multiotsu: image has fewer distinct values than classes$",
-}
-
 -- "arg", "data", "propagated" (raised by our own proxies and callbacks), or
 -- nil with a reason when the error breaks the rules.
 local function classify_error(e)
@@ -493,7 +483,7 @@ local function classify_error(e)
   if type(e) ~= "string" then return nil, "non-string error value (" .. type(e) .. ")" end
   if e:find("fuzz: ", 1, true) then return "propagated" end
   if e:find("bad argument #%d+ to '[^']*' %(.*%)$") then return "arg" end
-  for _, p in ipairs(data_errors) do if e:find(p) then return "data" end end
+  if P.is_data_error(e) then return "data" end
   return "other"
 end
 

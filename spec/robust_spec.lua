@@ -5,7 +5,8 @@
 -- the sanitizer build (make test-asan) never reads or writes out of bounds.
 -- Slow operators are covered by their own specs; this one is about edges:
 -- 1-pixel images, 1-row/1-column images, odd arguments. The randomised
--- version of this is tools/fuzz_api.lua (make fuzz-api).
+-- version of this is spec/fuzz_api.lua (make fuzz-api).
+local P = require "spec.checks"
 local seg = require "seg"
 
 local reg = debug.getregistry()
@@ -56,19 +57,6 @@ local unbounded = {expand = true, dilate = true, erode = true, open = true, clos
   gaussian = true, bilateral = true, log = true, dog = true, remove_small = true,
   remove_small_holes = true, resize = true, histogram = true, multiotsu = true}
 
--- Errors that are not misuse of an argument: failures that depend on the
--- pixels (a threshold with nothing to separate) or on resources. Anything
--- else a function raises must name its argument.
-local data_errors = {
-  "^not enough memory$",
-  "^invalid image size %d+x%d+x%d+$",
-  "^image of %d+x%d+ exceeds the pixel limit %(%d+%)$",
-  "^%a*:? ?image has no finite pixel$",   -- "otsu: ..." or, from the shared histogram step, bare
-  "^minimum: unable to find two maxima in histogram$",
-  "^isodata: no isodata threshold in histogram$",
-  "^multiotsu: image has fewer distinct values than classes$",
-}
-
 local function describe_call(what, a)
   local parts = {}
   for i = 1, (a.n or #a) do parts[#parts + 1] = tostring(a[i]) end
@@ -78,13 +66,10 @@ end
 local function check_error(e, call)
   assert(type(e) == "string", ("%s raised a %s, not a string"):format(call, type(e)))
   if e:find("bad argument #%d+ to '[^']+' %(.+%)$") then return end
-  for _, p in ipairs(data_errors) do
-    if e:find(p) then return end
-  end
+  if P.is_data_error(e) then return end
   error(("%s raised an error naming no argument: %q"):format(call, e), 0)
 end
 
-local P = require "spec.pixels"
 
 -- Every element of an object, decoded from data() bytes.
 local function elements(v)
