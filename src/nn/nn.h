@@ -145,6 +145,8 @@ typedef struct NnGraph {
   int nmeta;
   NnMeta *meta;             /* metadata_props */
   struct NnPlan *plan;      /* cached plan for the last input shapes */
+  int *htab;                /* value ids by name hash (graph.c) */
+  int hsize;
 } NnGraph;
 
 /* Frees everything the graph owns. */
@@ -166,6 +168,11 @@ int nn_attr_floats (const NnNode *n, const char *name, const float **v);
 ** for anything malformed: bad protobuf, a missing initializer or input,
 ** an unknown operator (named with its node), a cycle. */
 NnGraph *nn_load (const void *bytes, size_t n, const char *dir, char *err, size_t errlen);
+
+/* Decodes one serialized TensorProto (as the ONNX tests' input_0.pb):
+** 0, or -1 with a message. Its name goes to name (may be NULL). */
+int nn_tensor_decode (const void *bytes, size_t n, NnTensor *t, char *name, size_t namelen,
+                      char *err, size_t errlen);
 
 /* ---------- operators ---------- */
 
