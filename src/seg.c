@@ -19,6 +19,8 @@ int luaopen_seg (lua_State *L) {
   seg_open_label(L);
   seg_open_metrics(L);
   seg_open_draw(L);
+  seg_open_tensor(L);
+  seg_open_nn(L);
   lua_pop(L, 1);
   return 1;
 }

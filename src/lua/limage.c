@@ -138,6 +138,27 @@ void *seg_pushscratch (lua_State *L, size_t bytes) {
 
 /* ---------- creation ---------- */
 
+/* A pool block for other userdata (tensors): paced like pixels, retried
+** after draining the cache and collecting; raises when out of memory. */
+void *seg_takeblock (lua_State *L, size_t bytes, int zero) {
+  SegCtx *ctx = state_ctx(L);
+  if (bytes == 0) bytes = 1;
+  if (seg_pool_blocksize(bytes) == 0) luaL_error(L, "not enough memory");
+  pace(L, ctx, seg_pool_blocksize(bytes));
+  void *p = seg_pool_alloc(&ctx->pool, bytes, zero);
+  if (!p) {
+    seg_pool_drain(&ctx->pool);
+    if (lua_gc(L, LUA_GCISRUNNING) == 1) lua_gc(L, LUA_GCCOLLECT);
+    p = seg_pool_alloc(&ctx->pool, bytes, zero);
+    if (!p) luaL_error(L, "not enough memory");
+  }
+  return p;
+}
+
+void seg_giveblock (lua_State *L, void *p, size_t bytes) {
+  if (p) seg_pool_free(&seg_ctx(L)->pool, p, bytes ? bytes : 1);
+}
+
 static SegImage *newobject (lua_State *L, SegKind kind, int w, int h, int c, SegDtype t,
                             int zero) {
   size_t bytes = seg_buf_bytes(w, h, c, t);

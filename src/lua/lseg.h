@@ -8,6 +8,7 @@
 #include <lauxlib.h>
 #include "core/segk.h"
 #include "core/pool.h"
+#include "nn/nn.h"
 
 #define SEG_VERSION "0.1.0"
 
@@ -119,6 +120,24 @@ void seg_checknotinput (lua_State *L, int t, const SegImage *out, const SegImage
 /* Module parts: each adds its functions to the module table (at -2) and its
 ** methods to the methods table (at -1). */
 void seg_open_image (lua_State *L);
+void seg_open_tensor (lua_State *L);
+
+/* seg.Tensor: an n-d float32 tensor whose data is a pool block it owns
+** (t.cap stays 0: the engine never frees it). Released: data == NULL. */
+#define SEG_TENSOR_MT "seg.Tensor"
+typedef struct SegTensor { NnTensor t; size_t block; } SegTensor;
+SegTensor *seg_newtensor (lua_State *L, int rank, const int64_t *dims, int zero);
+SegTensor *seg_checktensor (lua_State *L, int idx);
+int seg_checkshape (lua_State *L, int idx, int64_t *dims);
+struct NnNorm;
+/* The scale/mean/std options of table t (or defaults for im's dtype). */
+void seg_readnorm (lua_State *L, int t, const SegImage *im, int C, struct NnNorm *nm);
+void seg_open_nn (lua_State *L);
+
+/* Pool blocks for objects other than images (tensors): seg_takeblock paces
+** the collector and raises when out of memory; seg_giveblock returns one. */
+void *seg_takeblock (lua_State *L, size_t bytes, int zero);
+void seg_giveblock (lua_State *L, void *p, size_t bytes);
 void seg_open_pointwise (lua_State *L);
 void seg_open_io (lua_State *L);
 void seg_open_threshold (lua_State *L);

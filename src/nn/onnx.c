@@ -383,7 +383,8 @@ static int add_one_node (Loader *ld, const Onnx__NodeProto *np, const Scope *sco
     return lfail(ld, "unknown operator '%s' (domain '%s')", op, domain);
   const NnOp *def = nn_find_op(op);
   if (!def) {
-    return lfail(ld, "unknown operator '%s' (node '%s')", op, np->name ? np->name : "");
+    if (np->name && np->name[0]) return lfail(ld, "unknown operator '%s' (node '%s')", op, np->name);
+    return lfail(ld, "unknown operator '%s'", op);
   }
   int id = nn_add_node(g, op, np->name, (int)np->n_input, (int)np->n_output);
   if (id < 0) return lfail(ld, "not enough memory");
