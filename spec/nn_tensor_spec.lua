@@ -96,7 +96,7 @@ describe("tensor", function()
     assert.has_error(function() t:get(3, 1) end, "bad argument #1 to 'get' (index 3 out of range 1..2)")
     assert.has_error(function() t:get(0, 1) end)
     assert.has_error(function() t:softmax(3) end, "bad argument #1 to 'softmax' (axis out of range)")
-    assert.has_error(function() seg.tensor({2, 2, 2}):argmax(1) end,
+    assert.has_error(function() seg.tensor({2, 2, 2, 2}):argmax(2) end,
       "calling 'argmax' on bad self (argmax: the dimensions besides the axis and the last two must be 1)")
     assert.has_error(function() seg.tensor({4}):image() end,
       "calling 'image' on bad self (tensor of rank 2, 3 or 4 expected)")
