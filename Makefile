@@ -7,6 +7,8 @@
 #   make fuzz-api   call every function with random hostile arguments (FUZZ_SEED,
 #                   FUZZ_SECONDS, FUZZ_SKIP; FUZZ_SO=build/asan/seg.so for the sanitizers)
 #   make fuzz-io    mutated image files through the decoders, ASan/UBSan build
+#   make fuzz-onnx  mutated ONNX models through the loader and the engine (ASan/UBSan)
+#   make onnx-conformance  the ONNX backend node tests (libonnx-testdata), ONLY=Op,Op
 #   make demo       threshold-and-label demo on the bundled sample images
 #   make bench      side-by-side timings against OpenCV / scikit-image
 #   make bench-pool per-call cost of the thread pool
@@ -66,7 +68,7 @@ TSAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=thread -DSEG_NO_CLONES -D
 # each kernel's multi-threaded path runs even where the CPU count is 1.
 TSAN_THREADS ?= 4
 
-.PHONY: all deps deps-build deps-test deps-bench test test-asan test-tsan fuzz-api fuzz-io demo bench bench-pool install clean fixtures
+.PHONY: all deps deps-build deps-test deps-bench test test-asan test-tsan fuzz-api fuzz-io fuzz-onnx demo bench bench-pool install clean fixtures
 
 all: seg.so
 
@@ -155,6 +157,14 @@ fuzz-io: build/asan/seg.so
 	LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp:print_suppressions=0 \
 	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 	SEG_SO=build/asan/seg.so $(LUA) spec/fuzz_io.lua $(FUZZ_ARGS)
+
+# FUZZ_ARGS: count seed seconds (spec/fuzz_onnx.lua): mutated ONNX models
+# through the loader and the engine, ASan/UBSan build.
+fuzz-onnx: build/asan/seg.so
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp:print_suppressions=0 \
+	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	SEG_SO=build/asan/seg.so $(LUA) spec/fuzz_onnx.lua $(FUZZ_ONNX_ARGS)
 
 # lua5.4 itself is not built with TSan, so its runtime is preloaded (a
 # TSan seg.so dlopened later fails: "cannot allocate memory in static TLS
