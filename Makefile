@@ -75,6 +75,10 @@ all: seg.so
 seg.so: $(OBJ)
 	$(CC) -shared -pthread -fopenmp $(LDFLAGS) $(EXTRA_LIB) -o $@ $(OBJ) $(LIBS)
 
+# onnxruntime (the networks' peer), exported test networks, PP-OCRv4:
+# make ort, nets, nets-ref, models, models-ref, ort-bench (bench/onnx_peers.md)
+include mk/peers.mk
+
 # Objects of src/lua/ and src/seg.c get Lua's include path; no others do.
 # src/nn/ sees the generated protobuf header and OpenMP (oneDNN's threads).
 luaflags = $(if $(filter src/lua/% src/seg.c,$(1)),$(LUAFLAGS))$(if $(filter src/nn/%,$(1)), -I$(GEN) -fopenmp)
