@@ -57,7 +57,8 @@ DEPS = $(OBJ:.o=.d) $(AOBJ:.o=.d) $(TOBJ:.o=.d)
 # Debian packages: to build, to test, to benchmark.
 PKG_BUILD = gcc make pkg-config lua5.4 liblua5.4-dev libpng-dev libjpeg62-turbo-dev \
             libdnnl-dev protobuf-c-compiler libprotobuf-c-dev libonnx-dev
-PKG_TEST  = lua-busted luarocks python3-skimage libonnx-testdata
+PKG_TEST  = lua-busted luarocks python3-skimage libonnx-testdata python3-torch python3-torchvision \
+            python3-onnx nodejs npm
 PKG_BENCH = python3-opencv python3-skimage python3-scipy lua-system
 
 BUSTED = busted --lua=$(LUA)
@@ -136,6 +137,7 @@ deps: deps-build deps-test deps-bench
 
 test: deps-test
 	$(MAKE) all
+	$(MAKE) --no-print-directory nets-ref models-ref >/dev/null
 	$(BUSTED) $(SPECS)
 	$(MAKE) --no-print-directory onnx-conformance
 
