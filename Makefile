@@ -207,6 +207,14 @@ bench: deps-bench
 	$(MAKE) all
 	$(LUA) bench/run.lua $(BENCH_ARGS)
 	LUA=$(LUA) $(LUA) bench/loops.lua $(LOOPS_ARGS)
+	$(MAKE) --no-print-directory bench-nn
+
+# The ONNX engine against onnxruntime (bench/nn.lua -> bench/nn.md): PP-OCRv4,
+# the bundled U-Net, the 1024x1024 encoder-decoder; 1 and 2 threads.
+.PHONY: bench-nn
+bench-nn: deps-bench ort models nets
+	$(MAKE) all
+	LUA=$(LUA) $(LUA) bench/nn.lua $(BENCH_NN_ARGS)
 
 # Loops as people write them, collector on: time per iteration and peak
 # memory against OpenCV's (bench/loops.md). Also the last step of bench.
@@ -242,6 +250,7 @@ install: seg.so
 	install -m 755 lua-seg $(INST_BINDIR)/lua-seg
 	install -m 644 examples/demo.lua $(INST_LUADIR)/seg_demo.lua
 	install -m 644 examples/images/*.png $(INST_LUADIR)/seg_demo_images/
+	if [ -f examples/models/unet_nuclei.onnx ]; then install -m 644 examples/models/unet_nuclei.onnx $(INST_LUADIR)/unet_nuclei.onnx; fi
 
 clean:
 	rm -rf build seg.so
