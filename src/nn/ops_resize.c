@@ -385,7 +385,7 @@ static int build_axis (const Attrs *A, const Geo *g, int a, Axis *ax) {
         if (A->exclude && (ix[j] < 0 || ix[j] >= nin)) w[j] = 0;
         sum += w[j];
       }
-      if (aa || A->exclude)
+      if ((aa || A->exclude) && sum != 0)
         for (int j = 0; j < ntap; j++) w[j] /= sum;
     }
     double self = 0;
@@ -684,7 +684,8 @@ static int run_separable (const Attrs *A, const Geo *g, const Axis *ax, const Nn
     float *o = y->data;
     for (int64_t i = 0; i < m; i++) o[i] = (float)a[i];
   } else if (y->type == NN_F64) memcpy(y->data, a, (size_t)m * sizeof *a);
-  else for (int64_t i = 0; i < m; i++) nn_setd(y, i, a[i]);
+  else   /* integers: rounded half to even, saturated (as the reference) */
+    for (int64_t i = 0; i < m; i++) nn_setd(y, i, nearbyint(a[i]));
   free(a);
   free(b);
   return 0;
