@@ -4,8 +4,8 @@
 ** otherwise), on a random [1,8,37,53] tensor; 1 and 4 threads must agree
 ** bit for bit. Then timings of the segmentation networks' upsamplings.
 **
-**   cc -std=gnu11 -O3 -Isrc -Ibuild/gen -fopenmp -o build/nn-resize-check \
-**      spec/c/nn_resize_check.c $(KOBJ) $(LIBS)          (see the Makefile)
+**   $(CC) $(BASEFLAGS) -I$(GEN) $(CFLAGS) -fopenmp -o build/nn-resize-check \
+**      spec/c/nn_resize_check.c $(KOBJ) $(LIBS)     (the Makefile's variables)
 **   build/nn-resize-check [--bench]
 **
 ** Exits 1 on any mismatch. */

@@ -713,7 +713,7 @@ static int run_resize (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   for (int d = 0; d < g.rank; d++)
     if (build_axis(&A, &g, d, &ax[d]) != 0) {
       for (int k = 0; k < d; k++) free_axis(&ax[k]);
-      return nn_fail(c, n, "not enough memory for the filter of axis %d", d);
+      return nn_fail(c, n, "the filter of axis %d is too large for memory", d);
     }
   int fail = 0;
   if (try_fast(&A, &g, ax, x, y, c, &rc)) fail = rc != NN_OK;
