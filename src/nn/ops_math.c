@@ -659,12 +659,14 @@ static void unary_f32 (const UArg *u, const float *restrict x, float *restrict o
     case U_SOFTSIGN: for (int64_t i = 0; i < n; i++) o[i] = x[i] / (1.0f + fabsf(x[i])); break;
     case U_ERF: for (int64_t i = 0; i < n; i++) o[i] = erff(x[i]); break;
     case U_GELU:
-      for (int64_t i = 0; i < n; i++) o[i] = 0.5f * x[i] * (1.0f + erff(x[i] * (float)M_SQRT1_2));
+      /* erfc keeps the far negative tail, where 1 + erf cancels */
+      for (int64_t i = 0; i < n; i++) o[i] = 0.5f * x[i] * erfcf(-x[i] * (float)M_SQRT1_2);
       break;
     case U_GELU_TANH:
+      /* 0.5 (1 + tanh u) = 1 / (1 + exp(-2u)), which has no cancellation */
       for (int64_t i = 0; i < n; i++) {
         float v = x[i];
-        o[i] = 0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));
+        o[i] = v / (1.0f + expf(-1.5957691216057308f * (v + 0.044715f * v * v * v)));
       }
       break;
     case U_EXP: for (int64_t i = 0; i < n; i++) o[i] = expf(x[i]); break;
@@ -713,8 +715,8 @@ static double unary_f64 (const UArg *u, double x) {
     case U_SOFTPLUS: return fmax(x, 0.0) + log1p(exp(-fabs(x)));
     case U_SOFTSIGN: return x / (1.0 + fabs(x));
     case U_ERF: return erf(x);
-    case U_GELU: return 0.5 * x * (1.0 + erf(x * M_SQRT1_2));
-    case U_GELU_TANH: return 0.5 * x * (1.0 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
+    case U_GELU: return 0.5 * x * erfc(-x * M_SQRT1_2);
+    case U_GELU_TANH: return x / (1.0 + exp(-1.5957691216057308 * (x + 0.044715 * x * x * x)));
     case U_EXP: return exp(x);
     case U_LOG: return log(x);
     case U_SQRT: return sqrt(x);

@@ -481,14 +481,15 @@ typedef struct Soft {
 } Soft;
 
 /* One unit: row u (inner = 1) or a column range of one outer slice. */
-#define SOFT_UNITS(NAME, T, EXP, LOG)                                                      \
+#define SOFT_UNITS(NAME, T, EXP)                                                      \
   static void NAME (const Soft *s, int64_t ub, int64_t ue) {                                       \
     const int64_t D = s->D, I = s->inner;                                                  \
     for (int64_t u = ub; u < ue; u++) {                                                    \
       int64_t q = u / s->ncc, c0 = (u % s->ncc) * CW, c1 = c0 + CW < I ? c0 + CW : I, w = c1 - c0; \
       const T *x = (const T *)s->x + q * D * I + c0;                                       \
       T *y = (T *)s->y + q * D * I + c0;                                                   \
-      T m[CW], sum[CW];                                                                    \
+      T m[CW];                                                                             \
+      double sum[CW];   /* in double: LogSoftmax near 0 is m + log(sum) - x, a difference */ \
       int64_t arg[CW];                                                                     \
       for (int64_t j = 0; j < w; j++) {                                                    \
         m[j] = x[j];                                                                       \
@@ -516,16 +517,17 @@ typedef struct Soft {
         }                                                                                  \
       if (s->mode == S_SOFTMAX) {                                                          \
         for (int64_t d = 0; d < D; d++)                                                    \
-          for (int64_t j = 0; j < w; j++) y[d * I + j] /= sum[j];                          \
+          for (int64_t j = 0; j < w; j++) y[d * I + j] /= (T)sum[j];                       \
       } else {                                                                             \
-        for (int64_t j = 0; j < w; j++) sum[j] = m[j] + LOG(sum[j]);                       \
+        T l[CW];   /* (x - m) is exact near the maximum; adding m + l first would round */ \
+        for (int64_t j = 0; j < w; j++) l[j] = (T)log(sum[j]);                             \
         for (int64_t d = 0; d < D; d++)                                                    \
-          for (int64_t j = 0; j < w; j++) y[d * I + j] = x[d * I + j] - sum[j];            \
+          for (int64_t j = 0; j < w; j++) y[d * I + j] = (x[d * I + j] - m[j]) - l[j];     \
       }                                                                                    \
     }                                                                                      \
   }
-SOFT_UNITS(soft_cols_f32, float, expf, logf)
-SOFT_UNITS(soft_cols_f64, double, exp, log)
+SOFT_UNITS(soft_cols_f32, float, expf)
+SOFT_UNITS(soft_cols_f64, double, exp)
 
 /* inner = 1: whole rows of D. */
 static void soft_rows_f32 (const Soft *s, int64_t ub, int64_t ue) {
@@ -544,17 +546,18 @@ static void soft_rows_f32 (const Soft *s, int64_t ub, int64_t ue) {
       for (int64_t d = 0; d < D; d++) y[d] = d == arg;
       continue;
     }
-    float sum = 0;
+    double sum = 0;
     if (s->mode == S_SOFTMAX) {
       for (int64_t d = 0; d < D; d++) {
         y[d] = expf(x[d] - m);
         sum += y[d];
       }
-      for (int64_t d = 0; d < D; d++) y[d] /= sum;
+      float f = (float)sum;
+      for (int64_t d = 0; d < D; d++) y[d] /= f;
     } else {
       for (int64_t d = 0; d < D; d++) sum += expf(x[d] - m);
-      float l = m + logf(sum);
-      for (int64_t d = 0; d < D; d++) y[d] = x[d] - l;
+      float l = (float)log(sum);
+      for (int64_t d = 0; d < D; d++) y[d] = (x[d] - m) - l;
     }
   }
 }
