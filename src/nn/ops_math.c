@@ -16,6 +16,12 @@
 ** f32 has its own tight loops for every operator; f64 and the integer
 ** types go through the same walk with loops per type (arithmetic,
 ** comparisons) or per element in double / int64 (the rare unary forms). */
+/* Float selects (x < 0 ? a * x : x) only become vector blends when gcc
+** may evaluate both arms, which trapping math forbids; the values are the
+** same either way (clang's default already). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math", "no-math-errno")
+#endif
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +29,7 @@
 
 #include "core/segk.h"
 #include "nn/nn.h"
+#include "nn/nn_vmath.h"
 
 /* Largest element count an operator here creates (as the loader's limit). */
 #define MAXEL ((int64_t)1 << 40)
@@ -582,8 +589,11 @@ static int run_prelu (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
     const uint8_t *C = op[0];                                                              \
     const T *X = op[1], *Y = op[2];                                                        \
     T *o = dst;                                                                            \
-    if (st[0] && st[1] && st[2])                                                           \
-      for (int64_t i = 0; i < n; i++) o[i] = C[i] ? X[i] : Y[i];                           \
+    if (st[0] && st[1] && st[2])   /* a bit mask: vectorises, no conditional loads */    \
+      for (int64_t i = 0; i < n; i++) {                                                    \
+        T m = (T)((T)0 - (T)(C[i] != 0));                                                  \
+        o[i] = (T)((X[i] & m) | (Y[i] & (T)~m));                                           \
+      }                                                                                    \
     else                                                                                   \
       for (int64_t i = 0; i < n; i++) o[i] = C[i * st[0]] ? X[i * st[1]] : Y[i * st[2]];   \
   }
@@ -628,7 +638,7 @@ static void unary_f32 (const UArg *u, const float *restrict x, float *restrict o
     case U_LEAKY: for (int64_t i = 0; i < n; i++) o[i] = x[i] < 0 ? a * x[i] : x[i]; break;
     case U_ELU: for (int64_t i = 0; i < n; i++) o[i] = x[i] < 0 ? a * expm1f(x[i]) : x[i]; break;
     case U_SELU:   /* a = alpha, b = gamma */
-      for (int64_t i = 0; i < n; i++) o[i] = x[i] > 0 ? b * x[i] : b * (a * expf(x[i]) - a);
+      for (int64_t i = 0; i < n; i++) o[i] = x[i] > 0 ? b * x[i] : b * (a * nn_expf(x[i]) - a);
       break;
     case U_CELU:
       for (int64_t i = 0; i < n; i++) o[i] = fmaxf(x[i], 0.0f) + fminf(0.0f, a * expm1f(x[i] / a));
@@ -636,7 +646,7 @@ static void unary_f32 (const UArg *u, const float *restrict x, float *restrict o
     case U_THRELU: for (int64_t i = 0; i < n; i++) o[i] = x[i] > a ? x[i] : 0.0f; break;
     case U_SIGMOID:
       for (int64_t i = 0; i < n; i++) {
-        float e = expf(-fabsf(x[i])), r = 1.0f / (1.0f + e);
+        float e = nn_expf(-fabsf(x[i])), r = 1.0f / (1.0f + e);
         o[i] = x[i] >= 0 ? r : e * r;
       }
       break;
@@ -652,24 +662,28 @@ static void unary_f32 (const UArg *u, const float *restrict x, float *restrict o
         o[i] = x[i] * (v < 0 ? 0.0f : v > 1 ? 1.0f : v);
       }
       break;
-    case U_TANH: for (int64_t i = 0; i < n; i++) o[i] = tanhf(x[i]); break;
+    case U_TANH: for (int64_t i = 0; i < n; i++) o[i] = nn_tanhf(x[i]); break;
     case U_SOFTPLUS:
       for (int64_t i = 0; i < n; i++) o[i] = fmaxf(x[i], 0.0f) + log1pf(expf(-fabsf(x[i])));
       break;
     case U_SOFTSIGN: for (int64_t i = 0; i < n; i++) o[i] = x[i] / (1.0f + fabsf(x[i])); break;
-    case U_ERF: for (int64_t i = 0; i < n; i++) o[i] = erff(x[i]); break;
+    case U_ERF: for (int64_t i = 0; i < n; i++) o[i] = nn_erff(x[i]); break;
     case U_GELU:
       /* erfc keeps the far negative tail, where 1 + erf cancels */
-      for (int64_t i = 0; i < n; i++) o[i] = 0.5f * x[i] * erfcf(-x[i] * (float)M_SQRT1_2);
+      for (int64_t i = 0; i < n; i++) {
+        float z = x[i] * (float)M_SQRT1_2;
+        float g = 1.0f + nn_erff(z), t = nn_erfc_tail(-z);
+        o[i] = 0.5f * x[i] * (z < -1.0f ? t : g);
+      }
       break;
     case U_GELU_TANH:
       /* 0.5 (1 + tanh u) = 1 / (1 + exp(-2u)), which has no cancellation */
       for (int64_t i = 0; i < n; i++) {
         float v = x[i];
-        o[i] = v / (1.0f + expf(-1.5957691216057308f * (v + 0.044715f * v * v * v)));
+        o[i] = v / (1.0f + nn_expf(-1.5957691216057308f * (v + 0.044715f * v * v * v)));
       }
       break;
-    case U_EXP: for (int64_t i = 0; i < n; i++) o[i] = expf(x[i]); break;
+    case U_EXP: for (int64_t i = 0; i < n; i++) o[i] = nn_expf(x[i]); break;
     case U_LOG: for (int64_t i = 0; i < n; i++) o[i] = logf(x[i]); break;
     case U_SQRT: for (int64_t i = 0; i < n; i++) o[i] = sqrtf(x[i]); break;
     case U_NEG: for (int64_t i = 0; i < n; i++) o[i] = -x[i]; break;

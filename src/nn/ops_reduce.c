@@ -18,6 +18,12 @@
 ** on into D): inner = 1 works row by row, inner > 1 (the channel axis of
 ** NCHW) on column ranges of inner, each element read a few times in
 ** order. */
+/* Float selects (x < 0 ? a * x : x) only become vector blends when gcc
+** may evaluate both arms, which trapping math forbids; the values are the
+** same either way (clang's default already). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math", "no-math-errno")
+#endif
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,6 +31,7 @@
 
 #include "core/segk.h"
 #include "nn/nn.h"
+#include "nn/nn_vmath.h"
 
 #define MAXEL ((int64_t)1 << 40)
 /* Work under this many elements stays on the calling thread. */
@@ -185,7 +192,9 @@ static float row_reduce (int k, const float *restrict x, int64_t n, float sh, fl
       for (; i < n; i++) acc[0] += x[i] * x[i];
       break;
     case K_SUMEXP:
-      for (; i < n; i++) acc[0] += expf(x[i] - sh);
+      for (; i < n8; i += 8)
+        for (int j = 0; j < 8; j++) acc[j] += nn_expf(x[i + j] - sh);
+      for (; i < n; i++) acc[0] += nn_expf(x[i] - sh);
       break;
     case K_PROD:
       for (; i < n; i++) acc[0] *= x[i];
@@ -207,7 +216,7 @@ static float row_reduce (int k, const float *restrict x, int64_t n, float sh, fl
     switch (k) {
       case K_MAX: v = (acc[j] > v || acc[j] != acc[j]) ? acc[j] : v; break;
       case K_MIN: v = (acc[j] < v || acc[j] != acc[j]) ? acc[j] : v; break;
-      case K_PROD: case K_SUMEXP: break;
+      case K_PROD: break;
       default: v += acc[j]; break;
     }
   }
@@ -230,7 +239,7 @@ static void rows_comb (int k, float *restrict o, const float *restrict x, int64_
     case K_SUM: for (int64_t i = 0; i < n; i++) o[i] += x[i]; break;
     case K_SUMABS: for (int64_t i = 0; i < n; i++) o[i] += fabsf(x[i]); break;
     case K_SUMSQ: for (int64_t i = 0; i < n; i++) o[i] += x[i] * x[i]; break;
-    case K_SUMEXP: for (int64_t i = 0; i < n; i++) o[i] += expf(x[i] - sh[i]); break;
+    case K_SUMEXP: for (int64_t i = 0; i < n; i++) o[i] += nn_expf(x[i] - sh[i]); break;
     case K_PROD: for (int64_t i = 0; i < n; i++) o[i] *= x[i]; break;
     case K_MAX: for (int64_t i = 0; i < n; i++) o[i] = (x[i] > o[i] || x[i] != x[i]) ? x[i] : o[i]; break;
     case K_MIN: for (int64_t i = 0; i < n; i++) o[i] = (x[i] < o[i] || x[i] != x[i]) ? x[i] : o[i]; break;
@@ -474,113 +483,126 @@ static int infer_soft (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
 enum { S_SOFTMAX, S_LOG, S_HARD };
 
 typedef struct Soft {
-  int mode, f64, rows;      /* rows: f32 with inner = 1, a unit per row */
+  int mode;
   const void *x;
   void *y;
   int64_t outer, D, inner, ncc;
 } Soft;
 
-/* One unit: row u (inner = 1) or a column range of one outer slice. */
-#define SOFT_UNITS(NAME, T, EXP)                                                      \
-  static void NAME (const Soft *s, int64_t ub, int64_t ue) {                                       \
-    const int64_t D = s->D, I = s->inner;                                                  \
-    for (int64_t u = ub; u < ue; u++) {                                                    \
-      int64_t q = u / s->ncc, c0 = (u % s->ncc) * CW, c1 = c0 + CW < I ? c0 + CW : I, w = c1 - c0; \
-      const T *x = (const T *)s->x + q * D * I + c0;                                       \
-      T *y = (T *)s->y + q * D * I + c0;                                                   \
-      T m[CW];                                                                             \
-      double sum[CW];   /* in double: LogSoftmax near 0 is m + log(sum) - x, a difference */ \
-      int64_t arg[CW];                                                                     \
-      for (int64_t j = 0; j < w; j++) {                                                    \
-        m[j] = x[j];                                                                       \
-        sum[j] = 0;                                                                        \
-        arg[j] = 0;                                                                        \
-      }                                                                                    \
-      if (s->mode == S_HARD) {                                                             \
-        for (int64_t d = 1; d < D; d++)                                                    \
-          for (int64_t j = 0; j < w; j++)                                                  \
-            if (x[d * I + j] > m[j]) {                                                     \
-              m[j] = x[d * I + j];                                                         \
-              arg[j] = d;                                                                  \
-            }                                                                              \
-        for (int64_t d = 0; d < D; d++)                                                    \
-          for (int64_t j = 0; j < w; j++) y[d * I + j] = arg[j] == d;                      \
-        continue;                                                                          \
-      }                                                                                    \
-      for (int64_t d = 1; d < D; d++)                                                      \
-        for (int64_t j = 0; j < w; j++) m[j] = x[d * I + j] > m[j] ? x[d * I + j] : m[j];  \
-      for (int64_t d = 0; d < D; d++)                                                      \
-        for (int64_t j = 0; j < w; j++) {                                                  \
-          T e = EXP(x[d * I + j] - m[j]);                                                  \
-          sum[j] += e;                                                                     \
-          if (s->mode == S_SOFTMAX) y[d * I + j] = e;                                      \
-        }                                                                                  \
-      if (s->mode == S_SOFTMAX) {                                                          \
-        for (int64_t d = 0; d < D; d++)                                                    \
-          for (int64_t j = 0; j < w; j++) y[d * I + j] /= (T)sum[j];                       \
-      } else {                                                                             \
-        T l[CW];   /* (x - m) is exact near the maximum; adding m + l first would round */ \
-        for (int64_t j = 0; j < w; j++) l[j] = (T)log(sum[j]);                             \
-        for (int64_t d = 0; d < D; d++)                                                    \
-          for (int64_t j = 0; j < w; j++) y[d * I + j] = (x[d * I + j] - m[j]) - l[j];     \
-      }                                                                                    \
-    }                                                                                      \
-  }
-SOFT_UNITS(soft_cols_f32, float, expf)
-SOFT_UNITS(soft_cols_f64, double, exp)
-
-/* inner = 1: whole rows of D. */
+/* f32, inner = 1: rows u of D. Exponentials are stored first and summed
+** after (in double, 4 accumulators), each loop on its own so it
+** vectorises. */
 static void soft_rows_f32 (const Soft *s, int64_t ub, int64_t ue) {
   const int64_t D = s->D;
   for (int64_t u = ub; u < ue; u++) {
     const float *restrict x = (const float *)s->x + u * D;
     float *restrict y = (float *)s->y + u * D;
-    float m = x[0];
-    int64_t arg = 0;
-    for (int64_t d = 1; d < D; d++)
-      if (x[d] > m) {
-        m = x[d];
-        arg = d;
-      }
-    if (s->mode == S_HARD) {
-      for (int64_t d = 0; d < D; d++) y[d] = d == arg;
-      continue;
-    }
-    double sum = 0;
+    float m = row_reduce(K_MAX, x, D, 0.0f, -INFINITY);
+    for (int64_t d = 0; d < D; d++) y[d] = nn_expf(x[d] - m);
+    double acc[4] = {0, 0, 0, 0};
+    int64_t d = 0;
+    for (; d + 4 <= D; d += 4)
+      for (int j = 0; j < 4; j++) acc[j] += y[d + j];
+    for (; d < D; d++) acc[0] += y[d];
+    double sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
     if (s->mode == S_SOFTMAX) {
-      for (int64_t d = 0; d < D; d++) {
-        y[d] = expf(x[d] - m);
-        sum += y[d];
-      }
       float f = (float)sum;
-      for (int64_t d = 0; d < D; d++) y[d] /= f;
+      for (d = 0; d < D; d++) y[d] /= f;
     } else {
-      for (int64_t d = 0; d < D; d++) sum += expf(x[d] - m);
+      /* (x - m) is exact near the maximum; m + log(sum) first would round */
       float l = (float)log(sum);
-      for (int64_t d = 0; d < D; d++) y[d] = (x[d] - m) - l;
+      for (d = 0; d < D; d++) y[d] = (x[d] - m) - l;
     }
   }
 }
 
-static void soft_task (void *arg, int64_t ub, int64_t ue) {
-  const Soft *s = arg;
-  if (s->f64) soft_cols_f64(s, ub, ue);
-  else if (s->rows) soft_rows_f32(s, ub, ue);
-  else soft_cols_f32(s, ub, ue);
+/* f32, inner > 1: unit u is columns [c0, c0 + w) of slice q, walked down
+** the D rows a few times (max, exp and sum, scale). */
+static void soft_cols_f32 (const Soft *s, int64_t ub, int64_t ue) {
+  const int64_t D = s->D, I = s->inner;
+  float m[CW], l[CW];
+  double sum[CW];
+  for (int64_t u = ub; u < ue; u++) {
+    int64_t q = u / s->ncc, c0 = (u % s->ncc) * CW, w = I - c0 < CW ? I - c0 : CW;
+    const float *restrict x = (const float *)s->x + q * D * I + c0;
+    float *restrict y = (float *)s->y + q * D * I + c0;
+    for (int64_t j = 0; j < w; j++) {
+      m[j] = x[j];
+      sum[j] = 0;
+    }
+    for (int64_t d = 1; d < D; d++) {
+      const float *xd = x + d * I;
+      for (int64_t j = 0; j < w; j++) m[j] = xd[j] > m[j] ? xd[j] : m[j];
+    }
+    for (int64_t d = 0; d < D; d++) {
+      const float *xd = x + d * I;
+      float *yd = y + d * I;
+      for (int64_t j = 0; j < w; j++) yd[j] = nn_expf(xd[j] - m[j]);
+      for (int64_t j = 0; j < w; j++) sum[j] += yd[j];
+    }
+    if (s->mode == S_SOFTMAX) {
+      for (int64_t j = 0; j < w; j++) l[j] = (float)sum[j];
+      for (int64_t d = 0; d < D; d++) {
+        float *yd = y + d * I;
+        for (int64_t j = 0; j < w; j++) yd[j] /= l[j];
+      }
+    } else {
+      for (int64_t j = 0; j < w; j++) l[j] = (float)log(sum[j]);
+      for (int64_t d = 0; d < D; d++) {
+        const float *xd = x + d * I;
+        float *yd = y + d * I;
+        for (int64_t j = 0; j < w; j++) yd[j] = (xd[j] - m[j]) - l[j];
+      }
+    }
+  }
 }
+
+/* f64 and Hardmax: element by element in double, unit u = slice q. */
+static void soft_any (const Soft *s, int64_t ub, int64_t ue, int f64) {
+  const int64_t D = s->D, I = s->inner;
+  for (int64_t q = ub; q < ue; q++)
+    for (int64_t j = 0; j < I; j++) {
+      int64_t base = q * D * I + j;
+#define SX(d) (f64 ? ((const double *)s->x)[base + (d) * I] : (double)((const float *)s->x)[base + (d) * I])
+#define SY(d, v) do { if (f64) ((double *)s->y)[base + (d) * I] = (v); else ((float *)s->y)[base + (d) * I] = (float)(v); } while (0)
+      double m = SX(0), sum = 0;
+      int64_t arg = 0;
+      for (int64_t d = 1; d < D; d++)
+        if (SX(d) > m) {
+          m = SX(d);
+          arg = d;
+        }
+      if (s->mode == S_HARD) {
+        for (int64_t d = 0; d < D; d++) SY(d, d == arg ? 1.0 : 0.0);
+        continue;
+      }
+      for (int64_t d = 0; d < D; d++) sum += exp(SX(d) - m);
+      for (int64_t d = 0; d < D; d++)
+        SY(d, s->mode == S_SOFTMAX ? exp(SX(d) - m) / sum : (SX(d) - m) - log(sum));
+#undef SX
+#undef SY
+    }
+}
+
+static void soft_task_rows (void *arg, int64_t ub, int64_t ue) { soft_rows_f32(arg, ub, ue); }
+static void soft_task_cols (void *arg, int64_t ub, int64_t ue) { soft_cols_f32(arg, ub, ue); }
+static void soft_task_f32 (void *arg, int64_t ub, int64_t ue) { soft_any(arg, ub, ue, 0); }
+static void soft_task_f64 (void *arg, int64_t ub, int64_t ue) { soft_any(arg, ub, ue, 1); }
 
 static int run_soft (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   Soft s;
   memset(&s, 0, sizeof s);
   s.mode = strcmp(n->op, "Softmax") == 0 ? S_SOFTMAX : strcmp(n->op, "LogSoftmax") == 0 ? S_LOG : S_HARD;
   if (soft_dims(n, in[0], c, &s.outer, &s.D, &s.inner)) return NN_ERR;
-  if (s.outer * s.D * s.inner == 0) return NN_OK;
+  int64_t work = s.outer * s.D * s.inner;
+  if (work == 0) return NN_OK;
   s.x = in[0]->data;
   s.y = out[0]->data;
-  s.f64 = in[0]->type == NN_F64;
-  s.rows = !s.f64 && s.inner == 1;
   s.ncc = (s.inner + CW - 1) / CW;
-  par_units(c->threads, s.outer * s.ncc, s.outer * s.D * s.inner, soft_task, &s);
+  if (in[0]->type == NN_F64 || s.mode == S_HARD)
+    par_units(c->threads, s.outer, work, in[0]->type == NN_F64 ? soft_task_f64 : soft_task_f32, &s);
+  else if (s.inner == 1) par_units(c->threads, s.outer, work, soft_task_rows, &s);
+  else par_units(c->threads, s.outer * s.ncc, work, soft_task_cols, &s);
   return NN_OK;
 }
 
