@@ -1,0 +1,503 @@
+/* ops_dnnl.c — convolutions, matrix products, pooling and normalisation:
+** Conv, ConvTranspose, MatMul, Gemm, MaxPool, AveragePool,
+** GlobalAveragePool, GlobalMaxPool, BatchNormalization,
+** InstanceNormalization, LayerNormalization.
+**
+** The heavy ones run as oneDNN primitives (dnnl_common.c): each node keeps
+** its primitive in n->state, built for the shapes, layouts and thread count
+** of the last run and rebuilt when they change, with constant weights
+** reordered once into the layout the primitive chose. Conv, ConvTranspose,
+** MatMul and Gemm apply the fused activations and residual adds as
+** oneDNN post-ops. Conv, ConvTranspose, the pools and BatchNormalization
+** read blocked (nChw8c/nChw16c) inputs and write blocked outputs when the
+** plan allows. The normalisations over instances and layers, pooling
+** cases oneDNN has no form for (Indices, count_include_pad windows cut by
+** ceil_mode, more than 3 spatial dims, other types) and the training mode
+** of BatchNormalization are plain C. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/segk.h"
+#include "nn/dnnl_internal.h"
+#include "nn/nn.h"
+
+#define MAXEL ((int64_t)1 << 40)
+#define MAXSP (NN_MAXRANK - 2)
+
+/* ---------- small helpers ---------- */
+
+static NnTensor *opt_in (const NnNode *n, NnTensor **in, int k) {
+  return k < n->nin && n->in[k] >= 0 ? in[k] : NULL;
+}
+
+static __attribute__((unused)) int has_out (const NnNode *n, int k) {
+  return k < n->nout && n->out[k] >= 0;
+}
+
+static int set_out (NnNode *n, NnCtx *c, NnTensor *o, int type, int rank, const int64_t *dims) {
+  if (rank < 0 || rank > NN_MAXRANK) return nn_fail(c, n, "output rank %d is above %d", rank, NN_MAXRANK);
+  int64_t e = 1;
+  for (int i = 0; i < rank; i++) {
+    if (dims[i] < 0) return nn_fail(c, n, "negative output dimension %lld", (long long)dims[i]);
+    if (dims[i] > MAXEL || (dims[i] && e > MAXEL / dims[i])) return nn_fail(c, n, "output has too many elements");
+    e *= dims[i];
+  }
+  nn_setshape(o, type, rank, dims);
+  return NN_OK;
+}
+
+static int need_f32 (NnNode *n, NnCtx *c, const NnTensor *t, const char *what) {
+  if (t->type != NN_F32)
+    return nn_fail(c, n, "%s must be float32, not %s", what, nn_type_name(t->type));
+  return NN_OK;
+}
+
+/* Whether input k is a constant of the graph (its data never changes). */
+static int is_const_in (const NnNode *n, const NnCtx *c, int k) {
+  return c->g && k < n->nin && n->in[k] >= 0 && c->g->values[n->in[k]].is_const;
+}
+
+/* A plain copy of a possibly blocked tensor: *t itself when plain, else
+** tmp (allocated; the caller frees it). */
+static __attribute__((unused)) int plain_of (NnNode *n, NnCtx *c, const NnTensor *t, NnTensor *tmp, const NnTensor **res) {
+  *res = t;
+  if (t->fmt == NN_PLAIN) return NN_OK;
+  *tmp = *t;
+  tmp->fmt = NN_PLAIN;
+  tmp->data = NULL;
+  tmp->cap = 0;
+  if (nn_alloc(tmp) != 0) return nn_fail(c, n, "not enough memory");
+  nn_reformat(t, tmp, c->threads);
+  *res = tmp;
+  return NN_OK;
+}
+
+/* ---------- geometry of sliding windows ---------- */
+
+typedef struct Geom {
+  int k;                                  /* spatial dims */
+  int64_t in[MAXSP], ker[MAXSP], str[MAXSP], dil[MAXSP];
+  int64_t pl[MAXSP], pr[MAXSP];           /* ONNX pads (begin, end) */
+  int64_t out[MAXSP];
+  int64_t dpr[MAXSP];                     /* oneDNN's padding_r: consistent with out */
+} Geom;
+
+enum { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID };
+
+static int auto_pad (NnNode *n, NnCtx *c, int *ap) {
+  const char *s = nn_attr_str(n, "auto_pad", "NOTSET");
+  if (strcmp(s, "NOTSET") == 0) *ap = PAD_NOTSET;
+  else if (strcmp(s, "SAME_UPPER") == 0) *ap = PAD_SAME_UPPER;
+  else if (strcmp(s, "SAME_LOWER") == 0) *ap = PAD_SAME_LOWER;
+  else if (strcmp(s, "VALID") == 0) *ap = PAD_VALID;
+  else return nn_fail(c, n, "auto_pad '%s' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID", s);
+  return NN_OK;
+}
+
+/* An INTS attribute of k values (or 2k for pads) into v, def when absent. */
+static int ints_attr (NnNode *n, NnCtx *c, const char *name, int k, int64_t def, int64_t min, int64_t *v) {
+  const int64_t *a;
+  int cnt = nn_attr_ints(n, name, &a);
+  for (int i = 0; i < k; i++) v[i] = def;
+  if (cnt < 0) return NN_OK;
+  if (cnt != k) return nn_fail(c, n, "%s has %d values, %d expected", name, cnt, k);
+  for (int i = 0; i < k; i++) {
+    if (a[i] < min || a[i] > ((int64_t)1 << 31))
+      return nn_fail(c, n, "%s value %lld is out of range", name, (long long)a[i]);
+    v[i] = a[i];
+  }
+  return NN_OK;
+}
+
+/* Strides, dilations and pads (explicit or auto) of a window of g->ker over
+** g->in; sets g->out (ceil_mode rounding up, as PyTorch: a last window
+** starting in the end padding is dropped). Fails on an empty output. */
+static int window_geom (NnNode *n, NnCtx *c, Geom *g, int ceil_mode, int dilations) {
+  int ap, k = g->k;
+  int64_t pads[2 * MAXSP];
+  if (auto_pad(n, c, &ap) != NN_OK) return NN_ERR;
+  if (ints_attr(n, c, "strides", k, 1, 1, g->str) != NN_OK) return NN_ERR;
+  if (dilations) {
+    if (ints_attr(n, c, "dilations", k, 1, 1, g->dil) != NN_OK) return NN_ERR;
+  } else {
+    for (int i = 0; i < k; i++) g->dil[i] = 1;
+  }
+  if (ints_attr(n, c, "pads", 2 * k, 0, 0, pads) != NN_OK) return NN_ERR;
+  for (int i = 0; i < k; i++) {
+    int64_t eff = (g->ker[i] - 1) * g->dil[i] + 1, in = g->in[i], s = g->str[i];
+    if (ap == PAD_SAME_UPPER || ap == PAD_SAME_LOWER) {
+      int64_t out = (in + s - 1) / s, tot = (out - 1) * s + eff - in;
+      if (tot < 0) tot = 0;
+      g->pl[i] = ap == PAD_SAME_UPPER ? tot / 2 : tot - tot / 2;
+      g->pr[i] = tot - g->pl[i];
+    } else if (ap == PAD_VALID) {
+      g->pl[i] = g->pr[i] = 0;
+    } else {
+      g->pl[i] = pads[i];
+      g->pr[i] = pads[k + i];
+    }
+    int64_t span = in + g->pl[i] + g->pr[i] - eff;
+    if (span < 0) return nn_fail(c, n, "window of %lld exceeds the padded input of %lld", (long long)eff,
+                                 (long long)(in + g->pl[i] + g->pr[i]));
+    int64_t out = span / s + 1;
+    if (ceil_mode && span % s) {
+      out++;
+      if ((out - 1) * s >= in + g->pl[i]) out--;
+    }
+    g->out[i] = out;
+    g->dpr[i] = (out - 1) * s + eff - in - g->pl[i];
+    if (g->dpr[i] < g->pr[i] && g->pr[i] - g->dpr[i] < s) g->dpr[i] = g->pr[i];
+  }
+  return NN_OK;
+}
+
+/* ---------- oneDNN state kept by a node ---------- */
+
+/* What a primitive was built for; compared whole (memset before filling). */
+typedef struct Key {
+  int threads, fmt[4], flags;
+  int64_t dims[4][NN_MAXRANK];
+  int64_t geom[4][MAXSP];
+} Key;
+
+typedef struct Prep {
+  Key key;
+  int built;
+  DnPrim p;
+  int ndn;            /* posts applied by oneDNN */
+  int sum;            /* SUM operand copied into dst first (-1: none) */
+  float *aux;         /* op-specific buffer (Gemm's scaled bias) */
+  const void *auxsrc;
+} Prep;
+
+static void prep_release (NnNode *n) {
+  Prep *s = n->state;
+  if (!s) return;
+  dn_prim_free(&s->p);
+  free(s->aux);
+  free(s);
+  n->state = NULL;
+}
+
+/* The node's Prep, reset when 'key' differs from what it was built for:
+** NULL when out of memory. *fresh tells whether to build. */
+static Prep *prep_get (NnNode *n, const Key *key, int *fresh) {
+  Prep *s = n->state;
+  if (!s) {
+    s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    n->state = s;
+  }
+  *fresh = !s->built || memcmp(&s->key, key, sizeof *key) != 0;
+  if (*fresh) {
+    dn_prim_free(&s->p);
+    free(s->aux);
+    s->aux = NULL;
+    s->auxsrc = NULL;
+    s->built = 0;
+    s->key = *key;
+  }
+  return s;
+}
+
+static void key_tensor (Key *k, int i, const NnTensor *t) {
+  if (!t) return;
+  k->fmt[i] = t->fmt + 1;
+  for (int d = 0; d < t->rank; d++) k->dims[i][d] = t->dims[d];
+  k->dims[i][NN_MAXRANK - 1] += (int64_t)t->rank << 40;
+}
+
+/* Runs a built Prep: data in bind order; the SUM operand (if any) into
+** dst first; posts oneDNN could not take in C afterwards. */
+static int prep_exec (NnNode *n, NnTensor **in, NnTensor *y, Prep *s, void *const *data, NnCtx *c) {
+  dnnl_memory_desc_t smd;
+  const void *sum = NULL;
+  if (s->sum >= 0) {
+    const NnTensor *t = dn_sum_operand(n, in, s->sum);
+    if (!t || t->type != NN_F32 || !nn_sameshape(t, y)) return nn_fail(c, n, "fused Add operand does not match");
+    if (dn_md(t, 0, NULL, &smd) != 0) return nn_fail(c, n, "fused Add operand has no oneDNN layout");
+    sum = t->data;
+  }
+  dn_threads(c->threads);
+  dnnl_status_t st = dn_exec(&s->p, data, sum ? &smd : NULL, sum);
+  if (st != dnnl_success) return dn_fail(c, n, "execution", st);
+  if (s->ndn < n->npost) return dn_posts_tail(n, in, y, s->ndn, c);
+  return NN_OK;
+}
+
+/* ---------- Conv and ConvTranspose ---------- */
+
+static int conv_check (NnNode *n, NnCtx *c) {
+  int ap;
+  if (auto_pad(n, c, &ap) != NN_OK) return NN_ERR;
+  if (nn_attr_int(n, "group", 1) < 1) return nn_fail(c, n, "group must be positive");
+  return NN_OK;
+}
+
+/* Shapes of a convolution (transpose: ConvTranspose): the window geometry
+** and the output dims. */
+static int conv_shape (NnNode *n, NnCtx *c, NnTensor **in, int transpose, Geom *g, int64_t *ydims) {
+  NnTensor *X = in[0], *W = in[1], *B = opt_in(n, in, 2);
+  if (!X || !W) return nn_fail(c, n, "X and W are required");
+  if (need_f32(n, c, X, "X") || need_f32(n, c, W, "W")) return NN_ERR;
+  if (X->rank < 3 || X->rank > 5) return nn_fail(c, n, "X must have 1 to 3 spatial dimensions, not rank %d", X->rank);
+  if (W->rank != X->rank) return nn_fail(c, n, "W has rank %d, X rank %d", W->rank, X->rank);
+  int64_t G = nn_attr_int(n, "group", 1), C = X->dims[1], M;
+  if (G < 1 || C % G) return nn_fail(c, n, "group %lld does not divide the %lld input channels", (long long)G, (long long)C);
+  if (transpose) {
+    if (W->dims[0] != C) return nn_fail(c, n, "W has %lld input channels, X %lld", (long long)W->dims[0], (long long)C);
+    M = W->dims[1] * G;
+  } else {
+    M = W->dims[0];
+    if (W->dims[1] * G != C)
+      return nn_fail(c, n, "W expects %lld input channels, X has %lld", (long long)(W->dims[1] * G), (long long)C);
+    if (M % G) return nn_fail(c, n, "group %lld does not divide the %lld output channels", (long long)G, (long long)M);
+  }
+  if (B && (B->type != NN_F32 || nn_numel(B) != M)) return nn_fail(c, n, "B must hold %lld float32 values", (long long)M);
+  g->k = X->rank - 2;
+  const int64_t *ks;
+  int nk = nn_attr_ints(n, "kernel_shape", &ks);
+  if (nk >= 0 && nk != g->k) return nn_fail(c, n, "kernel_shape has %d values, %d expected", nk, g->k);
+  for (int i = 0; i < g->k; i++) {
+    g->in[i] = X->dims[2 + i];
+    g->ker[i] = W->dims[2 + i];
+    if (nk >= 0 && ks[i] != g->ker[i]) return nn_fail(c, n, "kernel_shape does not match W");
+    if (g->ker[i] < 1) return nn_fail(c, n, "empty kernel");
+  }
+  ydims[0] = X->dims[0];
+  ydims[1] = M;
+  if (!transpose) {
+    if (window_geom(n, c, g, 0, 1) != NN_OK) return NN_ERR;
+    for (int i = 0; i < g->k; i++) ydims[2 + i] = g->out[i];
+    return NN_OK;
+  }
+  /* ConvTranspose: out = s (in - 1) + output_padding + eff - pads, or
+  ** output_shape (or in * s for SAME_*) with pads derived from it */
+  int ap, k = g->k;
+  int64_t op[MAXSP], pads[2 * MAXSP];
+  if (auto_pad(n, c, &ap) != NN_OK) return NN_ERR;
+  if (ints_attr(n, c, "strides", k, 1, 1, g->str) || ints_attr(n, c, "dilations", k, 1, 1, g->dil) ||
+      ints_attr(n, c, "pads", 2 * k, 0, 0, pads) || ints_attr(n, c, "output_padding", k, 0, 0, op))
+    return NN_ERR;
+  const int64_t *os;
+  int nos = nn_attr_ints(n, "output_shape", &os);
+  if (nos >= 0 && nos != k && nos != k + 2) return nn_fail(c, n, "output_shape has %d values, %d expected", nos, k);
+  for (int i = 0; i < k; i++) {
+    int64_t eff = (g->ker[i] - 1) * g->dil[i] + 1, s = g->str[i], li = g->in[i];
+    if (op[i] >= s && op[i] >= g->dil[i]) return nn_fail(c, n, "output_padding must be smaller than stride or dilation");
+    int64_t full = s * (li - 1) + op[i] + eff, out;
+    if (nos >= 0 || ap == PAD_SAME_UPPER || ap == PAD_SAME_LOWER) {
+      out = nos >= 0 ? os[nos - k + i] : li * s;
+      if (out < 0 || out > MAXEL) return nn_fail(c, n, "bad output_shape");
+      int64_t tot = full - out;
+      if (tot < 0) tot = 0;
+      /* the odd one at the end for SAME_UPPER, else at the start (ONNX) */
+      g->pl[i] = ap == PAD_SAME_UPPER ? tot / 2 : tot - tot / 2;
+      g->pr[i] = tot - g->pl[i];
+    } else {
+      if (ap == PAD_VALID) g->pl[i] = g->pr[i] = 0;
+      else {
+        g->pl[i] = pads[i];
+        g->pr[i] = pads[k + i];
+      }
+      out = full - g->pl[i] - g->pr[i];
+      if (out < 0) return nn_fail(c, n, "pads exceed the output");
+    }
+    g->out[i] = out;
+    /* oneDNN: out = s (in - 1) + eff - pl - pr, pr may be negative */
+    g->dpr[i] = s * (li - 1) + eff - g->pl[i] - out;
+    ydims[2 + i] = out;
+  }
+  return NN_OK;
+}
+
+static int conv_infer_any (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c, int transpose) {
+  Geom g;
+  int64_t yd[NN_MAXRANK];
+  if (conv_shape(n, c, in, transpose, &g, yd) != NN_OK) return NN_ERR;
+  if (set_out(n, c, out[0], NN_F32, in[0]->rank, yd) != NN_OK) return NN_ERR;
+  if (in[0]->rank == 4 && n->outfmt[0] != NN_PLAIN) out[0]->fmt = n->outfmt[0];
+  return NN_OK;
+}
+
+static int conv_infer (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
+  return conv_infer_any(n, in, out, c, 0);
+}
+
+static int convt_infer (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
+  return conv_infer_any(n, in, out, c, 1);
+}
+
+/* Whether a convolution implementation is slow for this kernel: the
+** reference one, or im2col + GEMM where the kernel is wider than 1. */
+static int conv_impl_slow (const_dnnl_primitive_desc_t pd, const Geom *g) {
+  const char *s = dn_impl(pd);
+  if (strncmp(s, "ref", 3) == 0) return 1;
+  if (!strstr(s, "gemm")) return 0;
+  for (int i = 0; i < g->k; i++)
+    if (g->ker[i] > 1) return 1;
+  return 0;
+}
+
+static dnnl_status_t conv_desc (int transpose, dnnl_convolution_desc_t *d, const dnnl_memory_desc_t *x,
+                                const dnnl_memory_desc_t *w, const dnnl_memory_desc_t *b,
+                                const dnnl_memory_desc_t *y, const Geom *g) {
+  dnnl_dims_t st, dl, pl, pr;
+  for (int i = 0; i < g->k; i++) {
+    st[i] = g->str[i];
+    dl[i] = g->dil[i] - 1;
+    pl[i] = g->pl[i];
+    pr[i] = g->dpr[i];
+  }
+  if (transpose)
+    return dnnl_dilated_deconvolution_forward_desc_init(d, dnnl_forward_inference, dnnl_deconvolution_direct, x, w,
+                                                        b, y, st, dl, pl, pr);
+  return dnnl_dilated_convolution_forward_desc_init(d, dnnl_forward_inference, dnnl_convolution_direct, x, w, b, y,
+                                                    st, dl, pl, pr);
+}
+
+/* Builds the primitive: X and Y in their tensors' layouts, W as the
+** primitive likes (reordered once when constant). If that gives a slow
+** implementation and a side is plain, X and Y go through reorders into the
+** layouts a fast one takes. */
+static int conv_build (NnNode *n, NnTensor **in, NnTensor *Y, Prep *s, const Geom *g, int transpose, NnCtx *c) {
+  const NnTensor *X = in[0], *B = opt_in(n, in, 2);
+  int64_t G = nn_attr_int(n, "group", 1), M = Y->dims[1], C = X->dims[1];
+  int64_t wd[NN_MAXRANK + 1], ws[NN_MAXRANK + 1];
+  int wr = 0, k = g->k;
+  int64_t K = 1;
+  for (int i = 0; i < k; i++) K *= g->ker[i];
+  /* logical weights (g,) o, i, k...: ONNX stores Conv's as [M][C/G][k],
+  ** ConvTranspose's as [C][M/G][k] = [G][C/G][M/G][k] */
+  if (G > 1) wd[wr++] = G;
+  wd[wr++] = M / G;
+  wd[wr++] = C / G;
+  for (int i = 0; i < k; i++) wd[wr++] = g->ker[i];
+  {
+    int64_t acc = 1;
+    for (int i = wr - 1; i >= wr - k; i--) {
+      ws[i] = acc;
+      acc *= wd[i];
+    }
+    int o = G > 1 ? 1 : 0;
+    if (transpose) {
+      ws[o] = K;                          /* o */
+      ws[o + 1] = (M / G) * K;            /* i */
+    } else {
+      ws[o + 1] = K;
+      ws[o] = (C / G) * K;
+    }
+    if (G > 1) ws[0] = (M / G) * (C / G) * K;
+  }
+  dnnl_memory_desc_t xmd, ymd, wmd, wany, bmd, xany, yany;
+  if (dn_md(X, 0, NULL, &xmd) || dn_md(Y, 0, NULL, &ymd) || dn_md_plain(&wmd, wr, wd, ws, dnnl_f32) ||
+      dn_md_any(&wany, wr, wd, dnnl_f32) || dn_md_any(&xany, X->rank, X->dims, dnnl_f32) ||
+      dn_md_any(&yany, Y->rank, Y->dims, dnnl_f32) || dn_md_plain(&bmd, 1, &M, NULL, dnnl_f32))
+    return nn_fail(c, n, "shapes oneDNN cannot describe");
+  dnnl_convolution_desc_t d;
+  dnnl_primitive_attr_t attr;
+  dnnl_primitive_desc_t pd = NULL;
+  dnnl_status_t st = dnnl_primitive_attr_create(&attr);
+  if (st != dnnl_success) return dn_fail(c, n, "attributes", st);
+  s->ndn = dn_posts(n, attr, 0, &s->sum);
+  dn_threads(c->threads);
+  st = conv_desc(transpose, &d, &xmd, &wany, B ? &bmd : NULL, &ymd, g);
+  if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &d, attr, dn_engine(), NULL);
+  if (st != dnnl_success && s->ndn > 0) {
+    /* posts oneDNN refuses here run in C */
+    dnnl_primitive_attr_destroy(attr);
+    st = dnnl_primitive_attr_create(&attr);
+    s->ndn = 0;
+    s->sum = -1;
+    if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &d, attr, dn_engine(), NULL);
+  }
+  if (st == dnnl_success && conv_impl_slow(pd, g) && (X->fmt == NN_PLAIN || Y->fmt == NN_PLAIN)) {
+    dnnl_primitive_desc_t pd2 = NULL;
+    if (conv_desc(transpose, &d, &xany, &wany, B ? &bmd : NULL, &yany, g) == dnnl_success &&
+        dnnl_primitive_desc_create(&pd2, &d, attr, dn_engine(), NULL) == dnnl_success) {
+      if (!conv_impl_slow(pd2, g)) {
+        dnnl_primitive_desc_destroy(pd);
+        pd = pd2;
+      } else {
+        dnnl_primitive_desc_destroy(pd2);
+      }
+    }
+  }
+  dnnl_primitive_attr_destroy(attr);
+  if (st != dnnl_success) return dn_fail(c, n, transpose ? "deconvolution" : "convolution", st);
+  st = dn_prim(&s->p, pd);
+  if (st == dnnl_success) st = dn_bind(&s->p, pd, DNNL_ARG_SRC, &xmd, 0);
+  if (st == dnnl_success) st = dn_bind(&s->p, pd, DNNL_ARG_WEIGHTS, &wmd, is_const_in(n, c, 1) ? DN_KEEP : 0);
+  if (st == dnnl_success && B) st = dn_bind(&s->p, pd, DNNL_ARG_BIAS, &bmd, 0);
+  if (st == dnnl_success) st = dn_bind(&s->p, pd, DNNL_ARG_DST, &ymd, DN_OUT);
+  dnnl_primitive_desc_destroy(pd);
+  if (st != dnnl_success) return dn_fail(c, n, "binding", st);
+  s->built = 1;
+  return NN_OK;
+}
+
+static int conv_run_any (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c, int transpose) {
+  Geom g;
+  int64_t yd[NN_MAXRANK];
+  NnTensor *Y = out[0], *B = opt_in(n, in, 2);
+  if (conv_shape(n, c, in, transpose, &g, yd) != NN_OK) return NN_ERR;
+  if (nn_numel(Y) == 0) return NN_OK;
+  if (nn_numel(in[0]) == 0 || nn_numel(in[1]) == 0) {
+    /* no input channels: the bias alone (posts in C) */
+    memset(Y->data, 0, nn_bytes(Y));
+    if (B) {
+      NnTensor tmp = *Y;
+      tmp.fmt = NN_PLAIN;
+      tmp.data = NULL;
+      tmp.cap = 0;
+      if (nn_alloc(&tmp) != 0) return nn_fail(c, n, "not enough memory");
+      float *y = tmp.data;
+      int64_t M = Y->dims[1], sp = nn_numel(Y) / (Y->dims[0] * M);
+      for (int64_t i = 0; i < Y->dims[0] * M; i++)
+        for (int64_t j = 0; j < sp; j++) y[i * sp + j] = ((const float *)B->data)[i % M];
+      nn_reformat(&tmp, Y, c->threads);
+      nn_free(&tmp);
+    }
+    return dn_posts_tail(n, in, Y, 0, c);
+  }
+  Key key;
+  memset(&key, 0, sizeof key);
+  key.threads = c->threads;
+  key.flags = (B ? 1 : 0) | (is_const_in(n, c, 1) ? 2 : 0);
+  key_tensor(&key, 0, in[0]);
+  key_tensor(&key, 1, in[1]);
+  key_tensor(&key, 2, Y);
+  for (int i = 0; i < g.k; i++) {
+    key.geom[0][i] = g.pl[i];
+    key.geom[1][i] = g.dpr[i];
+  }
+  int fresh;
+  Prep *s = prep_get(n, &key, &fresh);
+  if (!s) return nn_fail(c, n, "not enough memory");
+  if (fresh && conv_build(n, in, Y, s, &g, transpose, c) != NN_OK) return NN_ERR;
+  void *data[4];
+  int k = 0;
+  data[k++] = in[0]->data;
+  data[k++] = in[1]->data;
+  if (B) data[k++] = B->data;
+  data[k++] = Y->data;
+  return prep_exec(n, in, Y, s, data, c);
+}
+
+static int conv_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
+  return conv_run_any(n, in, out, c, 0);
+}
+
+static int convt_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
+  return conv_run_any(n, in, out, c, 1);
+}
+
+/* ---------- the table ---------- */
+
+const NnOp nn_ops_dnnl[] = {
+  {"Conv", NN_F_PURE | NN_F_POST | NN_F_BLOCKED, conv_check, conv_infer, conv_run, prep_release},
+  {"ConvTranspose", NN_F_PURE | NN_F_POST | NN_F_BLOCKED, conv_check, convt_infer, convt_run, prep_release},
+  {NULL, 0, NULL, NULL, NULL, NULL}
+};
