@@ -127,26 +127,34 @@ int dn_md (const NnTensor *t, int rank, const int64_t *dims, dnnl_memory_desc_t 
 
 /* ---------- post-ops ---------- */
 
-static dnnl_status_t add_eltwise (dnnl_post_ops_t po, const NnPost *p) {
+/* oneDNN's eltwise post-ops for one of ours: 1 or 2 of (alg, alpha, beta). */
+static int eltwise_of (const NnPost *p, dnnl_alg_kind_t *alg, float *alpha, float *beta) {
+  alpha[0] = beta[0] = 0.f;
   switch (p->kind) {
-    case NN_POST_RELU: return dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_relu, 0.f, 0.f);
-    case NN_POST_LEAKY: return dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_relu, p->alpha, 0.f);
-    case NN_POST_CLIP: return dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_clip, p->alpha, p->beta);
-    case NN_POST_SIGMOID: return dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_logistic, 0.f, 0.f);
-    case NN_POST_TANH: return dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_tanh, 0.f, 0.f);
-    case NN_POST_HARDSWISH: return dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_hardswish, 0.f, 0.f);
-    case NN_POST_HARDSIGMOID: {           /* max(0, min(1, alpha x + beta)) */
-      dnnl_status_t st = dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_linear, p->alpha, p->beta);
-      return st ? st : dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_clip, 0.f, 1.f);
-    }
-    case NN_POST_ELU: return dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_elu, p->alpha, 0.f);
-    case NN_POST_GELU_ERF: return dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_gelu_erf, 0.f, 0.f);
-    default: return dnnl_unimplemented;
+    case NN_POST_RELU: alg[0] = dnnl_eltwise_relu; return 1;
+    case NN_POST_LEAKY: alg[0] = dnnl_eltwise_relu; alpha[0] = p->alpha; return 1;
+    case NN_POST_CLIP: alg[0] = dnnl_eltwise_clip; alpha[0] = p->alpha; beta[0] = p->beta; return 1;
+    case NN_POST_SIGMOID: alg[0] = dnnl_eltwise_logistic; return 1;
+    case NN_POST_TANH: alg[0] = dnnl_eltwise_tanh; return 1;
+    case NN_POST_HARDSWISH: alg[0] = dnnl_eltwise_hardswish; return 1;
+    case NN_POST_HARDSIGMOID:             /* max(0, min(1, alpha x + beta)) */
+      alg[0] = dnnl_eltwise_linear; alpha[0] = p->alpha; beta[0] = p->beta;
+      alg[1] = dnnl_eltwise_clip; alpha[1] = 0.f; beta[1] = 1.f;
+      return 2;
+    case NN_POST_ELU: alg[0] = dnnl_eltwise_elu; alpha[0] = p->alpha; return 1;
+    case NN_POST_GELU_ERF: alg[0] = dnnl_eltwise_gelu_erf; return 1;
+    default: return 0;
   }
 }
 
+/* oneDNN 2.6's JIT kernels compute a chain holding one eltwise kind twice
+** with different parameters wrongly (LeakyRelu then Relu, two Clips): such
+** a chain stops before the second, the rest going to C. */
 int dn_posts (const NnNode *n, dnnl_primitive_attr_t attr, int sum_used, int *sum) {
   dnnl_post_ops_t po;
+  dnnl_alg_kind_t seen[2 * NN_MAXPOST], alg[2];
+  float sa[2 * NN_MAXPOST], sb[2 * NN_MAXPOST], alpha[2], beta[2];
+  int nseen = 0;
   *sum = -1;
   if (n->npost == 0) return 0;
   if (dnnl_post_ops_create(&po) != dnnl_success) return 0;
@@ -156,7 +164,26 @@ int dn_posts (const NnNode *n, dnnl_primitive_attr_t attr, int sum_used, int *su
     if (p->kind == NN_POST_SUM) {
       if (sum_used || *sum >= 0 || dnnl_post_ops_append_sum(po, 1.f) != dnnl_success) break;
       *sum = 0;
-    } else if (add_eltwise(po, p) != dnnl_success) break;
+      continue;
+    }
+    int m = eltwise_of(p, alg, alpha, beta), clash = m == 0;
+    for (int i = 0; i < m; i++)
+      for (int j = 0; j < nseen; j++)
+        if (seen[j] == alg[i] && (sa[j] != alpha[i] || sb[j] != beta[i])) clash = 1;
+    if (clash) break;
+    int okk = 1;
+    for (int i = 0; i < m && okk; i++) {
+      okk = dnnl_post_ops_append_eltwise(po, 1.f, alg[i], alpha[i], beta[i]) == dnnl_success;
+      seen[nseen] = alg[i];
+      sa[nseen] = alpha[i];
+      sb[nseen++] = beta[i];
+    }
+    if (!okk) {                           /* cannot happen for known kinds */
+      k = 0;
+      *sum = -1;
+      dnnl_post_ops_destroy(po);
+      return 0;
+    }
   }
   if (dnnl_primitive_attr_set_post_ops(attr, po) != dnnl_success) {
     k = 0;

@@ -22,6 +22,7 @@
 #include "core/segk.h"
 #include "nn/dnnl_internal.h"
 #include "nn/nn.h"
+#include "nn/nn_internal.h"   /* nn_block_size */
 
 #define MAXEL ((int64_t)1 << 40)
 #define MAXSP (NN_MAXRANK - 2)
@@ -349,13 +350,38 @@ static dnnl_status_t conv_desc (int transpose, dnnl_convolution_desc_t *d, const
     st[i] = g->str[i];
     dl[i] = g->dil[i] - 1;
     pl[i] = g->pl[i];
-    pr[i] = g->dpr[i];
+    pr[i] = g->dpr[i] > 0 ? g->dpr[i] : 0;
   }
   if (transpose)
     return dnnl_dilated_deconvolution_forward_desc_init(d, dnnl_forward_inference, dnnl_deconvolution_direct, x, w,
                                                         b, y, st, dl, pl, pr);
   return dnnl_dilated_convolution_forward_desc_init(d, dnnl_forward_inference, dnnl_convolution_direct, x, w, b, y,
                                                     st, dl, pl, pr);
+}
+
+/* Whether a padding is as wide as the kernel's reach, leaving output rows
+** that see no input: oneDNN 2.6's brgconv crashes on those with a sum and
+** an eltwise post-op, so such convolutions keep their posts in C. */
+static int pad_beyond_kernel (const Geom *g) {
+  for (int i = 0; i < g->k; i++) {
+    int64_t eff = (g->ker[i] - 1) * g->dil[i] + 1;
+    if (g->pl[i] >= eff || g->dpr[i] >= eff) return 1;
+  }
+  return 0;
+}
+
+/* Where output_padding reaches past everything the kernel touches (oneDNN's
+** padding_r would be negative), the primitive writes the region it covers
+** (cut dims) through a view of Y, and the rest is the bias alone. */
+static int conv_cut (const Geom *g, const NnTensor *Y, int64_t *cut) {
+  int any = 0;
+  for (int d = 0; d < Y->rank; d++) cut[d] = Y->dims[d];
+  for (int i = 0; i < g->k; i++)
+    if (g->dpr[i] < 0) {
+      cut[2 + i] += g->dpr[i];
+      any = 1;
+    }
+  return any;
 }
 
 /* Builds the primitive: X and Y in their tensors' layouts, W as the
@@ -365,8 +391,8 @@ static dnnl_status_t conv_desc (int transpose, dnnl_convolution_desc_t *d, const
 static int conv_build (NnNode *n, NnTensor **in, NnTensor *Y, Prep *s, const Geom *g, int transpose, NnCtx *c) {
   const NnTensor *X = in[0], *B = opt_in(n, in, 2);
   int64_t G = nn_attr_int(n, "group", 1), M = Y->dims[1], C = X->dims[1];
-  int64_t wd[NN_MAXRANK + 1], ws[NN_MAXRANK + 1];
-  int wr = 0, k = g->k;
+  int64_t wd[NN_MAXRANK + 1], ws[NN_MAXRANK + 1], cut[NN_MAXRANK];
+  int wr = 0, k = g->k, cutting = conv_cut(g, Y, cut);
   int64_t K = 1;
   for (int i = 0; i < k; i++) K *= g->ker[i];
   /* logical weights (g,) o, i, k...: ONNX stores Conv's as [M][C/G][k],
@@ -394,14 +420,25 @@ static int conv_build (NnNode *n, NnTensor **in, NnTensor *Y, Prep *s, const Geo
   dnnl_memory_desc_t xmd, ymd, wmd, wany, bmd, xany, yany;
   if (dn_md(X, 0, NULL, &xmd) || dn_md(Y, 0, NULL, &ymd) || dn_md_plain(&wmd, wr, wd, ws, dnnl_f32) ||
       dn_md_any(&wany, wr, wd, dnnl_f32) || dn_md_any(&xany, X->rank, X->dims, dnnl_f32) ||
-      dn_md_any(&yany, Y->rank, Y->dims, dnnl_f32) || dn_md_plain(&bmd, 1, &M, NULL, dnnl_f32))
+      dn_md_any(&yany, Y->rank, cut, dnnl_f32) || dn_md_plain(&bmd, 1, &M, NULL, dnnl_f32))
     return nn_fail(c, n, "shapes oneDNN cannot describe");
+  if (cutting) {
+    /* the covered region goes to a buffer of its own */
+    NnTensor t = *Y;
+    for (int i = 0; i < Y->rank; i++) t.dims[i] = cut[i];
+    free(s->aux);
+    s->aux = malloc(nn_bytes(&t));
+    if (!s->aux) return nn_fail(c, n, "not enough memory");
+    if (dn_md(&t, 0, NULL, &ymd)) return nn_fail(c, n, "shapes oneDNN cannot describe");
+  }
   dnnl_convolution_desc_t d;
   dnnl_primitive_attr_t attr;
   dnnl_primitive_desc_t pd = NULL;
   dnnl_status_t st = dnnl_primitive_attr_create(&attr);
   if (st != dnnl_success) return dn_fail(c, n, "attributes", st);
-  s->ndn = dn_posts(n, attr, 0, &s->sum);
+  s->ndn = 0;
+  s->sum = -1;
+  if (!cutting && !pad_beyond_kernel(g)) s->ndn = dn_posts(n, attr, 0, &s->sum);
   dn_threads(c->threads);
   st = conv_desc(transpose, &d, &xmd, &wany, B ? &bmd : NULL, &ymd, g);
   if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &d, attr, dn_engine(), NULL);
@@ -413,9 +450,20 @@ static int conv_build (NnNode *n, NnTensor **in, NnTensor *Y, Prep *s, const Geo
     s->sum = -1;
     if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &d, attr, dn_engine(), NULL);
   }
-  if (st == dnnl_success && conv_impl_slow(pd, g) && (X->fmt == NN_PLAIN || Y->fmt == NN_PLAIN)) {
+  /* slow on plain tensors: the same through reorders into the blocked
+  ** layout (2-D), else into what oneDNN picks */
+  for (int alt = 0; alt < 2 && st == dnnl_success && conv_impl_slow(pd, g) &&
+                    (X->fmt == NN_PLAIN || Y->fmt == NN_PLAIN || cutting); alt++) {
+    dnnl_memory_desc_t xa = xany, ya = yany;
+    if (alt == 0) {
+      if (X->rank != 4) continue;
+      dnnl_dims_t xd = {X->dims[0], X->dims[1], X->dims[2], X->dims[3]}, yd = {cut[0], cut[1], cut[2], cut[3]};
+      dnnl_format_tag_t tag = nn_block_size() == 16 ? dnnl_nChw16c : dnnl_nChw8c;
+      if (dnnl_memory_desc_init_by_tag(&xa, 4, xd, dnnl_f32, tag) || dnnl_memory_desc_init_by_tag(&ya, 4, yd, dnnl_f32, tag))
+        continue;
+    }
     dnnl_primitive_desc_t pd2 = NULL;
-    if (conv_desc(transpose, &d, &xany, &wany, B ? &bmd : NULL, &yany, g) == dnnl_success &&
+    if (conv_desc(transpose, &d, &xa, &wany, B ? &bmd : NULL, &ya, g) == dnnl_success &&
         dnnl_primitive_desc_create(&pd2, &d, attr, dn_engine(), NULL) == dnnl_success) {
       if (!conv_impl_slow(pd2, g)) {
         dnnl_primitive_desc_destroy(pd);
@@ -438,30 +486,57 @@ static int conv_build (NnNode *n, NnTensor **in, NnTensor *Y, Prep *s, const Geo
   return NN_OK;
 }
 
+/* Offset of element (n, c, i) of a rank >= 3 tensor with 'sp' spatial
+** elements, i the flat spatial index, in its layout. */
+static int64_t at_nc (const NnTensor *t, int64_t n, int64_t ch, int64_t i, int64_t sp) {
+  if (t->fmt == NN_PLAIN) return (n * t->dims[1] + ch) * sp + i;
+  int64_t b = t->fmt, CB = (t->dims[1] + b - 1) / b;
+  return ((n * CB + ch / b) * sp + i) * b + ch % b;
+}
+
+/* Y = the covered region from buf (dims cut, Y's layout), the bias
+** elsewhere. */
+static void paste_cut (NnTensor *Y, const NnTensor *B, const float *buf, const int64_t *cut) {
+  int64_t sp = 1, csp = 1, N = Y->dims[0], M = Y->dims[1];
+  int k = Y->rank - 2;
+  NnTensor ct = *Y;
+  for (int i = 0; i < k; i++) {
+    sp *= Y->dims[2 + i];
+    csp *= cut[2 + i];
+    ct.dims[2 + i] = cut[2 + i];
+  }
+  float *y = Y->data;
+  if (Y->fmt != NN_PLAIN) memset(y, 0, nn_bytes(Y));   /* padded lanes */
+  for (int64_t i = 0; i < sp; i++) {
+    int64_t r = i, ci = 0, mul = 1, inside = 1;
+    for (int d = k - 1; d >= 0; d--) {
+      int64_t x = r % Y->dims[2 + d];
+      if (x >= cut[2 + d]) inside = 0;
+      ci += x * mul;
+      mul *= cut[2 + d];
+      r /= Y->dims[2 + d];
+    }
+    for (int64_t nn = 0; nn < N; nn++)
+      for (int64_t m = 0; m < M; m++)
+        y[at_nc(Y, nn, m, i, sp)] = inside ? buf[at_nc(&ct, nn, m, ci, csp)] : B ? ((const float *)B->data)[m] : 0.f;
+  }
+}
+
 static int conv_run_any (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c, int transpose) {
   Geom g;
-  int64_t yd[NN_MAXRANK];
+  int64_t yd[NN_MAXRANK], cut[NN_MAXRANK];
   NnTensor *Y = out[0], *B = opt_in(n, in, 2);
   if (conv_shape(n, c, in, transpose, &g, yd) != NN_OK) return NN_ERR;
   if (nn_numel(Y) == 0) return NN_OK;
-  if (nn_numel(in[0]) == 0 || nn_numel(in[1]) == 0) {
-    /* no input channels: the bias alone (posts in C) */
-    memset(Y->data, 0, nn_bytes(Y));
-    if (B) {
-      NnTensor tmp = *Y;
-      tmp.fmt = NN_PLAIN;
-      tmp.data = NULL;
-      tmp.cap = 0;
-      if (nn_alloc(&tmp) != 0) return nn_fail(c, n, "not enough memory");
-      float *y = tmp.data;
-      int64_t M = Y->dims[1], sp = nn_numel(Y) / (Y->dims[0] * M);
-      for (int64_t i = 0; i < Y->dims[0] * M; i++)
-        for (int64_t j = 0; j < sp; j++) y[i * sp + j] = ((const float *)B->data)[i % M];
-      nn_reformat(&tmp, Y, c->threads);
-      nn_free(&tmp);
+  int cutting = conv_cut(&g, Y, cut);
+  for (int d = 0; d < Y->rank; d++)
+    if (cut[d] <= 0 || nn_numel(in[0]) == 0 || nn_numel(in[1]) == 0) {
+      /* nothing reaches the output: the bias alone */
+      memset(Y->data, 0, nn_bytes(Y));
+      for (int i = 2; i < Y->rank; i++) cut[i] = 0;
+      paste_cut(Y, B, NULL, cut);
+      return dn_posts_tail(n, in, Y, 0, c);
     }
-    return dn_posts_tail(n, in, Y, 0, c);
-  }
   Key key;
   memset(&key, 0, sizeof key);
   key.threads = c->threads;
@@ -482,8 +557,13 @@ static int conv_run_any (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c, int
   data[k++] = in[0]->data;
   data[k++] = in[1]->data;
   if (B) data[k++] = B->data;
-  data[k++] = Y->data;
-  return prep_exec(n, in, Y, s, data, c);
+  data[k++] = cutting ? (void *)s->aux : Y->data;
+  if (!cutting) return prep_exec(n, in, Y, s, data, c);
+  dn_threads(c->threads);
+  dnnl_status_t st = dn_exec(&s->p, data, NULL, NULL);           /* posts: none in oneDNN */
+  if (st != dnnl_success) return dn_fail(c, n, "execution", st);
+  paste_cut(Y, B, s->aux, cut);
+  return dn_posts_tail(n, in, Y, 0, c);
 }
 
 static int conv_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
