@@ -311,6 +311,136 @@ static int check_one (int idx) {
   return ok;
 }
 
+/* ---------- randomized check of MatMul / Gemm ---------- */
+
+static void add_posts (Case *k, int maxp) {
+  static const int kinds[] = {NN_POST_RELU, NN_POST_LEAKY, NN_POST_CLIP, NN_POST_SIGMOID, NN_POST_TANH,
+                              NN_POST_HARDSWISH, NN_POST_HARDSIGMOID, NN_POST_ELU, NN_POST_GELU_ERF, NN_POST_SUM};
+  int np = irand(maxp + 1);
+  for (int i = 0; i < np; i++) {
+    NnPost *p = &k->n.post[k->n.npost++];
+    memset(p, 0, sizeof *p);
+    p->kind = kinds[irand(10)];
+    p->alpha = p->kind == NN_POST_CLIP ? -0.5f : p->kind == NN_POST_HARDSIGMOID ? 0.2f : 0.3f;
+    p->beta = p->kind == NN_POST_CLIP ? 0.7f : 0.5f;
+  }
+}
+
+/* Applies k's posts to R (plain), making SUM operands (into in[]). */
+static int ref_posts (Case *k, NnTensor *R, NnTensor **in, NnTensor *S) {
+  int j = 0;
+  int64_t cnt = nn_numel(R);
+  for (int i = 0; i < k->n.npost; i++) {
+    const NnPost *p = &k->n.post[i];
+    if (p->kind == NN_POST_SUM) {
+      S[j] = tensor(R->rank, R->dims, NN_PLAIN);
+      fill(&S[j]);
+      for (int64_t e = 0; e < cnt; e++) ((float *)R->data)[e] += ((float *)S[j].data)[e];
+      in[k->n.nin + j] = &S[j];
+      j++;
+    } else {
+      for (int64_t e = 0; e < cnt; e++) ((float *)R->data)[e] = post_ref(p, ((float *)R->data)[e]);
+    }
+  }
+  return j;
+}
+
+static int check_mm (int idx) {
+  int gemm = irand(3) == 0;
+  Case k;
+  case_init(&k, gemm ? "Gemm" : "MatMul", gemm ? 2 + irand(2) : 2, 1 + irand(2));
+  k.vals[1].is_const = irand(2);
+  int64_t M = 1 + irand(40), K = irand(5) ? 1 + irand(70) : 0, N = 1 + irand(40);
+  NnTensor A, B, C, Y, R, S[4];
+  memset(&C, 0, sizeof C);
+  memset(&Y, 0, sizeof Y);
+  int ta = 0, tb = 0, cr = 0;
+  float alpha = 1, beta = 1;
+  int64_t cdims[2] = {1, 1};
+  int64_t ad[4], bd[4];
+  int ra = 0, rb = 0;
+  if (gemm) {
+    ta = irand(2); tb = irand(2);
+    alpha = irand(2) ? 1.f : 0.5f; beta = irand(2) ? 1.f : irand(2) ? 2.f : 0.f;
+    ad[0] = ta ? K : M; ad[1] = ta ? M : K; bd[0] = tb ? N : K; bd[1] = tb ? K : N; ra = rb = 2;
+    if (ta) set_int(&k, "transA", 1);
+    if (tb) set_int(&k, "transB", 1);
+    NnAttr *a = &k.attr[k.n.nattr++]; memset(a, 0, sizeof *a); a->name = (char *)"alpha"; a->kind = NN_ATTR_FLOAT; a->f = alpha;
+    a = &k.attr[k.n.nattr++]; memset(a, 0, sizeof *a); a->name = (char *)"beta"; a->kind = NN_ATTR_FLOAT; a->f = beta;
+    cr = irand(3);
+    if (cr == 1) cdims[0] = irand(2) ? N : 1;
+    if (cr == 2) { cdims[0] = irand(2) ? M : 1; cdims[1] = irand(2) ? N : 1; }
+  } else {
+    int bat = irand(3), a1 = irand(6) == 0, b1 = irand(6) == 0;
+    int64_t bt[2] = {1 + irand(3), 1 + irand(3)};
+    ra = a1 ? 1 : 2 + irand(bat + 1);
+    rb = b1 ? 1 : 2 + irand(bat + 1);
+    if (a1) ad[0] = K;
+    else { for (int i = 0; i < ra - 2; i++) ad[i] = irand(3) ? bt[i + (2 - (ra - 2))] : 1; ad[ra - 2] = M; ad[ra - 1] = K; }
+    if (b1) bd[0] = K;
+    else { for (int i = 0; i < rb - 2; i++) bd[i] = irand(3) ? bt[i + (2 - (rb - 2))] : 1; bd[rb - 2] = K; bd[rb - 1] = N; }
+  }
+  A = tensor(ra, ad, NN_PLAIN); B = tensor(rb, bd, NN_PLAIN);
+  fill(&A); fill(&B);
+  if (gemm && k.n.nin == 3) { C = tensor(cr, cdims + (cr == 1 ? 0 : 0), NN_PLAIN); fill(&C); }
+  NnTensor *in[8] = {&A, &B, k.n.nin == 3 ? &C : NULL};
+  add_posts(&k, 3);
+  int ok = prepare(&k, in, &Y, NN_PLAIN) == 0;
+  if (!ok) { printf("case %d %s: infer: %s\n", idx, k.n.op, k.err); return 0; }
+  R = tensor(Y.rank, Y.dims, NN_PLAIN);
+  /* reference: Y as batch x M x N */
+  int64_t yM = gemm ? M : (ra == 1 ? 1 : M), yN = gemm ? N : (rb == 1 ? 1 : N), nb = nn_numel(&Y) / (yM * yN);
+  float *r = R.data;
+  const float *a = A.data, *b = B.data;
+  for (int64_t t = 0; t < nb; t++) {
+    /* batch index -> A and B batch offsets (broadcast) */
+    int64_t ao = 0, bo = 0;
+    if (!gemm) {
+      int yr = Y.rank - (ra > 1) - (rb > 1), R4 = yr;
+      int64_t rem = t, am = 1, bm = 1;
+      for (int i = R4 - 1; i >= 0; i--) {
+        int64_t yi = rem % Y.dims[i];
+        rem /= Y.dims[i];
+        int ia = i - (R4 - (ra - 2)), ib = i - (R4 - (rb - 2));
+        if (ra > 2 && ia >= 0) { ao += (ad[ia] == 1 ? 0 : yi) * am; am *= ad[ia]; }
+        if (rb > 2 && ib >= 0) { bo += (bd[ib] == 1 ? 0 : yi) * bm; bm *= bd[ib]; }
+      }
+      ao *= yM * K;
+      bo *= K * yN;
+    }
+    for (int64_t i = 0; i < yM; i++)
+      for (int64_t j = 0; j < yN; j++) {
+        double acc = 0;
+        for (int64_t q = 0; q < K; q++) {
+          double av = gemm ? a[ta ? q * M + i : i * K + q] : a[ao + i * K + q];
+          double bv = gemm ? b[tb ? j * K + q : q * N + j] : b[bo + q * yN + j];
+          acc += av * bv;
+        }
+        if (gemm) {
+          acc *= alpha;
+          if (k.n.nin == 3 && beta != 0) {
+            int64_t cm = cr == 2 ? cdims[0] : 1, cn = cr == 2 ? cdims[1] : cr == 1 ? cdims[0] : 1;
+            acc += beta * ((float *)C.data)[(cm == 1 ? 0 : i) * cn + (cn == 1 ? 0 : j)];
+          }
+        }
+        r[(t * yM + i) * yN + j] = (float)acc;
+      }
+  }
+  int nsum = ref_posts(&k, &R, in, S);
+  char what[256];
+  snprintf(what, sizeof what, "case %d %s M%lld K%lld N%lld ranks %d,%d ta%d tb%d alpha %g beta %g C rank %d/%d posts %d",
+           idx, k.n.op, (long long)M, (long long)K, (long long)N, ra, rb, ta, tb, alpha, beta, cr, k.n.nin, k.n.npost);
+  for (int rep = 0; ok && rep < 2; rep++) {
+    NnTensor *o[1] = {&Y};
+    if (k.n.def->run(&k.n, in, o, &k.c) != NN_OK) { printf("%s: run: %s\n", what, k.err); ok = 0; }
+    else if (!compare(what, &Y, &R, 1e-4)) ok = 0;
+  }
+  k.n.def->release(&k.n);
+  for (int j = 0; j < nsum; j++) nn_free(&S[j]);
+  nn_free(&A); nn_free(&B); nn_free(&C); nn_free(&Y); nn_free(&R);
+  return ok;
+}
+
 /* ---------- timings ---------- */
 
 static double time_op (Case *k, NnTensor **in, NnTensor *Y, int reps) {
@@ -418,6 +548,8 @@ int main (int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "check") == 0) {
     int n = argc > 2 ? atoi(argv[2]) : 300, bad = 0;
     for (int i = 0; i < n; i++) bad += !check_one(i);
+    for (int i = 0; i < n; i++) bad += !check_mm(i);
+    n *= 2;
     printf("%d of %d cases passed\n", n - bad, n);
     return bad != 0;
   }

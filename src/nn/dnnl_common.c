@@ -355,6 +355,13 @@ dnnl_status_t dn_exec (DnPrim *p, void *const *data, const dnnl_memory_desc_t *s
   return st ? st : w;
 }
 
+const dnnl_memory_desc_t *dn_user_md (const DnPrim *p, int arg) {
+  const dnnl_memory_desc_t *md;
+  for (int i = 0; i < p->nargs; i++)
+    if (p->a[i].arg == arg && dnnl_memory_get_memory_desc(p->a[i].um, &md) == dnnl_success) return md;
+  return NULL;
+}
+
 void dn_prim_free (DnPrim *p) {
   if (p->prim) dnnl_primitive_destroy(p->prim);
   for (int i = 0; i < p->nargs; i++) {

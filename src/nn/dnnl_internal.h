@@ -90,5 +90,7 @@ dnnl_status_t dn_bind (DnPrim *p, const_dnnl_primitive_desc_t pd, int arg, const
 ** (NULL: none) is a tensor copied into dst first (for a sum post-op). */
 dnnl_status_t dn_exec (DnPrim *p, void *const *data, const dnnl_memory_desc_t *sum_md, const void *sum);
 void dn_prim_free (DnPrim *p);
+/* The tensor-side descriptor of a bound argument (NULL if not bound). */
+const dnnl_memory_desc_t *dn_user_md (const DnPrim *p, int arg);
 
 #endif

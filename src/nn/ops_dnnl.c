@@ -218,7 +218,11 @@ static int prep_exec (NnNode *n, NnTensor **in, NnTensor *y, Prep *s, void *cons
   if (s->sum >= 0) {
     const NnTensor *t = dn_sum_operand(n, in, s->sum);
     if (!t || t->type != NN_F32 || !nn_sameshape(t, y)) return nn_fail(c, n, "fused Add operand does not match");
-    if (dn_md(t, 0, NULL, &smd) != 0) return nn_fail(c, n, "fused Add operand has no oneDNN layout");
+    /* laid out as Y: as the primitive's view of Y (which may have
+    ** another rank, as MatMul's of a 1-D operand) */
+    const dnnl_memory_desc_t *ymd = t->fmt == y->fmt ? dn_user_md(&s->p, DNNL_ARG_DST) : NULL;
+    if (ymd) smd = *ymd;
+    else if (dn_md(t, 0, NULL, &smd) != 0) return nn_fail(c, n, "fused Add operand has no oneDNN layout");
     sum = t->data;
   }
   dn_threads(c->threads);
@@ -574,10 +578,211 @@ static int convt_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   return conv_run_any(n, in, out, c, 1);
 }
 
+/* ---------- MatMul and Gemm ---------- */
+
+/* Builds a matmul primitive: Y[yd] = scale (A[ad] x B[bd] + bias[1, N])
+** with n's posts (after 'presum', a sum post-op of the caller's). Ranks
+** are equal; as/bs are strides (NULL: dense). B is reordered once into the
+** primitive's layout when constant and unbatched. */
+static int mm_build (NnNode *n, NnCtx *c, Prep *s, int R, const int64_t *ad, const int64_t *as, const int64_t *bd,
+                     const int64_t *bs, int bconst, const int64_t *yd, int bias, float scale, int presum) {
+  dnnl_memory_desc_t amd, bmd, bany, ymd, cmd;
+  int64_t cd[2] = {1, yd[R - 1]};
+  int keep = bconst;
+  for (int i = 0; i < R - 2; i++) keep &= bd[i] == 1;
+  if (dn_md_plain(&amd, R, ad, as, dnnl_f32) || dn_md_plain(&bmd, R, bd, bs, dnnl_f32) ||
+      dn_md_any(&bany, R, bd, dnnl_f32) || dn_md_plain(&ymd, R, yd, NULL, dnnl_f32))
+    return nn_fail(c, n, "shapes oneDNN cannot describe");
+  if (bias) {
+    int64_t bdims[NN_MAXRANK];
+    for (int i = 0; i < R; i++) bdims[i] = 1;
+    bdims[R - 1] = cd[1];
+    if (dn_md_plain(&cmd, R, bdims, NULL, dnnl_f32)) return nn_fail(c, n, "shapes oneDNN cannot describe");
+  }
+  dnnl_matmul_desc_t d;
+  dnnl_primitive_attr_t attr;
+  dnnl_primitive_desc_t pd = NULL;
+  dnnl_status_t st = dnnl_primitive_attr_create(&attr);
+  if (st != dnnl_success) return dn_fail(c, n, "attributes", st);
+  if (scale != 1.f) st = dnnl_primitive_attr_set_output_scales(attr, 1, 0, &scale);
+  s->sum = -1;
+  s->ndn = 0;
+  if (st == dnnl_success) {
+    if (presum) {
+      dnnl_post_ops_t po;
+      st = dnnl_post_ops_create(&po);
+      if (st == dnnl_success) {
+        st = dnnl_post_ops_append_sum(po, 1.f);
+        if (st == dnnl_success) st = dnnl_primitive_attr_set_post_ops(attr, po);
+        dnnl_post_ops_destroy(po);
+      }
+    } else {
+      s->ndn = dn_posts(n, attr, 0, &s->sum);
+    }
+  }
+  dn_threads(c->threads);
+  if (st == dnnl_success) st = dnnl_matmul_desc_init(&d, &amd, keep ? &bany : &bmd, bias ? &cmd : NULL, &ymd);
+  if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &d, attr, dn_engine(), NULL);
+  dnnl_primitive_attr_destroy(attr);
+  if (st != dnnl_success) return dn_fail(c, n, "matmul", st);
+  st = dn_prim(&s->p, pd);
+  if (st == dnnl_success) st = dn_bind(&s->p, pd, DNNL_ARG_SRC, &amd, 0);
+  if (st == dnnl_success) st = dn_bind(&s->p, pd, DNNL_ARG_WEIGHTS, &bmd, keep ? DN_KEEP : 0);
+  if (st == dnnl_success && bias) st = dn_bind(&s->p, pd, DNNL_ARG_BIAS, &cmd, 0);
+  if (st == dnnl_success) st = dn_bind(&s->p, pd, DNNL_ARG_DST, &ymd, DN_OUT);
+  dnnl_primitive_desc_destroy(pd);
+  if (st != dnnl_success) return dn_fail(c, n, "binding", st);
+  s->built = 1;
+  return NN_OK;
+}
+
+/* MatMul's operands as equal-rank matrices with batch dims: 1-D A is
+** [1, K], 1-D B is [K, 1] (the added dim is dropped from Y). */
+static int mm_shape (NnNode *n, NnCtx *c, const NnTensor *A, const NnTensor *B, int *R, int64_t *ad, int64_t *bd,
+                     int64_t *yd, int *yr, int64_t *ydims) {
+  if (need_f32(n, c, A, "A") || need_f32(n, c, B, "B")) return NN_ERR;
+  if (A->rank < 1 || B->rank < 1) return nn_fail(c, n, "operands must have rank 1 or more");
+  int ra = A->rank < 2 ? 2 : A->rank, rb = B->rank < 2 ? 2 : B->rank, r = ra > rb ? ra : rb;
+  for (int i = 0; i < r; i++) ad[i] = bd[i] = 1;
+  if (A->rank == 1) ad[r - 1] = A->dims[0];
+  else for (int i = 0; i < A->rank; i++) ad[r - A->rank + i] = A->dims[i];
+  if (B->rank == 1) bd[r - 2] = B->dims[0];
+  else for (int i = 0; i < B->rank; i++) bd[r - B->rank + i] = B->dims[i];
+  if (ad[r - 1] != bd[r - 2])
+    return nn_fail(c, n, "A has %lld columns, B %lld rows", (long long)ad[r - 1], (long long)bd[r - 2]);
+  int k = 0;
+  for (int i = 0; i < r - 2; i++) {
+    if (ad[i] != bd[i] && ad[i] != 1 && bd[i] != 1)
+      return nn_fail(c, n, "batch dimensions %lld and %lld do not broadcast", (long long)ad[i], (long long)bd[i]);
+    yd[i] = ad[i] == 1 ? bd[i] : ad[i];
+    ydims[k++] = yd[i];
+  }
+  yd[r - 2] = ad[r - 2];
+  yd[r - 1] = bd[r - 1];
+  if (A->rank > 1) ydims[k++] = yd[r - 2];
+  if (B->rank > 1) ydims[k++] = yd[r - 1];
+  *R = r;
+  *yr = k;
+  return NN_OK;
+}
+
+static int matmul_infer (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
+  int R, yr;
+  int64_t ad[NN_MAXRANK], bd[NN_MAXRANK], yd[NN_MAXRANK], ydims[NN_MAXRANK];
+  if (!in[0] || !in[1]) return nn_fail(c, n, "A and B are required");
+  if (mm_shape(n, c, in[0], in[1], &R, ad, bd, yd, &yr, ydims) != NN_OK) return NN_ERR;
+  return set_out(n, c, out[0], NN_F32, yr, ydims);
+}
+
+static int matmul_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
+  int R, yr;
+  int64_t ad[NN_MAXRANK], bd[NN_MAXRANK], yd[NN_MAXRANK], ydims[NN_MAXRANK];
+  NnTensor *Y = out[0];
+  if (mm_shape(n, c, in[0], in[1], &R, ad, bd, yd, &yr, ydims) != NN_OK) return NN_ERR;
+  if (nn_numel(Y) == 0) return NN_OK;
+  if (ad[R - 1] == 0) {
+    memset(Y->data, 0, nn_bytes(Y));
+    return dn_posts_tail(n, in, Y, 0, c);
+  }
+  Key key;
+  memset(&key, 0, sizeof key);
+  key.threads = c->threads;
+  key.flags = is_const_in(n, c, 1);
+  key_tensor(&key, 0, in[0]);
+  key_tensor(&key, 1, in[1]);
+  int fresh;
+  Prep *s = prep_get(n, &key, &fresh);
+  if (!s) return nn_fail(c, n, "not enough memory");
+  if (fresh && mm_build(n, c, s, R, ad, NULL, bd, NULL, is_const_in(n, c, 1), yd, 0, 1.f, 0) != NN_OK)
+    return NN_ERR;
+  void *data[3] = {in[0]->data, in[1]->data, Y->data};
+  return prep_exec(n, in, Y, s, data, c);
+}
+
+/* Gemm: Y = alpha A' B' + beta C, C broadcast to [M, N]. */
+static int gemm_shape (NnNode *n, NnCtx *c, NnTensor **in, int64_t *M, int64_t *K, int64_t *N) {
+  const NnTensor *A = in[0], *B = in[1], *C = opt_in(n, in, 2);
+  if (!A || !B) return nn_fail(c, n, "A and B are required");
+  if (need_f32(n, c, A, "A") || need_f32(n, c, B, "B")) return NN_ERR;
+  if (A->rank != 2 || B->rank != 2) return nn_fail(c, n, "A and B must be matrices");
+  int ta = nn_attr_int(n, "transA", 0) != 0, tb = nn_attr_int(n, "transB", 0) != 0;
+  *M = A->dims[ta ? 1 : 0];
+  *K = A->dims[ta ? 0 : 1];
+  *N = B->dims[tb ? 0 : 1];
+  if (B->dims[tb ? 1 : 0] != *K)
+    return nn_fail(c, n, "A' has %lld columns, B' %lld rows", (long long)*K, (long long)B->dims[tb ? 1 : 0]);
+  if (C) {
+    if (need_f32(n, c, C, "C")) return NN_ERR;
+    if (C->rank > 2) return nn_fail(c, n, "C must have rank 2 or less");
+    int64_t cm = C->rank == 2 ? C->dims[0] : 1, cn = C->rank >= 1 ? C->dims[C->rank - 1] : 1;
+    if ((cm != 1 && cm != *M) || (cn != 1 && cn != *N)) return nn_fail(c, n, "C does not broadcast to [M, N]");
+  }
+  return NN_OK;
+}
+
+static int gemm_infer (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
+  int64_t M, K, N;
+  if (gemm_shape(n, c, in, &M, &K, &N) != NN_OK) return NN_ERR;
+  int64_t yd[2] = {M, N};
+  return set_out(n, c, out[0], NN_F32, 2, yd);
+}
+
+/* dst[M, N] = beta * C broadcast. */
+static void fill_c (float *dst, const NnTensor *C, float beta, int64_t M, int64_t N) {
+  const float *cv = C->data;
+  int64_t cm = C->rank == 2 ? C->dims[0] : 1, cn = C->rank >= 1 ? C->dims[C->rank - 1] : 1;
+  for (int64_t i = 0; i < M; i++)
+    for (int64_t j = 0; j < N; j++) dst[i * N + j] = beta * cv[(cm == 1 ? 0 : i) * cn + (cn == 1 ? 0 : j)];
+}
+
+static int gemm_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
+  int64_t M, K, N;
+  NnTensor *Y = out[0], *C = opt_in(n, in, 2);
+  if (gemm_shape(n, c, in, &M, &K, &N) != NN_OK) return NN_ERR;
+  float alpha = nn_attr_float(n, "alpha", 1.f), beta = nn_attr_float(n, "beta", 1.f);
+  if (beta == 0.f) C = NULL;
+  if (M * N == 0) return NN_OK;
+  if (K == 0 || alpha == 0.f) {
+    if (C) fill_c(Y->data, C, beta, M, N);
+    else memset(Y->data, 0, nn_bytes(Y));
+    return dn_posts_tail(n, in, Y, 0, c);
+  }
+  /* C as a bias row (scaled by beta / alpha: oneDNN scales after adding
+  ** it), or written whole into Y for a sum post-op */
+  int row = C && (C->rank < 2 || C->dims[0] == 1), full = C && !row;
+  int ta = nn_attr_int(n, "transA", 0) != 0, tb = nn_attr_int(n, "transB", 0) != 0;
+  Key key;
+  memset(&key, 0, sizeof key);
+  key.threads = c->threads;
+  key.flags = is_const_in(n, c, 1) | row << 1 | full << 2;
+  key_tensor(&key, 0, in[0]);
+  key_tensor(&key, 1, in[1]);
+  int fresh;
+  Prep *s = prep_get(n, &key, &fresh);
+  if (!s) return nn_fail(c, n, "not enough memory");
+  if (fresh) {
+    int64_t ad[2] = {M, K}, as[2] = {ta ? 1 : K, ta ? M : 1}, bd[2] = {K, N}, bs[2] = {tb ? 1 : N, tb ? K : 1};
+    int64_t yd[2] = {M, N};
+    if (mm_build(n, c, s, 2, ad, as, bd, bs, is_const_in(n, c, 1), yd, row, alpha, full) != NN_OK) return NN_ERR;
+    if (row && !(s->aux = malloc((size_t)N * sizeof(float)))) return nn_fail(c, n, "not enough memory");
+  }
+  if (row) fill_c(s->aux, C, beta / alpha, 1, N);
+  if (full) fill_c(Y->data, C, beta, M, N);
+  void *data[4];
+  int k = 0;
+  data[k++] = in[0]->data;
+  data[k++] = in[1]->data;
+  if (row) data[k++] = s->aux;
+  data[k++] = Y->data;
+  return prep_exec(n, in, Y, s, data, c);
+}
+
 /* ---------- the table ---------- */
 
 const NnOp nn_ops_dnnl[] = {
   {"Conv", NN_F_PURE | NN_F_POST | NN_F_BLOCKED, conv_check, conv_infer, conv_run, prep_release},
   {"ConvTranspose", NN_F_PURE | NN_F_POST | NN_F_BLOCKED, conv_check, convt_infer, convt_run, prep_release},
+  {"MatMul", NN_F_PURE | NN_F_POST, NULL, matmul_infer, matmul_run, prep_release},
+  {"Gemm", NN_F_PURE | NN_F_POST, NULL, gemm_infer, gemm_run, prep_release},
   {NULL, 0, NULL, NULL, NULL, NULL}
 };
