@@ -441,6 +441,77 @@ static int check_mm (int idx) {
   return ok;
 }
 
+/* ---------- randomized check of the pools ---------- */
+
+static int check_pool (int idx) {
+  static const char *ops[] = {"MaxPool", "AveragePool", "GlobalMaxPool", "GlobalAveragePool"};
+  int kind = irand(4), glob = kind >= 2;
+  Case k;
+  case_init(&k, ops[kind], 1, 1 + irand(2));
+  int64_t N = 1 + irand(2), C = 1 + irand(40), H = 1 + irand(20), W = 1 + irand(20);
+  int64_t K[2] = {1 + irand(4), 1 + irand(4)}, st[2] = {1 + irand(3), 1 + irand(3)}, dl[2] = {1, 1};
+  int64_t pads[4] = {irand(2), irand(2), irand(2), irand(2)};
+  int ceil_mode = irand(2), incl = irand(2);
+  if (kind == 0 && irand(2)) { dl[0] = 1 + irand(2); dl[1] = 1 + irand(2); }
+  for (int i = 0; i < 2; i++) {
+    if (pads[i] >= K[i]) pads[i] = K[i] - 1;
+    if (pads[2 + i] >= K[i]) pads[2 + i] = K[i] - 1;
+    int64_t eff = (K[i] - 1) * dl[i] + 1, in = i ? W : H;
+    if (in + pads[i] + pads[2 + i] < eff) { if (i) W = eff; else H = eff; }
+  }
+  if (!glob) {
+    set_ints(&k, "kernel_shape", 2, K);
+    set_ints(&k, "strides", 2, st);
+    set_ints(&k, "pads", 4, pads);
+    if (dl[0] * dl[1] > 1) set_ints(&k, "dilations", 2, dl);
+    set_int(&k, "ceil_mode", ceil_mode);
+    if (kind == 1) set_int(&k, "count_include_pad", incl);
+  }
+  int64_t xd[4] = {N, C, H, W};
+  NnTensor X = tensor(4, xd, NN_PLAIN), Y, R;
+  memset(&Y, 0, sizeof Y);
+  fill(&X);
+  int ifmt = fmts[irand(3)], ofmt = fmts[irand(3)];
+  NnTensor Xf = as_fmt(&X, ifmt);
+  NnTensor *in[1] = {&Xf};
+  if (prepare(&k, in, &Y, ofmt) != 0) { printf("case %d %s: infer: %s\n", idx, k.n.op, k.err); return 0; }
+  R = tensor(4, Y.dims, NN_PLAIN);
+  int64_t OH = Y.dims[2], OW = Y.dims[3];
+  if (glob) { K[0] = H; K[1] = W; st[0] = st[1] = 1; memset(pads, 0, sizeof pads); }
+  for (int64_t p = 0; p < N * C; p++)
+    for (int64_t oh = 0; oh < OH; oh++)
+      for (int64_t ow = 0; ow < OW; ow++) {
+        double best = -INFINITY, sum = 0;
+        int64_t cnt = 0, cin = 0;
+        for (int64_t a = 0; a < K[0]; a++)
+          for (int64_t b = 0; b < K[1]; b++) {
+            int64_t h = oh * st[0] - pads[0] + a * dl[0], w = ow * st[1] - pads[1] + b * dl[1];
+            if (h < H + pads[2] && w < W + pads[3]) cin++;
+            if (h < 0 || w < 0 || h >= H || w >= W) continue;
+            double v = ((float *)X.data)[(p * H + h) * W + w];
+            if (v > best) best = v;
+            sum += v;
+            cnt++;
+          }
+        ((float *)R.data)[(p * OH + oh) * OW + ow] =
+            (float)(kind == 0 || kind == 2 ? best : sum / (kind == 1 && incl ? cin : cnt));
+      }
+  char what[256];
+  snprintf(what, sizeof what, "case %d %s N%lld C%lld %lldx%lld k%lldx%lld s%lldx%lld d%lldx%lld p%lld,%lld,%lld,%lld ceil %d incl %d fmt %d->%d",
+           idx, k.n.op, (long long)N, (long long)C, (long long)H, (long long)W, (long long)K[0], (long long)K[1],
+           (long long)st[0], (long long)st[1], (long long)dl[0], (long long)dl[1], (long long)pads[0], (long long)pads[1],
+           (long long)pads[2], (long long)pads[3], ceil_mode, incl, ifmt, Y.fmt);
+  int ok = 1;
+  for (int rep = 0; ok && rep < 2; rep++) {
+    NnTensor *o[1] = {&Y};
+    if (k.n.def->run(&k.n, in, o, &k.c) != NN_OK) { printf("%s: run: %s\n", what, k.err); ok = 0; }
+    else if (!compare(what, &Y, &R, 1e-5)) ok = 0;
+  }
+  k.n.def->release(&k.n);
+  nn_free(&X); nn_free(&Xf); nn_free(&Y); nn_free(&R);
+  return ok;
+}
+
 /* ---------- timings ---------- */
 
 static double time_op (Case *k, NnTensor **in, NnTensor *Y, int reps) {
@@ -549,7 +620,8 @@ int main (int argc, char **argv) {
     int n = argc > 2 ? atoi(argv[2]) : 300, bad = 0;
     for (int i = 0; i < n; i++) bad += !check_one(i);
     for (int i = 0; i < n; i++) bad += !check_mm(i);
-    n *= 2;
+    for (int i = 0; i < n; i++) bad += !check_pool(i);
+    n *= 3;
     printf("%d of %d cases passed\n", n - bad, n);
     return bad != 0;
   }

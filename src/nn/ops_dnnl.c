@@ -33,7 +33,7 @@ static NnTensor *opt_in (const NnNode *n, NnTensor **in, int k) {
   return k < n->nin && n->in[k] >= 0 ? in[k] : NULL;
 }
 
-static __attribute__((unused)) int has_out (const NnNode *n, int k) {
+static int has_out (const NnNode *n, int k) {
   return k < n->nout && n->out[k] >= 0;
 }
 
@@ -62,7 +62,7 @@ static int is_const_in (const NnNode *n, const NnCtx *c, int k) {
 
 /* A plain copy of a possibly blocked tensor: *t itself when plain, else
 ** tmp (allocated; the caller frees it). */
-static __attribute__((unused)) int plain_of (NnNode *n, NnCtx *c, const NnTensor *t, NnTensor *tmp, const NnTensor **res) {
+static int plain_of (NnNode *n, NnCtx *c, const NnTensor *t, NnTensor *tmp, const NnTensor **res) {
   *res = t;
   if (t->fmt == NN_PLAIN) return NN_OK;
   *tmp = *t;
@@ -777,6 +777,233 @@ static int gemm_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   return prep_exec(n, in, Y, s, data, c);
 }
 
+/* ---------- pooling ---------- */
+
+enum { POOL_MAX, POOL_AVG, POOL_GMAX, POOL_GAVG };
+
+static int pool_kind (const NnNode *n) {
+  if (strcmp(n->op, "MaxPool") == 0) return POOL_MAX;
+  if (strcmp(n->op, "AveragePool") == 0) return POOL_AVG;
+  if (strcmp(n->op, "GlobalMaxPool") == 0) return POOL_GMAX;
+  return POOL_GAVG;
+}
+
+static int pool_check (NnNode *n, NnCtx *c) {
+  int ap, kind = pool_kind(n);
+  if (kind == POOL_GMAX || kind == POOL_GAVG) return NN_OK;
+  if (auto_pad(n, c, &ap) != NN_OK) return NN_ERR;
+  const int64_t *ks;
+  if (nn_attr_ints(n, "kernel_shape", &ks) < 1) return nn_fail(c, n, "kernel_shape is required");
+  int64_t so = nn_attr_int(n, "storage_order", 0);
+  if (so != 0 && so != 1) return nn_fail(c, n, "storage_order must be 0 or 1");
+  return NN_OK;
+}
+
+/* Window geometry of a pool over X (global: the whole of each plane). */
+static int pool_geom (NnNode *n, NnCtx *c, const NnTensor *X, Geom *g) {
+  int kind = pool_kind(n);
+  if (!X) return nn_fail(c, n, "X is required");
+  if (X->rank < 3) return nn_fail(c, n, "X must have rank 3 or more, not %d", X->rank);
+  int t = X->type;
+  if (kind == POOL_MAX ? !(t == NN_F32 || t == NN_F64 || t == NN_U8 || t == NN_I8) : !(t == NN_F32 || t == NN_F64))
+    return nn_fail(c, n, "element type %s is not supported", nn_type_name(t));
+  g->k = X->rank - 2;
+  for (int i = 0; i < g->k; i++) g->in[i] = X->dims[2 + i];
+  if (kind == POOL_GMAX || kind == POOL_GAVG) {
+    for (int i = 0; i < g->k; i++) {
+      g->ker[i] = g->in[i] > 0 ? g->in[i] : 1;
+      g->str[i] = g->dil[i] = 1;
+      g->pl[i] = g->pr[i] = g->dpr[i] = 0;
+      g->out[i] = 1;
+    }
+    return NN_OK;
+  }
+  const int64_t *ks;
+  int nk = nn_attr_ints(n, "kernel_shape", &ks);
+  if (nk != g->k) return nn_fail(c, n, "kernel_shape has %d values, %d expected", nk, g->k);
+  for (int i = 0; i < g->k; i++) {
+    if (ks[i] < 1 || ks[i] > ((int64_t)1 << 31)) return nn_fail(c, n, "bad kernel_shape");
+    g->ker[i] = ks[i];
+  }
+  return window_geom(n, c, g, nn_attr_int(n, "ceil_mode", 0) != 0, 1);
+}
+
+/* Whether oneDNN computes this pool exactly as ONNX defines it. */
+static int pool_dnnl_ok (const NnNode *n, const NnTensor *X, const Geom *g) {
+  int kind = pool_kind(n);
+  if (g->k > 3 || has_out(n, 1)) return 0;
+  if (dn_dt(X->type) == dnnl_data_type_undef || (kind != POOL_MAX && X->type != NN_F32)) return 0;
+  int incl = kind == POOL_AVG && nn_attr_int(n, "count_include_pad", 0) != 0;
+  for (int i = 0; i < g->k; i++) {
+    if (g->dpr[i] < 0 || g->pl[i] >= (g->ker[i] - 1) * g->dil[i] + 1) return 0;
+    if (incl && g->dpr[i] > g->pr[i]) return 0;     /* windows cut by ceil_mode */
+  }
+  return 1;
+}
+
+static int pool_infer (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
+  Geom g;
+  NnTensor *X = in[0];
+  if (pool_geom(n, c, X, &g) != NN_OK) return NN_ERR;
+  int64_t yd[NN_MAXRANK];
+  yd[0] = X->dims[0];
+  yd[1] = X->dims[1];
+  for (int i = 0; i < g.k; i++) yd[2 + i] = g.out[i];
+  if (set_out(n, c, out[0], X->type, X->rank, yd) != NN_OK) return NN_ERR;
+  if (X->rank == 4 && X->fmt != NN_PLAIN && n->outfmt[0] == X->fmt && pool_dnnl_ok(n, X, &g)) out[0]->fmt = X->fmt;
+  if (n->nout > 1 && set_out(n, c, out[1], NN_I64, X->rank, yd) != NN_OK) return NN_ERR;
+  return NN_OK;
+}
+
+typedef struct PoolJob {
+  const NnTensor *X;
+  NnTensor *Y, *I;
+  const Geom *g;
+  int kind, incl, colmajor;
+} PoolJob;
+
+/* Planes [b, e) of a plain pool in C (any rank, Indices, every padding
+** rule: count_include_pad counts positions inside the explicit pads). */
+static void pool_planes (void *arg, int b, int e) {
+  const PoolJob *j = arg;
+  const Geom *g = j->g;
+  int k = g->k, f32 = j->X->type == NN_F32, f64 = j->X->type == NN_F64;
+  int64_t isz = 1, osz = 1, ksz = 1;
+  for (int i = 0; i < k; i++) {
+    isz *= g->in[i];
+    osz *= g->out[i];
+    ksz *= g->ker[i];
+  }
+  for (int p = b; p < e; p++) {
+    int64_t ibase = (int64_t)p * isz;
+    for (int64_t o = 0; o < osz; o++) {
+      int64_t oc[MAXSP], r = o;
+      for (int d = k - 1; d >= 0; d--) {
+        oc[d] = r % g->out[d];
+        r /= g->out[d];
+      }
+      double best = -INFINITY, sum = 0;
+      int64_t cnt = 0, incl = 0, at = -1;
+      for (int64_t q = 0; q < ksz; q++) {
+        int64_t rq = q, idx = 0, mul = 1, valid = 1, inpad = 1;
+        for (int d = k - 1; d >= 0; d--) {
+          int64_t kd = rq % g->ker[d], x = oc[d] * g->str[d] - g->pl[d] + kd * g->dil[d];
+          rq /= g->ker[d];
+          if (x < 0 || x >= g->in[d]) valid = 0;
+          if (x >= g->in[d] + g->pr[d]) inpad = 0;
+          idx = idx + x * mul;
+          mul *= g->in[d];
+        }
+        incl += inpad;
+        if (!valid) continue;
+        double v = f32 ? ((const float *)j->X->data)[ibase + idx]
+                 : f64 ? ((const double *)j->X->data)[ibase + idx] : nn_getd(j->X, ibase + idx);
+        if (j->kind == POOL_MAX || j->kind == POOL_GMAX) {
+          if (v > best || at < 0) {       /* the first of equal maxima */
+            best = v;
+            at = idx;
+          }
+        } else {
+          sum += v;
+          cnt++;
+        }
+      }
+      double res;
+      if (j->kind == POOL_MAX || j->kind == POOL_GMAX) res = best;
+      else res = sum / (double)(j->incl ? incl : cnt ? cnt : 1);
+      int64_t oi = (int64_t)p * osz + o;
+      if (j->Y->type == NN_F32) ((float *)j->Y->data)[oi] = (float)res;
+      else nn_setd(j->Y, oi, res);
+      if (j->I) {
+        int64_t a = at < 0 ? 0 : at;
+        if (j->colmajor) {                /* the same position, column-major */
+          int64_t rr = a, cm = 0, mul = 1;
+          int64_t xs[MAXSP];
+          for (int d = k - 1; d >= 0; d--) {
+            xs[d] = rr % g->in[d];
+            rr /= g->in[d];
+          }
+          for (int d = 0; d < k; d++) {
+            cm += xs[d] * mul;
+            mul *= g->in[d];
+          }
+          a = cm;
+        }
+        ((int64_t *)j->I->data)[oi] = ibase + a;
+      }
+    }
+  }
+}
+
+static int pool_build (NnNode *n, const NnTensor *X, const NnTensor *Y, Prep *s, const Geom *g, NnCtx *c) {
+  int kind = pool_kind(n);
+  dnnl_alg_kind_t alg = kind == POOL_MAX || kind == POOL_GMAX ? dnnl_pooling_max
+                      : kind == POOL_AVG && nn_attr_int(n, "count_include_pad", 0) ? dnnl_pooling_avg_include_padding
+                      : dnnl_pooling_avg_exclude_padding;
+  dnnl_memory_desc_t xmd, ymd, pmd;
+  NnTensor yl = *Y;
+  yl.fmt = X->fmt;                        /* the primitive writes X's layout */
+  if (dn_md(X, 0, NULL, &xmd) || dn_md(Y, 0, NULL, &ymd) || dn_md(&yl, 0, NULL, &pmd))
+    return nn_fail(c, n, "shapes oneDNN cannot describe");
+  dnnl_dims_t st, ker, dl, pl, pr;
+  for (int i = 0; i < g->k; i++) {
+    st[i] = g->str[i];
+    ker[i] = g->ker[i];
+    dl[i] = g->dil[i] - 1;
+    pl[i] = g->pl[i];
+    pr[i] = g->dpr[i];
+  }
+  dnnl_pooling_v2_desc_t d;
+  dnnl_primitive_desc_t pd = NULL;
+  dn_threads(c->threads);
+  dnnl_status_t st2 = dnnl_pooling_v2_forward_desc_init(&d, dnnl_forward_inference, alg, &xmd, &pmd, st, ker, dl, pl, pr);
+  if (st2 == dnnl_success) st2 = dnnl_primitive_desc_create(&pd, &d, NULL, dn_engine(), NULL);
+  if (st2 != dnnl_success) return dn_fail(c, n, "pooling", st2);
+  st2 = dn_prim(&s->p, pd);
+  if (st2 == dnnl_success) st2 = dn_bind(&s->p, pd, DNNL_ARG_SRC, &xmd, 0);
+  if (st2 == dnnl_success) st2 = dn_bind(&s->p, pd, DNNL_ARG_DST, &ymd, DN_OUT);
+  dnnl_primitive_desc_destroy(pd);
+  if (st2 != dnnl_success) return dn_fail(c, n, "binding", st2);
+  s->sum = -1;
+  s->ndn = n->npost;
+  s->built = 1;
+  return NN_OK;
+}
+
+static int pool_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
+  Geom g;
+  const NnTensor *X = in[0];
+  NnTensor *Y = out[0];
+  if (pool_geom(n, c, X, &g) != NN_OK) return NN_ERR;
+  if (nn_numel(Y) == 0) return NN_OK;
+  int kind = pool_kind(n);
+  if (nn_numel(X) == 0) return nn_fail(c, n, "pooling an empty input");
+  if (pool_dnnl_ok(n, X, &g)) {
+    Key key;
+    memset(&key, 0, sizeof key);
+    key.threads = c->threads;
+    key_tensor(&key, 0, X);
+    key_tensor(&key, 1, Y);
+    int fresh;
+    Prep *s = prep_get(n, &key, &fresh);
+    if (!s) return nn_fail(c, n, "not enough memory");
+    if (fresh && pool_build(n, X, Y, s, &g, c) != NN_OK) return NN_ERR;
+    void *data[2] = {X->data, Y->data};
+    return prep_exec(n, in, Y, s, data, c);
+  }
+  NnTensor tmp;
+  const NnTensor *Xp;
+  if (plain_of(n, c, X, &tmp, &Xp) != NN_OK) return NN_ERR;
+  PoolJob j = {Xp, Y, has_out(n, 1) ? out[1] : NULL, &g, kind,
+               kind == POOL_AVG && nn_attr_int(n, "count_include_pad", 0) != 0,
+               nn_attr_int(n, "storage_order", 0) == 1};
+  int64_t planes = X->dims[0] * X->dims[1];
+  if (planes > INT32_MAX) return nn_fail(c, n, "too many planes");
+  seg_parallel_for(c->threads, (int)planes, 1, pool_planes, &j);
+  if (Xp != X) nn_free(&tmp);
+  return NN_OK;
+}
+
 /* ---------- the table ---------- */
 
 const NnOp nn_ops_dnnl[] = {
@@ -784,5 +1011,9 @@ const NnOp nn_ops_dnnl[] = {
   {"ConvTranspose", NN_F_PURE | NN_F_POST | NN_F_BLOCKED, conv_check, convt_infer, convt_run, prep_release},
   {"MatMul", NN_F_PURE | NN_F_POST, NULL, matmul_infer, matmul_run, prep_release},
   {"Gemm", NN_F_PURE | NN_F_POST, NULL, gemm_infer, gemm_run, prep_release},
+  {"MaxPool", NN_F_PURE | NN_F_BLOCKED, pool_check, pool_infer, pool_run, prep_release},
+  {"AveragePool", NN_F_PURE | NN_F_BLOCKED, pool_check, pool_infer, pool_run, prep_release},
+  {"GlobalMaxPool", NN_F_PURE | NN_F_BLOCKED, pool_check, pool_infer, pool_run, prep_release},
+  {"GlobalAveragePool", NN_F_PURE | NN_F_BLOCKED, pool_check, pool_infer, pool_run, prep_release},
   {NULL, 0, NULL, NULL, NULL, NULL}
 };
