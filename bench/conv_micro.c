@@ -512,6 +512,95 @@ static int check_pool (int idx) {
   return ok;
 }
 
+/* ---------- randomized check of BatchNormalization / LayerNormalization ---------- */
+
+static int check_norm (int idx) {
+  int ln = irand(2);
+  Case k;
+  case_init(&k, ln ? "LayerNormalization" : "BatchNormalization", ln ? 2 + irand(2) : 5, 1 + irand(2));
+  int r = ln ? 1 + irand(4) : 2 + irand(4);
+  int64_t xd[6];
+  for (int i = 0; i < r; i++) xd[i] = 1 + irand(i == 1 ? 40 : 9);
+  NnTensor X = tensor(r, xd, NN_PLAIN), P[4], Y, R;
+  memset(&Y, 0, sizeof Y);
+  fill(&X);
+  int fmt = r == 4 && !ln ? fmts[irand(3)] : NN_PLAIN, ofmt = r == 4 && !ln ? fmts[irand(3)] : NN_PLAIN;
+  NnTensor Xf = as_fmt(&X, fmt);
+  NnTensor *in[6] = {&Xf};
+  int axis = 0, np = ln ? k.n.nin - 1 : 4;
+  int64_t inner = 1;
+  if (ln) {
+    axis = irand(r);
+    set_int(&k, "axis", irand(2) ? axis : axis - r);
+    for (int d = axis; d < r; d++) inner *= xd[d];
+    for (int q = 0; q < np; q++) {
+      int sr = irand(r - axis + 1);
+      int64_t sd[6];
+      for (int d = 0; d < sr; d++) sd[d] = irand(3) ? xd[r - sr + d] : 1;
+      P[q] = tensor(sr, sd, NN_PLAIN);
+      fill(&P[q]);
+      in[1 + q] = &P[q];
+    }
+  } else {
+    for (int q = 0; q < 4; q++) {
+      P[q] = tensor(1, &xd[1], NN_PLAIN);
+      fill(&P[q]);
+      if (q == 3)
+        for (int64_t i = 0; i < xd[1]; i++) ((float *)P[q].data)[i] = fabsf(((float *)P[q].data)[i]) + 0.1f;
+      in[1 + q] = &P[q];
+    }
+  }
+  if (prepare(&k, in, &Y, ofmt) != 0) { printf("case %d %s: infer: %s\n", idx, k.n.op, k.err); return 0; }
+  R = tensor(r, xd, NN_PLAIN);
+  const float *x = X.data;
+  float *y = R.data;
+  if (ln) {
+    int64_t outer = nn_numel(&X) / inner;
+    for (int64_t o = 0; o < outer; o++) {
+      double m = 0, v = 0;
+      for (int64_t i = 0; i < inner; i++) m += x[o * inner + i];
+      m /= inner;
+      for (int64_t i = 0; i < inner; i++) v += (x[o * inner + i] - m) * (x[o * inner + i] - m);
+      v /= inner;
+      for (int64_t i = 0; i < inner; i++) {
+        double val = (x[o * inner + i] - m) / sqrt(v + 1e-5);
+        for (int q = 0; q < np; q++) {
+          /* parameter index under broadcasting */
+          int64_t rr = i, pi = 0, mul = 1;
+          for (int d = r - 1; d >= axis; d--) {
+            int64_t xx = rr % xd[d];
+            rr /= xd[d];
+            int td = d - (r - P[q].rank);
+            if (td >= 0) { if (P[q].dims[td] != 1) pi += xx * mul; mul *= P[q].dims[td]; }
+          }
+          double pv = ((float *)P[q].data)[pi];
+          val = q == 0 ? val * pv : val + pv;
+        }
+        y[o * inner + i] = (float)val;
+      }
+    }
+  } else {
+    int64_t C = xd[1], sp = nn_numel(&X) / (xd[0] * C);
+    for (int64_t i = 0; i < nn_numel(&X); i++) {
+      int64_t ch = (i / sp) % C;
+      const float *sc = P[0].data, *bi = P[1].data, *mu = P[2].data, *va = P[3].data;
+      y[i] = (float)(sc[ch] * (x[i] - mu[ch]) / sqrt(va[ch] + 1e-5) + bi[ch]);
+    }
+  }
+  char what[256];
+  snprintf(what, sizeof what, "case %d %s rank %d axis %d fmt %d->%d params %d", idx, k.n.op, r, axis, fmt, Y.fmt, np);
+  int ok = 1;
+  for (int rep = 0; ok && rep < 2; rep++) {
+    NnTensor *o[1] = {&Y};
+    if (k.n.def->run(&k.n, in, o, &k.c) != NN_OK) { printf("%s: run: %s\n", what, k.err); ok = 0; }
+    else if (!compare(what, &Y, &R, 1e-4)) ok = 0;
+  }
+  if (k.n.def->release) k.n.def->release(&k.n);
+  for (int q = 0; q < np; q++) nn_free(&P[q]);
+  nn_free(&X); nn_free(&Xf); nn_free(&Y); nn_free(&R);
+  return ok;
+}
+
 /* ---------- timings ---------- */
 
 static double time_op (Case *k, NnTensor **in, NnTensor *Y, int reps) {
@@ -621,7 +710,8 @@ int main (int argc, char **argv) {
     for (int i = 0; i < n; i++) bad += !check_one(i);
     for (int i = 0; i < n; i++) bad += !check_mm(i);
     for (int i = 0; i < n; i++) bad += !check_pool(i);
-    n *= 3;
+    for (int i = 0; i < n; i++) bad += !check_norm(i);
+    n *= 4;
     printf("%d of %d cases passed\n", n - bad, n);
     return bad != 0;
   }

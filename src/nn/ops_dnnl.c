@@ -1004,6 +1004,306 @@ static int pool_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   return NN_OK;
 }
 
+/* ---------- BatchNormalization ---------- */
+
+static int norm_axis (NnNode *n, NnCtx *c, int64_t a, int r, int *out) {
+  if (a < -(int64_t)r || a >= r) return nn_fail(c, n, "axis %lld is out of range for rank %d", (long long)a, r);
+  *out = (int)(a < 0 ? a + r : a);
+  return NN_OK;
+}
+
+/* Per-channel parameters: count C, float32. */
+static int chan_param (NnNode *n, NnCtx *c, const NnTensor *t, int64_t C, const char *what) {
+  if (!t) return nn_fail(c, n, "%s is required", what);
+  if (t->type != NN_F32 || nn_numel(t) != C) return nn_fail(c, n, "%s must hold %lld float32 values", what, (long long)C);
+  return NN_OK;
+}
+
+static int bn_training (const NnNode *n) {
+  return nn_attr_int(n, "training_mode", 0) != 0 || (n->opset < 14 && n->nout > 1 && has_out(n, 1));
+}
+
+static int bn_infer (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
+  const NnTensor *X = in[0];
+  if (!X) return nn_fail(c, n, "X is required");
+  if (need_f32(n, c, X, "X")) return NN_ERR;
+  if (X->rank < 2) return nn_fail(c, n, "X must have rank 2 or more");
+  int64_t C = X->dims[1];
+  for (int k = 1; k < 5; k++) {
+    static const char *names[] = {"X", "scale", "B", "input_mean", "input_var"};
+    if (chan_param(n, c, k < n->nin ? in[k] : NULL, C, names[k])) return NN_ERR;
+  }
+  if (set_out(n, c, out[0], NN_F32, X->rank, X->dims) != NN_OK) return NN_ERR;
+  for (int k = 1; k < n->nout; k++)
+    if (set_out(n, c, out[k], NN_F32, 1, &C) != NN_OK) return NN_ERR;
+  if (X->rank == 4 && X->fmt != NN_PLAIN && n->outfmt[0] == X->fmt && !bn_training(n)) out[0]->fmt = X->fmt;
+  return NN_OK;
+}
+
+typedef struct BnJob {
+  const float *x;
+  float *y;
+  const float *a, *b;       /* y = a[c] x + b[c] */
+  int64_t C, sp;
+} BnJob;
+
+static void bn_planes (void *arg, int b, int e) {
+  const BnJob *j = arg;
+  for (int p = b; p < e; p++) {
+    int64_t ch = p % j->C;
+    const float *restrict x = j->x + (int64_t)p * j->sp;
+    float *restrict y = j->y + (int64_t)p * j->sp;
+    float a = j->a[ch], bb = j->b[ch];
+    for (int64_t i = 0; i < j->sp; i++) y[i] = a * x[i] + bb;
+  }
+}
+
+/* Training mode (and anything oneDNN cannot take) in C: batch statistics,
+** Y normalised with them, running statistics with 'momentum'. */
+static int bn_plain (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c, int training) {
+  const NnTensor *X;
+  NnTensor tmp, *Y = out[0];
+  int64_t N = in[0]->dims[0], C = in[0]->dims[1], sp = nn_numel(in[0]) / (N * C > 0 ? N * C : 1);
+  float eps = nn_attr_float(n, "epsilon", 1e-5f), mom = nn_attr_float(n, "momentum", 0.9f);
+  const float *sc = in[1]->data, *bi = in[2]->data, *mu = in[3]->data, *va = in[4]->data;
+  float *ab = malloc((size_t)(2 * C + 1) * sizeof *ab);
+  if (!ab) return nn_fail(c, n, "not enough memory");
+  if (plain_of(n, c, in[0], &tmp, &X) != NN_OK) {
+    free(ab);
+    return NN_ERR;
+  }
+  const float *x = X->data;
+  for (int64_t ch = 0; ch < C; ch++) {
+    double m = mu[ch], v = va[ch];
+    if (training) {
+      double s1 = 0, s2 = 0;
+      for (int64_t i = 0; i < N; i++)
+        for (int64_t q = 0; q < sp; q++) s1 += x[(i * C + ch) * sp + q];
+      m = s1 / (double)(N * sp > 0 ? N * sp : 1);
+      for (int64_t i = 0; i < N; i++)
+        for (int64_t q = 0; q < sp; q++) {
+          double d = x[(i * C + ch) * sp + q] - m;
+          s2 += d * d;
+        }
+      v = s2 / (double)(N * sp > 0 ? N * sp : 1);
+      if (n->nout > 1 && has_out(n, 1)) ((float *)out[1]->data)[ch] = (float)(mu[ch] * mom + m * (1 - mom));
+      if (n->nout > 2 && has_out(n, 2)) ((float *)out[2]->data)[ch] = (float)(va[ch] * mom + v * (1 - mom));
+    }
+    double a = sc[ch] / sqrt(v + eps);
+    ab[ch] = (float)a;
+    ab[C + ch] = (float)(bi[ch] - m * a);
+  }
+  NnTensor ytmp = *Y;
+  if (Y->fmt != NN_PLAIN) {
+    ytmp.fmt = NN_PLAIN;
+    ytmp.data = NULL;
+    ytmp.cap = 0;
+    if (nn_alloc(&ytmp) != 0) {
+      free(ab);
+      if (X != in[0]) nn_free(&tmp);
+      return nn_fail(c, n, "not enough memory");
+    }
+  }
+  BnJob j = {x, ytmp.data, ab, ab + C, C, sp};
+  if (N * C <= INT32_MAX) seg_parallel_for(c->threads, (int)(N * C), 1 + (int)(65536 / (sp + 1)), bn_planes, &j);
+  if (Y->fmt != NN_PLAIN) {
+    nn_reformat(&ytmp, Y, c->threads);
+    nn_free(&ytmp);
+  }
+  free(ab);
+  if (X != in[0]) nn_free(&tmp);
+  return NN_OK;
+}
+
+static int bn_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
+  const NnTensor *X = in[0];
+  NnTensor *Y = out[0];
+  int training = bn_training(n);
+  if (nn_numel(X) == 0) return NN_OK;
+  if (training || X->rank > 5) return bn_plain(n, in, out, c, training);
+  Key key;
+  memset(&key, 0, sizeof key);
+  key.threads = c->threads;
+  key_tensor(&key, 0, X);
+  key_tensor(&key, 1, Y);
+  int fresh;
+  Prep *s = prep_get(n, &key, &fresh);
+  if (!s) return nn_fail(c, n, "not enough memory");
+  if (fresh) {
+    dnnl_memory_desc_t xmd, ymd, pmd;
+    int64_t C = X->dims[1];
+    if (dn_md(X, 0, NULL, &xmd) || dn_md(Y, 0, NULL, &ymd) || dn_md_plain(&pmd, 1, &C, NULL, dnnl_f32))
+      return nn_fail(c, n, "shapes oneDNN cannot describe");
+    dnnl_batch_normalization_desc_t d;
+    dnnl_primitive_desc_t pd = NULL;
+    dn_threads(c->threads);
+    dnnl_status_t st = dnnl_batch_normalization_forward_desc_init(&d, dnnl_forward_inference, &xmd,
+        nn_attr_float(n, "epsilon", 1e-5f), dnnl_use_global_stats | dnnl_use_scale | dnnl_use_shift);
+    if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &d, NULL, dn_engine(), NULL);
+    if (st != dnnl_success) return dn_fail(c, n, "batch normalization", st);
+    static const int args[] = {DNNL_ARG_SRC, DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE};
+    st = dn_prim(&s->p, pd);
+    for (int k = 0; k < 5 && st == dnnl_success; k++) st = dn_bind(&s->p, pd, args[k], k ? &pmd : &xmd, 0);
+    if (st == dnnl_success) st = dn_bind(&s->p, pd, DNNL_ARG_DST, &ymd, DN_OUT);
+    dnnl_primitive_desc_destroy(pd);
+    if (st != dnnl_success) return dn_fail(c, n, "binding", st);
+    s->sum = -1;
+    s->ndn = n->npost;
+    s->built = 1;
+  }
+  void *data[6] = {X->data, in[1]->data, in[2]->data, in[3]->data, in[4]->data, Y->data};
+  return prep_exec(n, in, Y, s, data, c);
+}
+
+/* ---------- InstanceNormalization and LayerNormalization (C) ---------- */
+
+typedef struct NormJob {
+  const float *x;
+  float *y;
+  int64_t rows, len, C;     /* rows of len elements; instance: channel = row % C */
+  const float *scale, *bias;
+  float eps;
+  int per_row;              /* scale/bias per row's channel (instance) or per element (layer) */
+  float *mean, *inv;        /* per row, may be NULL */
+} NormJob;
+
+static void norm_rows (void *arg, int b, int e) {
+  const NormJob *j = arg;
+  for (int r = b; r < e; r++) {
+    const float *restrict x = j->x + (int64_t)r * j->len;
+    float *restrict y = j->y + (int64_t)r * j->len;
+    double s1 = 0, s2 = 0;
+    for (int64_t i = 0; i < j->len; i++) s1 += x[i];
+    float m = (float)(s1 / (double)j->len);
+    for (int64_t i = 0; i < j->len; i++) {
+      float d = x[i] - m;
+      s2 += (double)d * d;
+    }
+    float inv = (float)(1.0 / sqrt(s2 / (double)j->len + j->eps));
+    if (j->mean) j->mean[r] = m;
+    if (j->inv) j->inv[r] = inv;
+    if (j->per_row) {
+      int64_t ch = r % j->C;
+      float a = j->scale[ch] * inv, bb = j->bias ? j->bias[ch] - m * a : -m * a;
+      for (int64_t i = 0; i < j->len; i++) y[i] = a * x[i] + bb;
+    } else {
+      const float *restrict sc = j->scale, *restrict bi = j->bias;
+      if (bi)
+        for (int64_t i = 0; i < j->len; i++) y[i] = (x[i] - m) * inv * sc[i] + bi[i];
+      else
+        for (int64_t i = 0; i < j->len; i++) y[i] = (x[i] - m) * inv * sc[i];
+    }
+  }
+}
+
+static void norm_par (NnCtx *c, NormJob *j) {
+  int grain = 1 + (int)(32768 / (j->len + 1));
+  seg_parallel_for(c->threads, (int)j->rows, grain, norm_rows, j);
+}
+
+static int inorm_infer (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
+  const NnTensor *X = in[0];
+  if (!X) return nn_fail(c, n, "input is required");
+  if (need_f32(n, c, X, "input")) return NN_ERR;
+  if (X->rank < 3) return nn_fail(c, n, "input must have rank 3 or more");
+  if (chan_param(n, c, n->nin > 1 ? in[1] : NULL, X->dims[1], "scale") ||
+      chan_param(n, c, n->nin > 2 ? in[2] : NULL, X->dims[1], "B"))
+    return NN_ERR;
+  return set_out(n, c, out[0], NN_F32, X->rank, X->dims);
+}
+
+static int inorm_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
+  const NnTensor *X = in[0];
+  int64_t rows = X->dims[0] * X->dims[1];
+  if (nn_numel(X) == 0) return NN_OK;
+  if (rows > INT32_MAX) return nn_fail(c, n, "too many instances");
+  NormJob j = {X->data, out[0]->data, rows, nn_numel(X) / rows, X->dims[1], in[1]->data, in[2]->data,
+               nn_attr_float(n, "epsilon", 1e-5f), 1, NULL, NULL};
+  norm_par(c, &j);
+  return NN_OK;
+}
+
+static int lnorm_check (NnNode *n, NnCtx *c) {
+  int64_t st = nn_attr_int(n, "stash_type", 1);
+  if (st != 1) return nn_fail(c, n, "stash_type %lld is not supported (float32 only)", (long long)st);
+  return NN_OK;
+}
+
+static int lnorm_shape (NnNode *n, NnCtx *c, NnTensor **in, int *axis, int64_t *outer, int64_t *inner) {
+  const NnTensor *X = in[0], *S = n->nin > 1 ? in[1] : NULL, *B = opt_in(n, in, 2);
+  if (!X || !S) return nn_fail(c, n, "X and Scale are required");
+  if (need_f32(n, c, X, "X") || need_f32(n, c, S, "Scale") || (B && need_f32(n, c, B, "B"))) return NN_ERR;
+  if (X->rank < 1) return nn_fail(c, n, "X must have rank 1 or more");
+  if (norm_axis(n, c, nn_attr_int(n, "axis", -1), X->rank, axis) != NN_OK) return NN_ERR;
+  *outer = 1;
+  *inner = 1;
+  for (int d = 0; d < X->rank; d++) *(d < *axis ? outer : inner) *= X->dims[d];
+  /* Scale and B broadcast (numpy, unidirectionally) to X's normalised dims */
+  for (int k = 0; k < 2; k++) {
+    const NnTensor *t = k ? B : S;
+    if (!t) continue;
+    if (t->rank > X->rank - *axis) return nn_fail(c, n, "%s has more dims than the normalised ones", k ? "B" : "Scale");
+    for (int d = 0; d < t->rank; d++) {
+      int64_t xd = X->dims[X->rank - t->rank + d];
+      if (t->dims[d] != 1 && t->dims[d] != xd) return nn_fail(c, n, "%s does not broadcast to X", k ? "B" : "Scale");
+    }
+  }
+  return NN_OK;
+}
+
+static int lnorm_infer (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
+  int axis;
+  int64_t outer, inner, sd[NN_MAXRANK];
+  if (lnorm_shape(n, c, in, &axis, &outer, &inner) != NN_OK) return NN_ERR;
+  const NnTensor *X = in[0];
+  if (set_out(n, c, out[0], NN_F32, X->rank, X->dims) != NN_OK) return NN_ERR;
+  for (int d = 0; d < X->rank; d++) sd[d] = d < axis ? X->dims[d] : 1;
+  for (int k = 1; k < n->nout && k < 3; k++)
+    if (set_out(n, c, out[k], NN_F32, X->rank, sd) != NN_OK) return NN_ERR;
+  return NN_OK;
+}
+
+/* t broadcast to the last 'inner' elements' shape of X, as a flat array
+** (t's data itself when it already has that many). */
+static const float *expand_param (const NnTensor *t, const NnTensor *X, int axis, int64_t inner, float *buf) {
+  if (nn_numel(t) == inner) return t->data;
+  const float *v = t->data;
+  for (int64_t i = 0; i < inner; i++) {
+    int64_t r = i, idx = 0, mul = 1;
+    for (int d = X->rank - 1; d >= axis; d--) {
+      int64_t x = r % X->dims[d];
+      r /= X->dims[d];
+      int td = d - (X->rank - t->rank);
+      if (td >= 0) {
+        if (t->dims[td] != 1) idx += x * mul;
+        mul *= t->dims[td];
+      }
+    }
+    buf[i] = v[idx];
+  }
+  return buf;
+}
+
+static int lnorm_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
+  int axis;
+  int64_t outer, inner;
+  if (lnorm_shape(n, c, in, &axis, &outer, &inner) != NN_OK) return NN_ERR;
+  if (outer * inner == 0) return NN_OK;
+  if (outer > INT32_MAX) return nn_fail(c, n, "too many rows");
+  const NnTensor *X = in[0], *S = in[1], *B = opt_in(n, in, 2);
+  float *buf = NULL;
+  if (nn_numel(S) != inner || (B && nn_numel(B) != inner)) {
+    buf = malloc((size_t)inner * 2 * sizeof *buf);
+    if (!buf) return nn_fail(c, n, "not enough memory");
+  }
+  NormJob j = {X->data, out[0]->data, outer, inner, 1, expand_param(S, X, axis, inner, buf),
+               B ? expand_param(B, X, axis, inner, buf ? buf + inner : NULL) : NULL, nn_attr_float(n, "epsilon", 1e-5f), 0,
+               has_out(n, 1) ? out[1]->data : NULL, has_out(n, 2) ? out[2]->data : NULL};
+  norm_par(c, &j);
+  free(buf);
+  return NN_OK;
+}
+
 /* ---------- the table ---------- */
 
 const NnOp nn_ops_dnnl[] = {
@@ -1015,5 +1315,8 @@ const NnOp nn_ops_dnnl[] = {
   {"AveragePool", NN_F_PURE | NN_F_BLOCKED, pool_check, pool_infer, pool_run, prep_release},
   {"GlobalMaxPool", NN_F_PURE | NN_F_BLOCKED, pool_check, pool_infer, pool_run, prep_release},
   {"GlobalAveragePool", NN_F_PURE | NN_F_BLOCKED, pool_check, pool_infer, pool_run, prep_release},
+  {"BatchNormalization", NN_F_PURE | NN_F_BLOCKED, NULL, bn_infer, bn_run, prep_release},
+  {"InstanceNormalization", NN_F_PURE, NULL, inorm_infer, inorm_run, NULL},
+  {"LayerNormalization", NN_F_PURE, lnorm_check, lnorm_infer, lnorm_run, NULL},
   {NULL, 0, NULL, NULL, NULL, NULL}
 };
