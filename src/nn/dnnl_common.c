@@ -143,6 +143,7 @@ static int eltwise_of (const NnPost *p, dnnl_alg_kind_t *alg, float *alpha, floa
       return 2;
     case NN_POST_ELU: alg[0] = dnnl_eltwise_elu; alpha[0] = p->alpha; return 1;
     case NN_POST_GELU_ERF: alg[0] = dnnl_eltwise_gelu_erf; return 1;
+    case NN_POST_LINEAR: alg[0] = dnnl_eltwise_linear; alpha[0] = p->alpha; beta[0] = p->beta; return 1;
     default: return 0;
   }
 }
@@ -214,6 +215,7 @@ static float post1 (const NnPost *p, float x) {
     }
     case NN_POST_ELU: return x >= 0 ? x : p->alpha * (expf(x) - 1.f);
     case NN_POST_GELU_ERF: return 0.5f * x * (1.f + erff(x * 0.70710678118654752f));
+    case NN_POST_LINEAR: return p->alpha * x + p->beta;
     default: return x;
   }
 }
