@@ -87,13 +87,41 @@ static int new_const (NnGraph *g, const char *base, const char *tag, const NnTen
   return v;
 }
 
-/* Conv (constant W, B) -> BatchNormalization (constant params): scale W
-** and shift B per output channel; the BN node dies. */
+/* w2 = W with output channel o scaled by f[o]: W is M x C/group x k... for
+** a Conv, C x M/group x k... for a ConvTranspose (tr). */
+static void scale_out_channels (const NnTensor *W, int tr, int64_t group, const float *f, float *w2) {
+  const float *w = W->data;
+  if (!tr) {
+    int64_t M = W->dims[0], per = nn_numel(W) / M;
+    for (int64_t o = 0; o < M; o++)
+      for (int64_t q = 0; q < per; q++) w2[o * per + q] = w[o * per + q] * f[o];
+    return;
+  }
+  int64_t C = W->dims[0], mg = W->dims[1], cg = C / group, k = nn_numel(W) / (C * mg);
+  for (int64_t ci = 0; ci < C; ci++)
+    for (int64_t oc = 0; oc < mg; oc++) {
+      float fo = f[ci / cg * mg + oc];
+      for (int64_t q = 0; q < k; q++) w2[(ci * mg + oc) * k + q] = w[(ci * mg + oc) * k + q] * fo;
+    }
+}
+
+/* Output channels of a Conv / ConvTranspose with weights W, or -1 when the
+** group does not divide them. */
+static int64_t out_channels (const NnNode *cv, const NnTensor *W, int tr) {
+  int64_t group = nn_attr_int(cv, "group", 1);
+  if (group < 1 || W->dims[0] % group) return -1;
+  return tr ? W->dims[1] * group : W->dims[0];
+}
+
+/* Conv or ConvTranspose (constant W, B) -> BatchNormalization (constant
+** params): scale W and shift B per output channel; the BN node dies. */
 static int fold_batchnorm (NnGraph *g) {
   for (int i = 0; i < g->nnodes; i++) {
     NnNode *cv = &g->nodes[i];
     int j;
-    if (cv->dead || strcmp(cv->op, "Conv") != 0 || cv->npost || cv->nout != 1) continue;
+    if (cv->dead || cv->npost || cv->nout != 1) continue;
+    int tr = strcmp(cv->op, "ConvTranspose") == 0;
+    if (!tr && strcmp(cv->op, "Conv") != 0) continue;
     if (!only_consumer(g, cv->out[0], &j)) continue;
     NnNode *bn = &g->nodes[j];
     if (strcmp(bn->op, "BatchNormalization") != 0 || bn->nin != 5 || bn->in[0] != cv->out[0]) continue;
@@ -104,12 +132,13 @@ static int fold_batchnorm (NnGraph *g) {
     const NnTensor *W = const_in(g, cv, 1), *B = cv->nin > 2 ? const_in(g, cv, 2) : NULL;
     if (!W || W->rank < 3 || (cv->nin > 2 && cv->in[2] >= 0 && !B)) continue;
     const NnTensor *sc = const_in(g, bn, 1), *bi = const_in(g, bn, 2), *mu = const_in(g, bn, 3), *var = const_in(g, bn, 4);
-    int64_t M = W->dims[0];
+    /* output channels: W is M x C/group x k... for Conv, C x M/group x k... for ConvTranspose */
+    int64_t group = nn_attr_int(cv, "group", 1), M = out_channels(cv, W, tr);
+    if (M < 0) continue;
     if (!sc || !bi || !mu || !var || nn_numel(sc) != M || nn_numel(bi) != M || nn_numel(mu) != M || nn_numel(var) != M)
       continue;
     if (B && nn_numel(B) != M) continue;
     float eps = nn_attr_float(bn, "epsilon", 1e-5f);
-    int64_t per = nn_numel(W) / M;
     int nw = new_const(g, g->values[cv->in[1]].name, "bnfold", W);
     if (nw < 0) return -1;
     int64_t bdims[1] = {M};
@@ -125,13 +154,16 @@ static int fold_batchnorm (NnGraph *g) {
     sc = &g->values[bn->in[1]].t; bi = &g->values[bn->in[2]].t;
     mu = &g->values[bn->in[3]].t; var = &g->values[bn->in[4]].t;
     float *w2 = g->values[nw].t.data, *b2 = g->values[nb].t.data;
-    const float *w = W->data, *s = sc->data, *bb = bi->data, *m = mu->data, *vv = var->data;
+    const float *s = sc->data, *bb = bi->data, *m = mu->data, *vv = var->data;
+    float *f = malloc((size_t)M * sizeof(float));
+    if (!f) return -1;
     for (int64_t o = 0; o < M; o++) {
-      float f = s[o] / sqrtf(vv[o] + eps);
-      for (int64_t q = 0; q < per; q++) w2[o * per + q] = w[o * per + q] * f;
+      f[o] = s[o] / sqrtf(vv[o] + eps);
       float b0 = B ? ((const float *)B->data)[o] : 0.f;
-      b2[o] = (b0 - m[o]) * f + bb[o];
+      b2[o] = (b0 - m[o]) * f[o] + bb[o];
     }
+    scale_out_channels(W, tr, group, f, w2);
+    free(f);
     cv->in[1] = nw;
     cv->in[2] = nb;
     if (cv->nin < 3) cv->nin = 3;
@@ -156,7 +188,7 @@ static int channel_const (const NnTensor *c, int64_t M, int r, int *per) {
   return 1;
 }
 
-/* Conv (constant W, B) -> Mul / Add / Sub / Div by a constant that is one
+/* Conv or ConvTranspose (constant W, B) -> Mul / Add / Sub / Div by a constant that is one
 ** value per output channel or one for all: scale W and B, or shift B; the
 ** arithmetic node dies. Repeats, so Mul then Add both go (the scale and
 ** shift exporters write for a BatchNormalization they unrolled). */
@@ -165,7 +197,9 @@ static int fold_affine (NnGraph *g) {
     for (;;) {
       NnNode *cv = &g->nodes[i];
       int j;
-      if (cv->dead || strcmp(cv->op, "Conv") != 0 || cv->npost || cv->nout != 1) break;
+      if (cv->dead || cv->npost || cv->nout != 1) break;
+      int tr = strcmp(cv->op, "ConvTranspose") == 0;
+      if (!tr && strcmp(cv->op, "Conv") != 0) break;
       if (!only_consumer(g, cv->out[0], &j)) break;
       NnNode *a = &g->nodes[j];
       const char *op = a->op;
@@ -177,9 +211,9 @@ static int fold_affine (NnGraph *g) {
       if (dv && k != 1) break;
       const NnTensor *W = const_in(g, cv, 1), *B = cv->nin > 2 ? const_in(g, cv, 2) : NULL, *C = const_in(g, a, k);
       if (!W || W->rank < 3 || (cv->nin > 2 && cv->in[2] >= 0 && !B)) break;
-      int64_t M = W->dims[0];
+      int64_t group = nn_attr_int(cv, "group", 1), M = out_channels(cv, W, tr);
       int per;
-      if (!C || !channel_const(C, M, W->rank, &per) || (B && nn_numel(B) != M)) break;
+      if (M < 0 || !C || !channel_const(C, M, W->rank, &per) || (B && nn_numel(B) != M)) break;
       int scale = mul || dv || (sub && k == 0);
       int nw = -1;
       if (scale && (nw = new_const(g, g->values[cv->in[1]].name, "affine", W)) < 0) return -1;
@@ -193,22 +227,21 @@ static int fold_affine (NnGraph *g) {
       W = &g->values[cv->in[1]].t;
       B = (cv->nin > 2 && cv->in[2] >= 0) ? &g->values[cv->in[2]].t : NULL;
       C = &g->values[a->in[k]].t;
-      const float *w = W->data, *cc = C->data;
-      float *b2 = g->values[nb].t.data;
-      int64_t per_o = nn_numel(W) / M;
+      const float *cc = C->data;
+      float *b2 = g->values[nb].t.data, *f = malloc((size_t)M * sizeof(float));
+      if (!f) return -1;
       for (int64_t o = 0; o < M; o++) {
-        float c = cc[per ? o : 0], b = B ? ((const float *)B->data)[o] : 0.f, f = 1.f;
-        if (mul) f = c, b *= c;
-        else if (dv) f = 1.f / c, b /= c;
+        float c = cc[per ? o : 0], b = B ? ((const float *)B->data)[o] : 0.f;
+        f[o] = 1.f;
+        if (mul) f[o] = c, b *= c;
+        else if (dv) f[o] = 1.f / c, b /= c;
         else if (add) b += c;
         else if (k == 1) b -= c;
-        else f = -1.f, b = c - b;
-        if (scale) {
-          float *w2 = g->values[nw].t.data;
-          for (int64_t q = 0; q < per_o; q++) w2[o * per_o + q] = w[o * per_o + q] * f;
-        }
+        else f[o] = -1.f, b = c - b;
         b2[o] = b;
       }
+      if (scale) scale_out_channels(W, tr, group, f, g->values[nw].t.data);
+      free(f);
       if (scale) cv->in[1] = nw;
       cv->in[2] = nb;
       if (cv->nin < 3) cv->nin = 3;
@@ -414,7 +447,7 @@ int nn_passes (NnGraph *g, char *err, size_t errlen) {
   if (fold_constants(g, &c) != 0) return -1;
   nn_recount(g);
   if (getenv("SEG_NN_NOFUSE") == NULL) {
-    if (fold_batchnorm(g) != 0 || fold_affine(g) != 0 || fold_hardswish(g) != 0) {
+    if (fold_batchnorm(g) != 0 || fold_affine(g) != 0 || fold_batchnorm(g) != 0 || fold_hardswish(g) != 0) {
       snprintf(err, errlen, "not enough memory");
       return -1;
     }
