@@ -317,7 +317,8 @@ enum { B_ADD, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN, B_EQ, B_GT, B_LT, B_GE, B_LE, B
   BIN_FN(max_##S, T, T, (a > b || a != a) ? a : b)         \
   BIN_FN(min_##S, T, T, (a < b || a != a) ? a : b)
 
-/* Integer arithmetic wraps (through the unsigned type); division
+/* Integer arithmetic wraps (through an unsigned type at least as wide as
+** int, so that 16-bit products cannot overflow int); division
 ** truncates toward zero, by zero gives 0, MIN / -1 wraps. */
 #define INT_BINS(S, T, UT, DIVEXPR)                                    \
   BIN_FN(add_##S, T, T, (UT)a + (UT)b)                                 \
@@ -339,12 +340,12 @@ enum { B_ADD, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN, B_EQ, B_GT, B_LT, B_GE, B_LE, B
 
 FLOAT_BINS(f32, float)
 FLOAT_BINS(f64, double)
-INT_BINS(i8, int8_t, uint8_t, SDIV(int8_t, uint8_t))
-INT_BINS(i16, int16_t, uint16_t, SDIV(int16_t, uint16_t))
+INT_BINS(i8, int8_t, uint32_t, SDIV(int8_t, uint32_t))
+INT_BINS(i16, int16_t, uint32_t, SDIV(int16_t, uint32_t))
 INT_BINS(i32, int32_t, uint32_t, SDIV(int32_t, uint32_t))
 INT_BINS(i64, int64_t, uint64_t, SDIV(int64_t, uint64_t))
-INT_BINS(u8, uint8_t, uint8_t, UDIV)
-INT_BINS(u16, uint16_t, uint16_t, UDIV)
+INT_BINS(u8, uint8_t, uint32_t, UDIV)
+INT_BINS(u16, uint16_t, uint32_t, UDIV)
 INT_BINS(u32, uint32_t, uint32_t, UDIV)
 INT_BINS(u64, uint64_t, uint64_t, UDIV)
 CMP_BINS(f32, float)
@@ -850,6 +851,7 @@ static int run_unary (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
 /* ---------- Clip ---------- */
 
 static int infer_clip (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
+  if (n->nin < 1 || !in[0]) return nn_fail(c, n, "needs an input");
   for (int k = 1; k < 3; k++) {
     const NnTensor *b = opt_in(n, in, k);
     if (!b) continue;

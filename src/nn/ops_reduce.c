@@ -401,7 +401,7 @@ static int run_reduce_any (NnNode *n, const NnTensor *x, NnTensor *o, const int 
         case R_MAX: if (v > *a) *a = v; break;
         case R_MIN: if (v < *a) *a = v; break;
         case R_PROD: *a = (int64_t)((uint64_t)*a * (uint64_t)v); break;
-        case R_L1: *a = (int64_t)((uint64_t)*a + (uint64_t)(v < 0 ? -v : v)); break;
+        case R_L1: *a = (int64_t)((uint64_t)*a + (v < 0 ? 0 - (uint64_t)v : (uint64_t)v)); break;
         case R_SUMSQ: *a = (int64_t)((uint64_t)*a + (uint64_t)v * (uint64_t)v); break;
         default: *a = (int64_t)((uint64_t)*a + (uint64_t)v); break;
       }
