@@ -13,9 +13,12 @@
 ** plain loop per case that the compiler vectorises. Large outputs are cut
 ** into ranges of whole elements, one per thread.
 **
-** f32 has its own tight loops for every operator; f64 and the integer
-** types go through the same walk with loops per type (arithmetic,
-** comparisons) or per element in double / int64 (the rare unary forms). */
+** f32 has its own tight loops for every operator, built for AVX2 and
+** AVX-512 as well (SEG_CLONES), exp / tanh / erf from nn_vmath.h so that
+** Sigmoid, Tanh, Erf, Gelu vectorise too; f64 and the integer types go
+** through the same walk with loops per type (arithmetic, comparisons) or
+** per element in double / int64 (the rare unary forms). */
+
 /* Float selects (x < 0 ? a * x : x) only become vector blends when gcc
 ** may evaluate both arms, which trapping math forbids; the values are the
 ** same either way (clang's default already). */

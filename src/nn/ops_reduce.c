@@ -18,6 +18,7 @@
 ** on into D): inner = 1 works row by row, inner > 1 (the channel axis of
 ** NCHW) on column ranges of inner, each element read a few times in
 ** order. */
+
 /* Float selects (x < 0 ? a * x : x) only become vector blends when gcc
 ** may evaluate both arms, which trapping math forbids; the values are the
 ** same either way (clang's default already). */
