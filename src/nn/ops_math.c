@@ -13,9 +13,12 @@
 ** plain loop per case that the compiler vectorises. Large outputs are cut
 ** into ranges of whole elements, one per thread.
 **
-** f32 has its own tight loops for every operator; f64 and the integer
-** types go through the same walk with loops per type (arithmetic,
-** comparisons) or per element in double / int64 (the rare unary forms). */
+** f32 has its own tight loops for every operator, built for AVX2 and
+** AVX-512 as well (SEG_CLONES), exp / tanh / erf from nn_vmath.h so that
+** Sigmoid, Tanh, Erf, Gelu vectorise too; f64 and the integer types go
+** through the same walk with loops per type (arithmetic, comparisons) or
+** per element in double / int64 (the rare unary forms). */
+
 /* Float selects (x < 0 ? a * x : x) only become vector blends when gcc
 ** may evaluate both arms, which trapping math forbids; the values are the
 ** same either way (clang's default already). */
@@ -279,8 +282,9 @@ enum { B_ADD, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN, B_EQ, B_GT, B_LT, B_GE, B_LE, B
 ** loop of their own, so the usual ones (both contiguous, one constant)
 ** vectorise. The output may be the first operand (Sum, Max, ... fold into
 ** it), so it is not restrict. */
-#define BIN_FN(NAME, T, OT, EXPR)                                                           \
-  static void NAME (const void *const *op, const int64_t *st, void *dst, int64_t n, const void *arg) { \
+#define BIN_FN(NAME, T, OT, EXPR) BIN_FN_A(NAME, T, OT, EXPR, )
+#define BIN_FN_A(NAME, T, OT, EXPR, ATTR)                                                   \
+  ATTR static void NAME (const void *const *op, const int64_t *st, void *dst, int64_t n, const void *arg) { \
     (void)arg;                                                                             \
     const T *A = op[0], *B = op[1];                                                         \
     OT *o = dst;                                                                           \
@@ -309,15 +313,16 @@ enum { B_ADD, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN, B_EQ, B_GT, B_LT, B_GE, B_LE, B
   }
 
 /* Max and Min propagate NaN (as numpy's maximum / minimum). */
-#define FLOAT_BINS(S, T)                                   \
-  BIN_FN(add_##S, T, T, a + b)                             \
-  BIN_FN(sub_##S, T, T, a - b)                             \
-  BIN_FN(mul_##S, T, T, a * b)                             \
-  BIN_FN(div_##S, T, T, a / b)                             \
-  BIN_FN(max_##S, T, T, (a > b || a != a) ? a : b)         \
-  BIN_FN(min_##S, T, T, (a < b || a != a) ? a : b)
+#define FLOAT_BINS(S, T, ATTR)                                       \
+  BIN_FN_A(add_##S, T, T, a + b, ATTR)                               \
+  BIN_FN_A(sub_##S, T, T, a - b, ATTR)                               \
+  BIN_FN_A(mul_##S, T, T, a * b, ATTR)                               \
+  BIN_FN_A(div_##S, T, T, a / b, ATTR)                               \
+  BIN_FN_A(max_##S, T, T, (a > b || a != a) ? a : b, ATTR)           \
+  BIN_FN_A(min_##S, T, T, (a < b || a != a) ? a : b, ATTR)
 
-/* Integer arithmetic wraps (through the unsigned type); division
+/* Integer arithmetic wraps (through an unsigned type at least as wide as
+** int, so that 16-bit products cannot overflow int); division
 ** truncates toward zero, by zero gives 0, MIN / -1 wraps. */
 #define INT_BINS(S, T, UT, DIVEXPR)                                    \
   BIN_FN(add_##S, T, T, (UT)a + (UT)b)                                 \
@@ -337,14 +342,14 @@ enum { B_ADD, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN, B_EQ, B_GT, B_LT, B_GE, B_LE, B
   BIN_FN(ge_##S, T, uint8_t, a >= b)        \
   BIN_FN(le_##S, T, uint8_t, a <= b)
 
-FLOAT_BINS(f32, float)
-FLOAT_BINS(f64, double)
-INT_BINS(i8, int8_t, uint8_t, SDIV(int8_t, uint8_t))
-INT_BINS(i16, int16_t, uint16_t, SDIV(int16_t, uint16_t))
+FLOAT_BINS(f32, float, SEG_CLONES)
+FLOAT_BINS(f64, double, )
+INT_BINS(i8, int8_t, uint32_t, SDIV(int8_t, uint32_t))
+INT_BINS(i16, int16_t, uint32_t, SDIV(int16_t, uint32_t))
 INT_BINS(i32, int32_t, uint32_t, SDIV(int32_t, uint32_t))
 INT_BINS(i64, int64_t, uint64_t, SDIV(int64_t, uint64_t))
-INT_BINS(u8, uint8_t, uint8_t, UDIV)
-INT_BINS(u16, uint16_t, uint16_t, UDIV)
+INT_BINS(u8, uint8_t, uint32_t, UDIV)
+INT_BINS(u16, uint16_t, uint32_t, UDIV)
 INT_BINS(u32, uint32_t, uint32_t, UDIV)
 INT_BINS(u64, uint64_t, uint64_t, UDIV)
 CMP_BINS(f32, float)
@@ -530,7 +535,7 @@ static int run_pow (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
 
 /* ---------- PRelu: the slope broadcasts to X (one way) ---------- */
 
-static void prelu_f32 (const void *const *op, const int64_t *st, void *dst, int64_t n, const void *arg) {
+SEG_CLONES static void prelu_f32 (const void *const *op, const int64_t *st, void *dst, int64_t n, const void *arg) {
   (void)arg;
   const float *A = op[0], *B = op[1];
   float *o = dst;
@@ -584,7 +589,7 @@ static int run_prelu (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
 /* ---------- Where ---------- */
 
 #define WHERE_FN(NAME, T)                                                                   \
-  static void NAME (const void *const *op, const int64_t *st, void *dst, int64_t n, const void *arg) { \
+  SEG_CLONES static void NAME (const void *const *op, const int64_t *st, void *dst, int64_t n, const void *arg) { \
     (void)arg;                                                                             \
     const uint8_t *C = op[0];                                                              \
     const T *X = op[1], *Y = op[2];                                                        \
@@ -631,7 +636,7 @@ enum {
 typedef struct UArg { int op, type; float a, b; double da, db; int64_t ia, ib; } UArg;
 
 /* f32: one loop per operator. */
-static void unary_f32 (const UArg *u, const float *restrict x, float *restrict o, int64_t n) {
+SEG_CLONES static void unary_f32 (const UArg *u, const float *restrict x, float *restrict o, int64_t n) {
   const float a = u->a, b = u->b;
   switch (u->op) {
     case U_RELU: for (int64_t i = 0; i < n; i++) o[i] = x[i] < 0 ? 0.0f : x[i]; break;
@@ -850,6 +855,7 @@ static int run_unary (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
 /* ---------- Clip ---------- */
 
 static int infer_clip (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
+  if (n->nin < 1 || !in[0]) return nn_fail(c, n, "needs an input");
   for (int k = 1; k < 3; k++) {
     const NnTensor *b = opt_in(n, in, k);
     if (!b) continue;

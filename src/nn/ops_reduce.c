@@ -18,6 +18,7 @@
 ** on into D): inner = 1 works row by row, inner > 1 (the channel axis of
 ** NCHW) on column ranges of inner, each element read a few times in
 ** order. */
+
 /* Float selects (x < 0 ? a * x : x) only become vector blends when gcc
 ** may evaluate both arms, which trapping math forbids; the values are the
 ** same either way (clang's default already). */
@@ -169,9 +170,12 @@ static int infer_reduce (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
 /* f32 kernels: a combiner and what it sees of each x. */
 enum { K_SUM, K_SUMABS, K_SUMSQ, K_SUMEXP, K_PROD, K_MAX, K_MIN };
 
+typedef float V8f __attribute__((vector_size(32)));
+typedef int32_t V8i __attribute__((vector_size(32)));
+
 /* Reduces a contiguous row of n to one value (8 accumulators so the loop
 ** vectorises without reassociating a single sum). */
-static float row_reduce (int k, const float *restrict x, int64_t n, float sh, float init) {
+SEG_CLONES static float row_reduce (int k, const float *restrict x, int64_t n, float sh, float init) {
   float acc[8];
   for (int j = 0; j < 8; j++) acc[j] = init;
   int64_t i = 0, n8 = n & ~(int64_t)7;
@@ -199,16 +203,21 @@ static float row_reduce (int k, const float *restrict x, int64_t n, float sh, fl
     case K_PROD:
       for (; i < n; i++) acc[0] *= x[i];
       break;
-    case K_MAX:
-      for (; i < n8; i += 8)
-        for (int j = 0; j < 8; j++) acc[j] = (x[i + j] > acc[j] || x[i + j] != x[i + j]) ? x[i + j] : acc[j];
-      for (; i < n; i++) acc[0] = (x[i] > acc[0] || x[i] != x[i]) ? x[i] : acc[0];
+    case K_MAX: case K_MIN: {
+      /* GNU vectors: the selects as masks (scalar ?: with the NaN test
+      ** stays branches) */
+      V8f va, vx;
+      memcpy(&va, acc, sizeof va);
+      for (; i < n8; i += 8) {
+        memcpy(&vx, x + i, sizeof vx);
+        V8i take = (k == K_MAX ? vx > va : vx < va) | (vx != vx);
+        va = (V8f)(((V8i)vx & take) | ((V8i)va & ~take));
+      }
+      memcpy(acc, &va, sizeof va);
+      for (; i < n; i++)
+        if ((k == K_MAX ? x[i] > acc[0] : x[i] < acc[0]) || x[i] != x[i]) acc[0] = x[i];
       break;
-    case K_MIN:
-      for (; i < n8; i += 8)
-        for (int j = 0; j < 8; j++) acc[j] = (x[i + j] < acc[j] || x[i + j] != x[i + j]) ? x[i + j] : acc[j];
-      for (; i < n; i++) acc[0] = (x[i] < acc[0] || x[i] != x[i]) ? x[i] : acc[0];
-      break;
+    }
     default: break;
   }
   float v = acc[0];
@@ -234,7 +243,7 @@ static float comb1 (int k, float o, float v) {
 }
 
 /* o[i] = o[i] combined with x[i] (seen through the kernel's transform). */
-static void rows_comb (int k, float *restrict o, const float *restrict x, int64_t n, const float *sh) {
+SEG_CLONES static void rows_comb (int k, float *restrict o, const float *restrict x, int64_t n, const float *sh) {
   switch (k) {
     case K_SUM: for (int64_t i = 0; i < n; i++) o[i] += x[i]; break;
     case K_SUMABS: for (int64_t i = 0; i < n; i++) o[i] += fabsf(x[i]); break;
@@ -401,7 +410,7 @@ static int run_reduce_any (NnNode *n, const NnTensor *x, NnTensor *o, const int 
         case R_MAX: if (v > *a) *a = v; break;
         case R_MIN: if (v < *a) *a = v; break;
         case R_PROD: *a = (int64_t)((uint64_t)*a * (uint64_t)v); break;
-        case R_L1: *a = (int64_t)((uint64_t)*a + (uint64_t)(v < 0 ? -v : v)); break;
+        case R_L1: *a = (int64_t)((uint64_t)*a + (v < 0 ? 0 - (uint64_t)v : (uint64_t)v)); break;
         case R_SUMSQ: *a = (int64_t)((uint64_t)*a + (uint64_t)v * (uint64_t)v); break;
         default: *a = (int64_t)((uint64_t)*a + (uint64_t)v); break;
       }
@@ -490,21 +499,21 @@ typedef struct Soft {
 } Soft;
 
 /* f32, inner = 1: rows u of D. Exponentials are stored first and summed
-** after (in double, 4 accumulators), each loop on its own so it
+** after (in double, 16 accumulators), each loop on its own so it
 ** vectorises. */
-static void soft_rows_f32 (const Soft *s, int64_t ub, int64_t ue) {
+SEG_CLONES static void soft_rows_f32 (const Soft *s, int64_t ub, int64_t ue) {
   const int64_t D = s->D;
   for (int64_t u = ub; u < ue; u++) {
     const float *restrict x = (const float *)s->x + u * D;
     float *restrict y = (float *)s->y + u * D;
     float m = row_reduce(K_MAX, x, D, 0.0f, -INFINITY);
     for (int64_t d = 0; d < D; d++) y[d] = nn_expf(x[d] - m);
-    double acc[4] = {0, 0, 0, 0};
+    double acc[16] = {0}, sum = 0;
     int64_t d = 0;
-    for (; d + 4 <= D; d += 4)
-      for (int j = 0; j < 4; j++) acc[j] += y[d + j];
+    for (; d + 16 <= D; d += 16)
+      for (int j = 0; j < 16; j++) acc[j] += y[d + j];
     for (; d < D; d++) acc[0] += y[d];
-    double sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (int j = 0; j < 16; j++) sum += acc[j];
     if (s->mode == S_SOFTMAX) {
       float f = (float)sum;
       for (d = 0; d < D; d++) y[d] /= f;
@@ -518,7 +527,7 @@ static void soft_rows_f32 (const Soft *s, int64_t ub, int64_t ue) {
 
 /* f32, inner > 1: unit u is columns [c0, c0 + w) of slice q, walked down
 ** the D rows a few times (max, exp and sum, scale). */
-static void soft_cols_f32 (const Soft *s, int64_t ub, int64_t ue) {
+SEG_CLONES static void soft_cols_f32 (const Soft *s, int64_t ub, int64_t ue) {
   const int64_t D = s->D, I = s->inner;
   float m[CW], l[CW];
   double sum[CW];
@@ -649,7 +658,7 @@ typedef struct Arg {
 ** last index is asked for. */
 #define BEATS(a, v, b) ((a)->max ? ((a)->last ? (v) >= (b) : (v) > (b)) : ((a)->last ? (v) <= (b) : (v) < (b)))
 
-static void arg_units (void *arg, int64_t ub, int64_t ue) {
+SEG_CLONES static void arg_units (void *arg, int64_t ub, int64_t ue) {
   const Arg *a = arg;
   const int64_t D = a->D, I = a->inner;
   for (int64_t u = ub; u < ue; u++) {
