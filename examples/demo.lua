@@ -4,6 +4,10 @@
 --   coins:  Gaussian, Otsu threshold, fill holes, clear the border, drop specks
 --   page:   Sauvola local threshold (uneven lighting), label characters
 --   levels: three-class multi-Otsu of the coins photograph (Labels directly)
+--   nuclei: the bundled U-Net (background / interior / boundary) on a
+--           synthetic fluorescence image, chained with classical operators:
+--           interiors -> open -> label -> expand into the network's
+--           foreground, so touching nuclei stay apart
 return function(seg, opts)
   local outdir = opts.outdir
   os.execute(("mkdir -p '%s'"):format(outdir:gsub("'", "'\\''")))
@@ -22,13 +26,26 @@ return function(seg, opts)
       return classes, ("multi-Otsu thresholds %g, %g"):format(t[1], t[2])
     end},
   }
+  if opts.model then
+    jobs[#jobs + 1] = {name = "nuclei", file = "nuclei.png", run = function(img)
+      local net <close> = assert(seg.onnx(opts.model))
+      local classes, prob = net:segment(img)          -- Labels 0/1/2, f32 probabilities
+      local fg = classes:gt(0)                        -- interior or boundary
+      local seeds = classes:eq(1):open(1):remove_small(6)
+      local nuclei = (seeds:label():expand(4) * fg:to("i32")):to_labels()
+      prob:mul(255):to("u8"):save(opts.outdir .. "/nuclei-prob.png")
+      return fg, "U-Net -> interiors -> label -> expand within the foreground", nuclei
+    end}
+  end
   local bar = opts.progress(#jobs, "demo")
   local rows = {}
   for _, job in ipairs(jobs) do
     local img = assert(seg.load(opts.images .. "/" .. job.file)):gray()
-    local mask, how = job.run(img)
-    local labels, n
-    if seg.type(mask) == "Labels" then   -- already classes: label each class's components
+    local mask, how, labels = job.run(img)
+    local n
+    if labels then                        -- instances already
+      labels, n = labels:relabel()
+    elseif seg.type(mask) == "Labels" then   -- already classes: label each class's components
       labels, n = mask:label()
       mask = mask:gt(1)
     else
