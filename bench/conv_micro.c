@@ -715,6 +715,14 @@ int main (int argc, char **argv) {
     printf("%d of %d cases passed\n", n - bad, n);
     return bad != 0;
   }
+  if (argc > 5 && strcmp(argv[1], "shape") == 0) {   /* shape C M HW G [threads] */
+    int64_t C = atoll(argv[2]), M = atoll(argv[3]), HW = atoll(argv[4]), G = atoll(argv[5]);
+    char title[128];
+    snprintf(title, sizeof title, "Conv %lld->%lld 3x3 group %lld on 1x%lldx%lldx%lld", (long long)C, (long long)M,
+             (long long)G, (long long)C, (long long)HW, (long long)HW);
+    bench_conv(title, C, M, G, HW, argc > 6 ? atoi(argv[6]) : 1, 15);
+    return 0;
+  }
   int threads = argc > 2 ? atoi(argv[2]) : 1;
   bench_conv("Conv 64->64 3x3 pad 1 on 1x64x256x256", 64, 64, 1, 256, threads, 9);
   bench_conv("Conv 96 depthwise 3x3 pad 1 on 1x96x128x128", 96, 96, 96, 128, threads, 21);

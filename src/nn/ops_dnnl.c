@@ -318,12 +318,20 @@ static int conv_shape (NnNode *n, NnCtx *c, NnTensor **in, int transpose, Geom *
   return NN_OK;
 }
 
+/* Whether c channels fill blocks of b with at most a third of padding. */
+static int blocks_fill (int64_t c, int64_t b) {
+  return 2 * ((c + b - 1) / b * b) <= 3 * c;
+}
+
 static int conv_infer_any (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c, int transpose) {
   Geom g;
   int64_t yd[NN_MAXRANK];
   if (conv_shape(n, c, in, transpose, &g, yd) != NN_OK) return NN_ERR;
   if (set_out(n, c, out[0], NN_F32, in[0]->rank, yd) != NN_OK) return NN_ERR;
-  if (in[0]->rank == 4 && n->outfmt[0] != NN_PLAIN) out[0]->fmt = n->outfmt[0];
+  /* blocked unless padding the channels to whole blocks wastes a third
+  ** (a 1-channel map would be written 16 times over) */
+  int64_t b = n->outfmt[0];
+  if (in[0]->rank == 4 && b != NN_PLAIN && blocks_fill(yd[1], b)) out[0]->fmt = (int)b;
   return NN_OK;
 }
 
@@ -335,11 +343,11 @@ static int convt_infer (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   return conv_infer_any(n, in, out, c, 1);
 }
 
-/* Whether a convolution implementation is slow for this kernel: the
-** reference one, or im2col + GEMM where the kernel is wider than 1. */
-static int conv_impl_slow (const_dnnl_primitive_desc_t pd, const Geom *g) {
+/* How good a convolution implementation is for this kernel: 0 a direct
+** JIT one, 1 im2col + GEMM with a kernel wider than 1, 2 the reference. */
+static int conv_impl_grade (const_dnnl_primitive_desc_t pd, const Geom *g) {
   const char *s = dn_impl(pd);
-  if (strncmp(s, "ref", 3) == 0) return 1;
+  if (strncmp(s, "ref", 3) == 0) return 2;
   if (!strstr(s, "gemm")) return 0;
   for (int i = 0; i < g->k; i++)
     if (g->ker[i] > 1) return 1;
@@ -454,24 +462,32 @@ static int conv_build (NnNode *n, NnTensor **in, NnTensor *Y, Prep *s, const Geo
     s->sum = -1;
     if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &d, attr, dn_engine(), NULL);
   }
-  /* slow on plain tensors: the same through reorders into the blocked
-  ** layout (2-D), else into what oneDNN picks */
-  for (int alt = 0; alt < 2 && st == dnnl_success && conv_impl_slow(pd, g) &&
-                    (X->fmt == NN_PLAIN || Y->fmt == NN_PLAIN || cutting); alt++) {
+  /* A slow kernel for these layouts: the same through reorders, into the
+  ** blocked layout when the channels fill blocks well enough (2-D), else
+  ** plain (for im2col + GEMM rather than the reference kernel), else what
+  ** oneDNN picks. */
+  int grade = st == dnnl_success ? conv_impl_grade(pd, g) : 2;
+  for (int alt = 0; alt < 3 && st == dnnl_success && grade > 0; alt++) {
     dnnl_memory_desc_t xa = xany, ya = yany;
+    int64_t bs = nn_block_size();
     if (alt == 0) {
-      if (X->rank != 4) continue;
+      if (X->rank != 4 || !blocks_fill(C, bs) || !blocks_fill(M, bs)) continue;
       dnnl_dims_t xd = {X->dims[0], X->dims[1], X->dims[2], X->dims[3]}, yd = {cut[0], cut[1], cut[2], cut[3]};
-      dnnl_format_tag_t tag = nn_block_size() == 16 ? dnnl_nChw16c : dnnl_nChw8c;
+      dnnl_format_tag_t tag = bs == 16 ? dnnl_nChw16c : dnnl_nChw8c;
       if (dnnl_memory_desc_init_by_tag(&xa, 4, xd, dnnl_f32, tag) || dnnl_memory_desc_init_by_tag(&ya, 4, yd, dnnl_f32, tag))
         continue;
+    } else if (alt == 1) {
+      if (grade < 2 || (X->fmt == NN_PLAIN && Y->fmt == NN_PLAIN && !cutting)) continue;
+      if (dn_md_plain(&xa, X->rank, X->dims, NULL, dnnl_f32) || dn_md_plain(&ya, Y->rank, cut, NULL, dnnl_f32)) continue;
     }
     dnnl_primitive_desc_t pd2 = NULL;
     if (conv_desc(transpose, &d, &xa, &wany, B ? &bmd : NULL, &ya, g) == dnnl_success &&
         dnnl_primitive_desc_create(&pd2, &d, attr, dn_engine(), NULL) == dnnl_success) {
-      if (!conv_impl_slow(pd2, g)) {
+      int g2 = conv_impl_grade(pd2, g);
+      if (g2 < grade) {
         dnnl_primitive_desc_destroy(pd);
         pd = pd2;
+        grade = g2;
       } else {
         dnnl_primitive_desc_destroy(pd2);
       }
