@@ -85,13 +85,14 @@ static int new_const (NnGraph *g, const char *base, const char *tag, const NnTen
   return v;
 }
 
-/* Conv (constant W, B) -> BatchNormalization (constant params): scale W
-** and shift B per output channel; the BN node dies. */
+/* Conv or ConvTranspose (constant W, B) -> BatchNormalization (constant
+** params): scale W and shift B per output channel; the BN node dies. */
 static int fold_batchnorm (NnGraph *g) {
   for (int i = 0; i < g->nnodes; i++) {
     NnNode *cv = &g->nodes[i];
     int j;
-    if (cv->dead || strcmp(cv->op, "Conv") != 0 || cv->npost || cv->nout != 1) continue;
+    int tr = strcmp(cv->op, "ConvTranspose") == 0;   /* W is [C][M/group][k...] */
+    if (cv->dead || (strcmp(cv->op, "Conv") != 0 && !tr) || cv->npost || cv->nout != 1) continue;
     if (!only_consumer(g, cv->out[0], &j)) continue;
     NnNode *bn = &g->nodes[j];
     if (strcmp(bn->op, "BatchNormalization") != 0 || bn->nin != 5 || bn->in[0] != cv->out[0]) continue;
@@ -102,7 +103,8 @@ static int fold_batchnorm (NnGraph *g) {
     const NnTensor *W = const_in(g, cv, 1), *B = cv->nin > 2 ? const_in(g, cv, 2) : NULL;
     if (!W || W->rank < 3 || (cv->nin > 2 && cv->in[2] >= 0 && !B)) continue;
     const NnTensor *sc = const_in(g, bn, 1), *bi = const_in(g, bn, 2), *mu = const_in(g, bn, 3), *var = const_in(g, bn, 4);
-    int64_t M = W->dims[0];
+    int64_t G = nn_attr_int(cv, "group", 1), M = tr ? W->dims[1] * G : W->dims[0];
+    if (tr && (G < 1 || W->dims[0] % G)) continue;
     if (!sc || !bi || !mu || !var || nn_numel(sc) != M || nn_numel(bi) != M || nn_numel(mu) != M || nn_numel(var) != M)
       continue;
     if (B && nn_numel(B) != M) continue;
@@ -126,9 +128,19 @@ static int fold_batchnorm (NnGraph *g) {
     const float *w = W->data, *s = sc->data, *bb = bi->data, *m = mu->data, *vv = var->data;
     for (int64_t o = 0; o < M; o++) {
       float f = s[o] / sqrtf(vv[o] + eps);
-      for (int64_t q = 0; q < per; q++) w2[o * per + q] = w[o * per + q] * f;
+      if (!tr)
+        for (int64_t q = 0; q < per; q++) w2[o * per + q] = w[o * per + q] * f;
       float b0 = B ? ((const float *)B->data)[o] : 0.f;
       b2[o] = (b0 - m[o]) * f + bb[o];
+    }
+    if (tr) {                         /* input channel c feeds outputs (c / (C/G)) * M/G + j */
+      int64_t Cin = W->dims[0], Mg = W->dims[1], K = Cin * Mg > 0 ? nn_numel(W) / (Cin * Mg) : 0;
+      for (int64_t ci = 0; ci < Cin; ci++)
+        for (int64_t jj = 0; jj < Mg; jj++) {
+          int64_t o = ci / (Cin / G) * Mg + jj;
+          float f = s[o] / sqrtf(vv[o] + eps);
+          for (int64_t q = 0; q < K; q++) w2[(ci * Mg + jj) * K + q] = w[(ci * Mg + jj) * K + q] * f;
+        }
     }
     cv->in[1] = nw;
     cv->in[2] = nb;
