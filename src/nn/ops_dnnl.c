@@ -228,7 +228,7 @@ static int prep_exec (NnNode *n, NnTensor **in, NnTensor *y, Prep *s, void *cons
   dn_threads(c->threads);
   dnnl_status_t st = dn_exec(&s->p, data, sum ? &smd : NULL, sum);
   if (st != dnnl_success) return dn_fail(c, n, "execution", st);
-  if (s->ndn < n->npost) return dn_posts_tail(n, in, y, s->ndn, c);
+  if (s->ndn < n->npost) return dn_posts_tail(n, in, y, s->ndn, NULL, c);
   return NN_OK;
 }
 
@@ -450,7 +450,8 @@ static int conv_build (NnNode *n, NnTensor **in, NnTensor *Y, Prep *s, const Geo
   if (st != dnnl_success) return dn_fail(c, n, "attributes", st);
   s->ndn = 0;
   s->sum = -1;
-  if (!cutting && !pad_beyond_kernel(g)) s->ndn = dn_posts(n, attr, 0, &s->sum);
+  if (!transpose && !pad_beyond_kernel(g)) s->ndn = dn_posts(n, attr, 0, &s->sum);
+  if (transpose) B = NULL;          /* oneDNN 2.6 adds these slowly to a deconvolution */
   dn_threads(c->threads);
   st = conv_desc(transpose, &d, &xmd, &wany, B ? &bmd : NULL, &ymd, g);
   if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &d, attr, dn_engine(), NULL);
@@ -514,9 +515,8 @@ static int64_t at_nc (const NnTensor *t, int64_t n, int64_t ch, int64_t i, int64
   return ((n * CB + ch / b) * sp + i) * b + ch % b;
 }
 
-/* Y = the covered region from buf (dims cut, Y's layout), the bias
-** elsewhere. */
-static void paste_cut (NnTensor *Y, const NnTensor *B, const float *buf, const int64_t *cut) {
+/* Y = the covered region from buf (dims cut, Y's layout), zero elsewhere. */
+static void paste_cut (NnTensor *Y, const float *buf, const int64_t *cut) {
   int64_t sp = 1, csp = 1, N = Y->dims[0], M = Y->dims[1];
   int k = Y->rank - 2;
   NnTensor ct = *Y;
@@ -526,7 +526,7 @@ static void paste_cut (NnTensor *Y, const NnTensor *B, const float *buf, const i
     ct.dims[2 + i] = cut[2 + i];
   }
   float *y = Y->data;
-  if (Y->fmt != NN_PLAIN) memset(y, 0, nn_bytes(Y));   /* padded lanes */
+  memset(y, 0, nn_bytes(Y));
   for (int64_t i = 0; i < sp; i++) {
     int64_t r = i, ci = 0, mul = 1, inside = 1;
     for (int d = k - 1; d >= 0; d--) {
@@ -536,9 +536,9 @@ static void paste_cut (NnTensor *Y, const NnTensor *B, const float *buf, const i
       mul *= cut[2 + d];
       r /= Y->dims[2 + d];
     }
-    for (int64_t nn = 0; nn < N; nn++)
-      for (int64_t m = 0; m < M; m++)
-        y[at_nc(Y, nn, m, i, sp)] = inside ? buf[at_nc(&ct, nn, m, ci, csp)] : B ? ((const float *)B->data)[m] : 0.f;
+    if (inside)
+      for (int64_t nn = 0; nn < N; nn++)
+        for (int64_t m = 0; m < M; m++) y[at_nc(Y, nn, m, i, sp)] = buf[at_nc(&ct, nn, m, ci, csp)];
   }
 }
 
@@ -553,9 +553,7 @@ static int conv_run_any (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c, int
     if (cut[d] <= 0 || nn_numel(in[0]) == 0 || nn_numel(in[1]) == 0) {
       /* nothing reaches the output: the bias alone */
       memset(Y->data, 0, nn_bytes(Y));
-      for (int i = 2; i < Y->rank; i++) cut[i] = 0;
-      paste_cut(Y, B, NULL, cut);
-      return dn_posts_tail(n, in, Y, 0, c);
+      return dn_posts_tail(n, in, Y, 0, B ? B->data : NULL, c);
     }
   Key key;
   memset(&key, 0, sizeof key);
@@ -576,14 +574,15 @@ static int conv_run_any (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c, int
   int k = 0;
   data[k++] = in[0]->data;
   data[k++] = in[1]->data;
-  if (B) data[k++] = B->data;
+  if (B && !transpose) data[k++] = B->data;
   data[k++] = cutting ? (void *)s->aux : Y->data;
-  if (!cutting) return prep_exec(n, in, Y, s, data, c);
+  if (!transpose) return prep_exec(n, in, Y, s, data, c);
+  /* ConvTranspose: bias and posts in C */
   dn_threads(c->threads);
-  dnnl_status_t st = dn_exec(&s->p, data, NULL, NULL);           /* posts: none in oneDNN */
+  dnnl_status_t st = dn_exec(&s->p, data, NULL, NULL);
   if (st != dnnl_success) return dn_fail(c, n, "execution", st);
-  paste_cut(Y, B, s->aux, cut);
-  return dn_posts_tail(n, in, Y, 0, c);
+  if (cutting) paste_cut(Y, s->aux, cut);
+  return dn_posts_tail(n, in, Y, 0, B ? B->data : NULL, c);
 }
 
 static int conv_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
@@ -698,7 +697,7 @@ static int matmul_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   if (nn_numel(Y) == 0) return NN_OK;
   if (ad[R - 1] == 0) {
     memset(Y->data, 0, nn_bytes(Y));
-    return dn_posts_tail(n, in, Y, 0, c);
+    return dn_posts_tail(n, in, Y, 0, NULL, c);
   }
   Key key;
   memset(&key, 0, sizeof key);
@@ -761,7 +760,7 @@ static int gemm_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   if (K == 0 || alpha == 0.f) {
     if (C) fill_c(Y->data, C, beta, M, N);
     else memset(Y->data, 0, nn_bytes(Y));
-    return dn_posts_tail(n, in, Y, 0, c);
+    return dn_posts_tail(n, in, Y, 0, NULL, c);
   }
   /* C as a bias row (scaled by beta / alpha: oneDNN scales after adding
   ** it), or written whole into Y for a sum post-op */
