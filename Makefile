@@ -58,7 +58,7 @@ DEPS = $(OBJ:.o=.d) $(AOBJ:.o=.d) $(TOBJ:.o=.d)
 PKG_BUILD = gcc make pkg-config lua5.4 liblua5.4-dev libpng-dev libjpeg62-turbo-dev \
             libdnnl-dev protobuf-c-compiler libprotobuf-c-dev libonnx-dev
 PKG_TEST  = lua-busted luarocks python3-skimage libonnx-testdata python3-torch python3-torchvision \
-            python3-onnx nodejs npm
+            python3-onnx nodejs
 PKG_BENCH = python3-opencv python3-skimage python3-scipy lua-system
 
 BUSTED = busted --lua=$(LUA)
@@ -69,7 +69,7 @@ TSAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=thread -DSEG_NO_CLONES -D
 # each kernel's multi-threaded path runs even where the CPU count is 1.
 TSAN_THREADS ?= 4
 
-.PHONY: all deps deps-build deps-test deps-bench test test-asan test-tsan fuzz-api fuzz-io fuzz-onnx demo bench bench-pool install clean fixtures
+.PHONY: all deps deps-build deps-test deps-bench deps-npm test test-asan test-tsan fuzz-api fuzz-io fuzz-onnx demo bench bench-pool install clean fixtures
 
 all: seg.so
 
@@ -129,8 +129,13 @@ endef
 
 deps-build:
 	$(call apt_install,$(PKG_BUILD))
+# npm: Debian's package conflicts with a nodejs that bundles its own npm
+# (NodeSource's), so it is installed only when no npm is on the PATH.
 deps-test: deps-build
 	$(call apt_install,$(PKG_TEST))
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps-npm
+deps-npm:
+	$(call apt_install,npm)
 deps-bench: deps-build
 	$(call apt_install,$(PKG_BENCH))
 deps: deps-build deps-test deps-bench
@@ -202,6 +207,14 @@ bench: deps-bench
 	$(MAKE) all
 	$(LUA) bench/run.lua $(BENCH_ARGS)
 	LUA=$(LUA) $(LUA) bench/loops.lua $(LOOPS_ARGS)
+	$(MAKE) --no-print-directory bench-nn
+
+# The ONNX engine against onnxruntime (bench/nn.lua -> bench/nn.md): PP-OCRv4,
+# the bundled U-Net, the 1024x1024 encoder-decoder; 1 and 2 threads.
+.PHONY: bench-nn
+bench-nn: deps-bench ort models nets
+	$(MAKE) all
+	LUA=$(LUA) $(LUA) bench/nn.lua $(BENCH_NN_ARGS)
 
 # Loops as people write them, collector on: time per iteration and peak
 # memory against OpenCV's (bench/loops.md). Also the last step of bench.
@@ -237,6 +250,7 @@ install: seg.so
 	install -m 755 lua-seg $(INST_BINDIR)/lua-seg
 	install -m 644 examples/demo.lua $(INST_LUADIR)/seg_demo.lua
 	install -m 644 examples/images/*.png $(INST_LUADIR)/seg_demo_images/
+	if [ -f examples/models/unet_nuclei.onnx ]; then install -m 644 examples/models/unet_nuclei.onnx $(INST_LUADIR)/unet_nuclei.onnx; fi
 
 clean:
 	rm -rf build seg.so

@@ -134,6 +134,7 @@ static float post_ref (const NnPost *p, float x) {
     case NN_POST_HARDSIGMOID: return fminf(1.f, fmaxf(0.f, p->alpha * x + p->beta));
     case NN_POST_ELU: return x >= 0 ? x : p->alpha * (expf(x) - 1.f);
     case NN_POST_GELU_ERF: return 0.5f * x * (1.f + erff(x / sqrtf(2.f)));
+    case NN_POST_LINEAR: return p->alpha * x + p->beta;
     default: return x;
   }
 }
@@ -252,11 +253,11 @@ static int check_one (int idx) {
   if (transpose) set_ints(&k, "output_padding", 2, op);
   int npost = irand(4), nsum = 0;
   static const int kinds[] = {NN_POST_RELU, NN_POST_LEAKY, NN_POST_CLIP, NN_POST_SIGMOID, NN_POST_TANH,
-                              NN_POST_HARDSWISH, NN_POST_HARDSIGMOID, NN_POST_ELU, NN_POST_GELU_ERF, NN_POST_SUM};
+                              NN_POST_HARDSWISH, NN_POST_HARDSIGMOID, NN_POST_ELU, NN_POST_GELU_ERF, NN_POST_SUM, NN_POST_LINEAR};
   for (int i = 0; i < npost; i++) {
     NnPost *p = &k.n.post[k.n.npost++];
     memset(p, 0, sizeof *p);
-    p->kind = kinds[irand(10)];
+    p->kind = kinds[irand(11)];
     p->alpha = p->kind == NN_POST_CLIP ? -0.5f : p->kind == NN_POST_HARDSIGMOID ? 0.2f : 0.3f;
     p->beta = p->kind == NN_POST_CLIP ? 0.7f : 0.5f;
     if (p->kind == NN_POST_SUM) nsum++;
@@ -315,12 +316,12 @@ static int check_one (int idx) {
 
 static void add_posts (Case *k, int maxp) {
   static const int kinds[] = {NN_POST_RELU, NN_POST_LEAKY, NN_POST_CLIP, NN_POST_SIGMOID, NN_POST_TANH,
-                              NN_POST_HARDSWISH, NN_POST_HARDSIGMOID, NN_POST_ELU, NN_POST_GELU_ERF, NN_POST_SUM};
+                              NN_POST_HARDSWISH, NN_POST_HARDSIGMOID, NN_POST_ELU, NN_POST_GELU_ERF, NN_POST_SUM, NN_POST_LINEAR};
   int np = irand(maxp + 1);
   for (int i = 0; i < np; i++) {
     NnPost *p = &k->n.post[k->n.npost++];
     memset(p, 0, sizeof *p);
-    p->kind = kinds[irand(10)];
+    p->kind = kinds[irand(11)];
     p->alpha = p->kind == NN_POST_CLIP ? -0.5f : p->kind == NN_POST_HARDSIGMOID ? 0.2f : 0.3f;
     p->beta = p->kind == NN_POST_CLIP ? 0.7f : 0.5f;
   }

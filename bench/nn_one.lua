@@ -17,6 +17,13 @@ local f = assert(io.open(input, "rb"))
 local x = seg.tensor_from_data(f:read("a"), shape)
 f:close()
 
+local function rss (key)
+  for line in io.lines("/proc/self/status") do
+    local v = line:match("^" .. key .. ":%s+(%d+)")
+    if v then return tonumber(v) end
+  end
+end
+local base = rss("VmRSS")
 local t0 = clock()
 local net = assert(seg.onnx(model, {threads = threads}))
 local load_ms = (clock() - t0) * 1e3
@@ -31,16 +38,10 @@ for i = 1, runs do
 end
 table.sort(times)
 local st = net:stats()
-local function rss ()
-  for line in io.lines("/proc/self/status") do
-    local v = line:match("^VmHWM:%s+(%d+)")
-    if v then return tonumber(v) end
-  end
-end
 local ops = {}
 for _, o in ipairs(st.ops) do
   ops[#ops + 1] = ('{"op":"%s","ms":%.3f,"share":%.4f,"gflops":%s}'):format(o.op, o.ms / runs, o.share,
     o.gflops and ("%.2f"):format(o.gflops) or "null")
 end
-print(('{"load_ms":%.2f,"median_ms":%.3f,"min_ms":%.3f,"peak_rss_kb":%d,"threads":%d,"arena_bytes":%d,"ops":[%s]}'):format(
-  load_ms, times[(#times + 1) // 2], times[1], rss(), threads, st.peak_bytes, table.concat(ops, ",")))
+print(('{"load_ms":%.2f,"median_ms":%.3f,"min_ms":%.3f,"peak_rss_kb":%d,"base_rss_kb":%d,"threads":%d,"arena_bytes":%d,"ops":[%s]}'):format(
+  load_ms, times[(#times + 1) // 2], times[1], rss("VmHWM"), base, threads, st.peak_bytes, table.concat(ops, ",")))

@@ -103,9 +103,14 @@ describe("tensor", function()
     assert.has_error(function() seg.tensor({2, 1, 2, 2}):image(3) end, "bad argument #1 to 'image' (index out of range)")
     local im = seg.image(4, 4, 3)
     assert.has_error(function() im:tensor{sise = 3} end)
-    assert.has_error(function() im:tensor{std = 0} end, "option 'std' must be non-zero")
-    assert.has_error(function() im:tensor{mean = {1, 2}} end, "option 'mean' must have 1 or 3 values")
-    assert.has_error(function() im:tensor{layout = "chw"} end)
+    assert.has_error(function() im:tensor{std = 0} end, "bad argument #1 to 'tensor' ('std' must be finite and non-zero)")
+    assert.has_error(function() im:tensor{mean = {1, 2}} end, "bad argument #1 to 'tensor' ('mean' must be 1 or 3 numbers)")
+    assert.has_error(function() im:tensor{layout = "chw"} end,
+      [[bad argument #1 to 'tensor' ('layout' must be one of "nchw", "nhwc")]])
+    assert.has_error(function() im:tensor{size = {4}} end,
+      "bad argument #1 to 'tensor' ('size' must be an integer or {w, h})")
+    assert.has_error(function() im:tensor{mean = {1, "x", 3}} end,
+      "bad argument #1 to 'tensor' ('mean' must be a number or a table of numbers)")
     assert.has_error(function() im:tensor{channels = 2} end)
   end)
 end)

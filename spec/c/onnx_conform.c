@@ -246,7 +246,7 @@ int main (int argc, char **argv) {
   int nt = list_dir(data, "test_", &tests);
   int pass = 0, fail = 0, known = 0, skip = 0;
   for (int t = 0; t < nt; t++) {
-    char dir[4096], path[4200], op[128], missing[128], why[1024] = "";
+    char dir[4096], path[4200], op[128], missing[128], why[1100] = "";
     snprintf(dir, sizeof dir, "%s/%s", data, tests[t]);
     snprintf(path, sizeof path, "%s/model.onnx", dir);
     size_t n;

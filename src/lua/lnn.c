@@ -435,7 +435,7 @@ static int l_segment (lua_State *L) {
     if (meta_vector(meta_value(g, "seg.scale"), &sc, 1)) nm.scale = sc;
   }
   for (int i = 0; i < C; i++)
-    if (!(nm.std[i] != 0)) return luaL_error(L, "segment: std must be non-zero");
+    if (!(nm.std[i] != 0)) seg_optfielderror(L, 3, "std", "non-zero");
   int stride = 32;
   const char *ms = meta_value(g, "seg.stride");
   if (ms && atoi(ms) > 0 && atoi(ms) <= 1024) stride = atoi(ms);
@@ -451,31 +451,20 @@ static int l_segment (lua_State *L) {
   if (tile) tile = roundup(tile, stride);
   luaL_argcheck(L, overlap >= 0 && (tile == 0 || overlap < tile / 2), 3, "overlap must be in 0..tile/2");
   static const char *const acts[] = {"auto", "softmax", "sigmoid", "none", NULL};
-  int act = 0;
-  if (has && lua_getfield(L, 3, "activation") != LUA_TNIL) act = luaL_checkoption(L, -1, NULL, acts);
-  if (has) lua_pop(L, 1);
+  int act = has ? seg_optoptionfield(L, 3, "activation", 0, acts) : 0;
   float threshold = has ? (float)seg_optnumberfield(L, 3, "threshold", 0.5) : 0.5f;
   int outi = has ? (int)seg_optintegerfield(L, 3, "output", 1) : 1;
   luaL_argcheck(L, outi >= 1 && outi <= g->noutputs, 3, "output out of range");
   /* the working image: resized when size= is given */
   const SegImage *src = im;
   int rw = 0;
-  if (has && lua_getfield(L, 3, "size") != LUA_TNIL) {
-    lua_Integer w, h;
-    if (lua_isinteger(L, -1)) w = h = lua_tointeger(L, -1);
-    else if (lua_istable(L, -1)) {
-      lua_geti(L, -1, 1);
-      lua_geti(L, -2, 2);
-      w = lua_tointeger(L, -2);
-      h = lua_tointeger(L, -1);
-      lua_pop(L, 2);
-    } else return luaL_error(L, "option 'size' must be an integer or {w, h}");
-    luaL_argcheck(L, w >= 1 && h >= 1 && w <= 65536 && h <= 65536, 3, "size out of range");
-    SegImage *r = seg_newimage_uninit(L, SEG_KIND_IMAGE, (int)w, (int)h, im->b.c, im->b.dtype);
+  int w, h;
+  if (has && seg_optsizefield(L, 3, "size", &w, &h)) {
+    SegImage *r = seg_newimage_uninit(L, SEG_KIND_IMAGE, w, h, im->b.c, im->b.dtype);
     if (seg_resize(&im->b, &r->b, SEG_RESIZE_BILINEAR, threads) != 0) return luaL_error(L, "not enough memory");
     src = r;
-    rw = (int)w;
-  } else if (has) lua_pop(L, 1);
+    rw = w;
+  }
   const int W = src->b.w, H = src->b.h;
   int tw = tile ? (W > tile ? tile : roundup(W, stride)) : roundup(W, stride);
   int th = tile ? (H > tile ? tile : roundup(H, stride)) : roundup(H, stride);

@@ -96,6 +96,56 @@ int seg_optboolfield (lua_State *L, int t, const char *k, int def) {
   return v;
 }
 
+int seg_optoptionfield (lua_State *L, int t, const char *k, int def, const char *const list[]) {
+  int v = def;
+  if (optfield(L, t, k) != LUA_TNIL) {
+    const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    for (v = 0; s && list[v] && strcmp(list[v], s) != 0; v++) {}
+    if (!s || !list[v]) {
+      luaL_Buffer b;
+      luaL_buffinit(L, &b);
+      lua_pushfstring(L, "'%s' must be one of ", k);
+      luaL_addvalue(&b);
+      for (int i = 0; list[i]; i++) {
+        if (i) luaL_addstring(&b, ", ");
+        lua_pushfstring(L, "\"%s\"", list[i]);
+        luaL_addvalue(&b);
+      }
+      luaL_pushresult(&b);
+      luaL_argerror(L, t, lua_tostring(L, -1));
+    }
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+int seg_optsizefield (lua_State *L, int t, const char *k, int *w, int *h) {
+  int found = 0;
+  if (optfield(L, t, k) != LUA_TNIL) {
+    lua_Integer x = 0, y = 0;
+    int okx = 0, oky = 0;
+    if (lua_isinteger(L, -1)) { x = y = lua_tointeger(L, -1); okx = oky = 1; }
+    else if (lua_type(L, -1) == LUA_TTABLE) {
+      lua_rawgeti(L, -1, 1);
+      lua_rawgeti(L, -2, 2);
+      x = lua_tointegerx(L, -2, &okx);
+      y = lua_tointegerx(L, -1, &oky);
+      lua_pop(L, 2);
+    }
+    if (!okx || !oky) fielderror(L, t, k, "an integer or {w, h}");
+    if (x < 1 || y < 1 || x > 65536 || y > 65536) fielderror(L, t, k, "in 1..65536");
+    *w = (int)x;
+    *h = (int)y;
+    found = 1;
+  }
+  lua_pop(L, 1);
+  return found;
+}
+
+void seg_optfielderror (lua_State *L, int t, const char *k, const char *what) {
+  fielderror(L, t, k, what);
+}
+
 /* ---------- out= destinations ---------- */
 
 int seg_optout (lua_State *L, int t) {

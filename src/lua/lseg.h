@@ -100,6 +100,13 @@ int seg_checkoptions (lua_State *L, int idx, const char *const valid[]);
 lua_Number seg_optnumberfield (lua_State *L, int t, const char *k, lua_Number def);
 lua_Integer seg_optintegerfield (lua_State *L, int t, const char *k, lua_Integer def);
 int seg_optboolfield (lua_State *L, int t, const char *k, int def);
+/* opts[k] as an index into the NULL-ended list (def when absent). */
+int seg_optoptionfield (lua_State *L, int t, const char *k, int def, const char *const list[]);
+/* opts[k] as an integer n (n x n) or {w, h}, each in 1..65536: 1 when
+** given, setting *w and *h; 0 when absent. */
+int seg_optsizefield (lua_State *L, int t, const char *k, int *w, int *h);
+/* Raises "bad argument #t ... ('k' must be what)". */
+void seg_optfielderror (lua_State *L, int t, const char *k, const char *what);
 
 /* out= destinations. Reading a field can run Lua code (__index) that may
 ** release any image, so a binding reads every option first, then checks

@@ -248,29 +248,34 @@ static void optvector (lua_State *L, int t, const char *k, float *v, int C, floa
     float x = (float)lua_tonumber(L, -1);
     for (int i = 0; i < C; i++) v[i] = x;
   } else if (ty == LUA_TTABLE) {
-    lua_Integer n = luaL_len(L, -1);
-    if (n != C && n != 1) luaL_error(L, "option '%s' must have 1 or %d values", k, C);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+    if (n != C && n != 1) {
+      lua_pushfstring(L, "1 or %d numbers", C);
+      seg_optfielderror(L, t, k, lua_tostring(L, -1));
+    }
     for (int i = 0; i < C; i++) {
-      lua_geti(L, -1, n == 1 ? 1 : i + 1);
-      if (!lua_isnumber(L, -1)) luaL_error(L, "option '%s' must hold numbers", k);
-      v[i] = (float)lua_tonumber(L, -1);
+      lua_rawgeti(L, -1, n == 1 ? 1 : i + 1);
+      int ok;
+      v[i] = (float)lua_tonumberx(L, -1, &ok);
+      if (!ok) seg_optfielderror(L, t, k, "a number or a table of numbers");
       lua_pop(L, 1);
     }
-  } else if (ty != LUA_TNIL) luaL_error(L, "option '%s' must be a number or a table of numbers", k);
+  } else if (ty != LUA_TNIL) seg_optfielderror(L, t, k, "a number or a table of numbers");
   lua_pop(L, 1);
 }
 
 void seg_readnorm (lua_State *L, int t, const SegImage *im, int C, NnNorm *nm) {
   double sdef = im->b.dtype == SEG_U8 ? 1.0 / 255 : im->b.dtype == SEG_U16 ? 1.0 / 65535 : 1.0;
-  nm->scale = (float)(lua_istable(L, t) ? seg_optnumberfield(L, t, "scale", sdef) : sdef);
-  if (lua_istable(L, t)) {
+  int has = t != 0 && lua_istable(L, t);
+  nm->scale = (float)(has ? seg_optnumberfield(L, t, "scale", sdef) : sdef);
+  if (has) {
     optvector(L, t, "mean", nm->mean, C, 0.f);
     optvector(L, t, "std", nm->std, C, 1.f);
   } else {
     for (int i = 0; i < C; i++) nm->mean[i] = 0.f, nm->std[i] = 1.f;
   }
   for (int i = 0; i < C; i++)
-    if (!(nm->std[i] != 0) || !isfinite(nm->std[i])) luaL_error(L, "option 'std' must be non-zero");
+    if (!(nm->std[i] != 0) || !isfinite(nm->std[i])) seg_optfielderror(L, t, "std", "finite and non-zero");
 }
 
 /* img:tensor{size=, mean=, std=, scale=, layout="nchw"|"nhwc", channels=}
@@ -283,24 +288,13 @@ static int l_img_tensor (lua_State *L) {
   luaL_argcheck(L, C >= 1 && C <= 16 && (C == im->b.c || C == 1 || C == 3), 2,
                 "channels must be the image's, 1 or 3");
   static const char *const layouts[] = {"nchw", "nhwc", NULL};
-  int layout = 0;
-  if (has && lua_getfield(L, 2, "layout") != LUA_TNIL) layout = luaL_checkoption(L, -1, NULL, layouts);
-  if (has) lua_pop(L, 1);
+  int layout = has ? seg_optoptionfield(L, 2, "layout", 0, layouts) : 0;
   NnNorm nm;
   seg_readnorm(L, 2, im, C, &nm);
   const SegImage *src = im;
-  if (has && lua_getfield(L, 2, "size") != LUA_TNIL) {
-    lua_Integer w, h;
-    if (lua_isinteger(L, -1)) w = h = lua_tointeger(L, -1);
-    else if (lua_istable(L, -1)) {
-      lua_geti(L, -1, 1);
-      lua_geti(L, -2, 2);
-      w = lua_tointeger(L, -2);
-      h = lua_tointeger(L, -1);
-      lua_pop(L, 2);
-    } else return luaL_error(L, "option 'size' must be an integer or {w, h}");
-    if (w < 1 || h < 1 || w > 65536 || h > 65536) return luaL_error(L, "option 'size' out of range");
-    SegImage *r = seg_newimage_uninit(L, SEG_KIND_IMAGE, (int)w, (int)h, im->b.c, im->b.dtype);
+  int w, h;
+  if (has && seg_optsizefield(L, 2, "size", &w, &h)) {
+    SegImage *r = seg_newimage_uninit(L, SEG_KIND_IMAGE, w, h, im->b.c, im->b.dtype);
     if (seg_resize(&im->b, &r->b, SEG_RESIZE_BILINEAR, seg_ctx(L)->threads) != 0)
       return luaL_error(L, "not enough memory");
     src = r;

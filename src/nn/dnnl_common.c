@@ -144,6 +144,7 @@ static int eltwise_of (const NnPost *p, dnnl_alg_kind_t *alg, float *alpha, floa
       return 2;
     case NN_POST_ELU: alg[0] = dnnl_eltwise_elu; alpha[0] = p->alpha; return 1;
     case NN_POST_GELU_ERF: alg[0] = dnnl_eltwise_gelu_erf; return 1;
+    case NN_POST_LINEAR: alg[0] = dnnl_eltwise_linear; alpha[0] = p->alpha; beta[0] = p->beta; return 1;
     default: return 0;
   }
 }
@@ -234,6 +235,9 @@ static void post_apply (const NnPost *p, float *restrict y, int64_t n) {
       break;
     case NN_POST_GELU_ERF:
       for (int64_t i = 0; i < n; i++) y[i] = 0.5f * y[i] * (1.f + erff(y[i] * 0.70710678118654752f));
+      break;
+    case NN_POST_LINEAR:
+      for (int64_t i = 0; i < n; i++) y[i] = a * y[i] + b;
       break;
     default:
       break;

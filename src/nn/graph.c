@@ -8,19 +8,14 @@
 #include "nn/nn.h"
 #include "nn/nn_internal.h"
 
-/* Operator families land one by one; a family not linked in yet is absent. */
-#pragma weak nn_ops_math
-#pragma weak nn_ops_reduce
-#pragma weak nn_ops_shape
-#pragma weak nn_ops_resize
-#pragma weak nn_ops_dnnl
+/* The operator families, searched in this order. */
 static const NnOp *const tables[] = {
   nn_ops_math, nn_ops_reduce, nn_ops_shape, nn_ops_resize, nn_ops_dnnl
 };
 
 const NnOp *nn_find_op (const char *name) {
   for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
-    if (tables[t]) for (const NnOp *op = tables[t]; op->name; op++)
+    for (const NnOp *op = tables[t]; op->name; op++)
       if (strcmp(op->name, name) == 0) return op;
   return NULL;
 }

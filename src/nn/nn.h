@@ -93,7 +93,8 @@ typedef struct NnAttr {
 typedef enum {
   NN_POST_RELU = 1, NN_POST_LEAKY, NN_POST_CLIP, NN_POST_SIGMOID, NN_POST_TANH,
   NN_POST_HARDSWISH, NN_POST_HARDSIGMOID, NN_POST_ELU, NN_POST_GELU_ERF,
-  NN_POST_SUM             /* dst += value 'arg' (same shape), before later posts */
+  NN_POST_SUM,            /* dst += value 'arg' (same shape), before later posts */
+  NN_POST_LINEAR          /* alpha * x + beta (a Mul / Add / Sub / Div by a scalar constant) */
 } NnPostKind;
 typedef struct NnPost { int kind; float alpha, beta; int arg; } NnPost;
 #define NN_MAXPOST 4

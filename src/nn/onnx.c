@@ -139,8 +139,8 @@ static int nn_tensor_from_proto (Loader *ld, const Onnx__TensorProto *tp, NnTens
         memcpy(&h, raw + 2 * i, 2);
         d[i] = src == NN_F16 ? half_to_float(h) : bf16_to_float(h);
       }
-    } else memcpy(t->data, raw, (size_t)n * es);
-  } else {
+    } else if (n > 0) memcpy(t->data, raw, (size_t)n * es);
+  } else if (n > 0) {
     switch (src) {
       case NN_F32:
         if (tp->n_float_data != (size_t)n) bad = 1;
