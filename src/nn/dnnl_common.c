@@ -18,6 +18,7 @@
 
 #include "core/segk.h"
 #include "nn/dnnl_internal.h"
+#include "nn/nn_vmath.h"
 
 static dnnl_engine_t engine;
 static dnnl_stream_t stream;
@@ -199,7 +200,8 @@ const NnTensor *dn_sum_operand (const NnNode *n, NnTensor **in, int j) {
   return in[n->nin + j];
 }
 
-/* One eltwise post over y[0..n), a loop per kind so that each vectorizes. */
+/* One eltwise post over y[0..n), a loop per kind so that each vectorizes
+** (exp, tanh, erf from nn_vmath.h). */
 static void post_apply (const NnPost *p, float *restrict y, int64_t n) {
   const float a = p->alpha, b = p->beta;
   switch (p->kind) {
@@ -213,10 +215,10 @@ static void post_apply (const NnPost *p, float *restrict y, int64_t n) {
       for (int64_t i = 0; i < n; i++) y[i] = y[i] < a ? a : y[i] > b ? b : y[i];
       break;
     case NN_POST_SIGMOID:
-      for (int64_t i = 0; i < n; i++) y[i] = 1.f / (1.f + expf(-y[i]));
+      for (int64_t i = 0; i < n; i++) y[i] = 1.f / (1.f + nn_expf(-y[i]));
       break;
     case NN_POST_TANH:
-      for (int64_t i = 0; i < n; i++) y[i] = tanhf(y[i]);
+      for (int64_t i = 0; i < n; i++) y[i] = nn_tanhf(y[i]);
       break;
     case NN_POST_HARDSWISH:
       for (int64_t i = 0; i < n; i++) {
@@ -231,10 +233,10 @@ static void post_apply (const NnPost *p, float *restrict y, int64_t n) {
       }
       break;
     case NN_POST_ELU:
-      for (int64_t i = 0; i < n; i++) y[i] = y[i] >= 0 ? y[i] : a * (expf(y[i]) - 1.f);
+      for (int64_t i = 0; i < n; i++) y[i] = y[i] >= 0 ? y[i] : a * (nn_expf(y[i]) - 1.f);
       break;
     case NN_POST_GELU_ERF:
-      for (int64_t i = 0; i < n; i++) y[i] = 0.5f * y[i] * (1.f + erff(y[i] * 0.70710678118654752f));
+      for (int64_t i = 0; i < n; i++) y[i] = 0.5f * y[i] * (1.f + nn_erff(y[i] * 0.70710678118654752f));
       break;
     case NN_POST_LINEAR:
       for (int64_t i = 0; i < n; i++) y[i] = a * y[i] + b;
@@ -269,12 +271,12 @@ static void tail_units (void *arg, int b, int e) {
         if (t->fmt == NN_PLAIN) {
           float bv = t->bias[u % t->C];
           for (int64_t i = 0; i < m; i++) p[i] += bv;
-        } else {
+        } else {                          /* pieces start at lane 0 */
           int64_t bs = t->fmt, c0 = (u % ((t->C + bs - 1) / bs)) * bs;
-          for (int64_t i = 0; i < m; i++) {
-            int64_t ch = c0 + (off + i) % bs;
-            p[i] += ch < t->C ? t->bias[ch] : 0.f;
-          }
+          float lane[16];
+          for (int64_t l = 0; l < bs; l++) lane[l] = c0 + l < t->C ? t->bias[c0 + l] : 0.f;
+          for (int64_t i = 0; i < m; i += bs)
+            for (int64_t l = 0; l < bs; l++) p[i + l] += lane[l];
         }
       }
       for (int k = t->k0, j = 0; k < t->n->npost; k++) {

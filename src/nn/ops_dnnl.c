@@ -480,6 +480,8 @@ static int conv_build (NnNode *n, NnTensor **in, NnTensor *Y, Prep *s, const Geo
     } else if (alt == 1) {
       if (grade < 2 || (X->fmt == NN_PLAIN && Y->fmt == NN_PLAIN && !cutting)) continue;
       if (dn_md_plain(&xa, X->rank, X->dims, NULL, dnnl_f32) || dn_md_plain(&ya, Y->rank, cut, NULL, dnnl_f32)) continue;
+    } else if (grade < 2) {
+      continue;                           /* oneDNN's own pick only over the reference */
     }
     dnnl_primitive_desc_t pd2 = NULL;
     if (conv_desc(transpose, &d, &xa, &wany, B ? &bmd : NULL, &ya, g) == dnnl_success &&
