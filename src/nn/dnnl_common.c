@@ -202,7 +202,7 @@ const NnTensor *dn_sum_operand (const NnNode *n, NnTensor **in, int j) {
 
 /* One eltwise post over y[0..n), a loop per kind so that each vectorizes
 ** (exp, tanh, erf from nn_vmath.h). */
-static void post_apply (const NnPost *p, float *restrict y, int64_t n) {
+static inline void post_apply (const NnPost *p, float *restrict y, int64_t n) {
   const float a = p->alpha, b = p->beta;
   switch (p->kind) {
     case NN_POST_RELU:
@@ -258,7 +258,7 @@ typedef struct Tail {
 
 /* Units [b, e): bias, then each post in turn over pieces small enough to
 ** stay in L1; lanes of padded channels back to zero. */
-static void tail_units (void *arg, int b, int e) {
+SEG_CLONES static void tail_units (void *arg, int b, int e) {
   const Tail *t = arg;
   float *y = t->y->data;
   enum { PIECE = 2048 };

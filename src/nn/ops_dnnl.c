@@ -8,10 +8,12 @@
 ** of the last run and rebuilt when they change, with constant weights
 ** reordered once into the layout the primitive chose. Conv, ConvTranspose,
 ** MatMul and Gemm apply the fused activations and residual adds as
-** oneDNN post-ops. Conv, ConvTranspose, the pools and BatchNormalization
-** read blocked (nChw8c/nChw16c) inputs and write blocked outputs when the
-** plan allows. The normalisations over instances and layers, pooling
-** cases oneDNN has no form for (Indices, count_include_pad windows cut by
+** oneDNN post-ops (ConvTranspose adds its bias and posts in C: oneDNN 2.6
+** does that to a deconvolution in a reference loop, 40x slower). Conv,
+** ConvTranspose, the pools and BatchNormalization read blocked
+** (nChw8c/nChw16c) inputs and write blocked outputs when the plan allows.
+** InstanceNormalization (long rows, where C is as fast), pooling cases
+** oneDNN has no form for (Indices, count_include_pad windows cut by
 ** ceil_mode, more than 3 spatial dims, other types) and the training mode
 ** of BatchNormalization are plain C. */
 #include <math.h>
@@ -1064,7 +1066,7 @@ typedef struct BnJob {
   int64_t C, sp;
 } BnJob;
 
-static void bn_planes (void *arg, int b, int e) {
+SEG_CLONES static void bn_planes (void *arg, int b, int e) {
   const BnJob *j = arg;
   for (int p = b; p < e; p++) {
     int64_t ch = p % j->C;
@@ -1172,44 +1174,50 @@ static int bn_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   return prep_exec(n, in, Y, s, data, c);
 }
 
-/* ---------- InstanceNormalization and LayerNormalization (C) ---------- */
+/* ---------- InstanceNormalization (C) and LayerNormalization ---------- */
 
 typedef struct NormJob {
   const float *x;
   float *y;
-  int64_t rows, len, C;     /* rows of len elements; instance: channel = row % C */
+  int64_t rows, len, C;     /* rows (instances) of len elements, channel = row % C */
   const float *scale, *bias;
   float eps;
-  int per_row;              /* scale/bias per row's channel (instance) or per element (layer) */
-  float *mean, *inv;        /* per row, may be NULL */
 } NormJob;
 
-static void norm_rows (void *arg, int b, int e) {
+/* Sum of x[i] - m (sq: of its square) over x[0..n): 16 float lanes, which
+** vectorize, folded into a double every 4096 elements. */
+static inline double sum_dev (const float *restrict x, int64_t n, float m, int sq) {
+  double total = 0;
+  for (int64_t b = 0; b < n; b += 4096) {
+    int64_t e = b + 4096 < n ? b + 4096 : n, i = b;
+    float acc[16] = {0};
+    if (sq) {
+      for (; i + 16 <= e; i += 16)
+        for (int l = 0; l < 16; l++) acc[l] += (x[i + l] - m) * (x[i + l] - m);
+      for (; i < e; i++) acc[0] += (x[i] - m) * (x[i] - m);
+    } else {
+      for (; i + 16 <= e; i += 16)
+        for (int l = 0; l < 16; l++) acc[l] += x[i + l] - m;
+      for (; i < e; i++) acc[0] += x[i] - m;
+    }
+    for (int w = 8; w > 0; w /= 2)        /* a tree, not a chain of 16 adds */
+      for (int l = 0; l < w; l++) acc[l] += acc[l + w];
+    total += acc[0];
+  }
+  return total;
+}
+
+SEG_CLONES static void norm_rows (void *arg, int b, int e) {
   const NormJob *j = arg;
   for (int r = b; r < e; r++) {
     const float *restrict x = j->x + (int64_t)r * j->len;
     float *restrict y = j->y + (int64_t)r * j->len;
-    double s1 = 0, s2 = 0;
-    for (int64_t i = 0; i < j->len; i++) s1 += x[i];
-    float m = (float)(s1 / (double)j->len);
-    for (int64_t i = 0; i < j->len; i++) {
-      float d = x[i] - m;
-      s2 += (double)d * d;
-    }
+    float m = (float)(sum_dev(x, j->len, 0.f, 0) / (double)j->len);
+    double s2 = sum_dev(x, j->len, m, 1);
     float inv = (float)(1.0 / sqrt(s2 / (double)j->len + j->eps));
-    if (j->mean) j->mean[r] = m;
-    if (j->inv) j->inv[r] = inv;
-    if (j->per_row) {
-      int64_t ch = r % j->C;
-      float a = j->scale[ch] * inv, bb = j->bias ? j->bias[ch] - m * a : -m * a;
-      for (int64_t i = 0; i < j->len; i++) y[i] = a * x[i] + bb;
-    } else {
-      const float *restrict sc = j->scale, *restrict bi = j->bias;
-      if (bi)
-        for (int64_t i = 0; i < j->len; i++) y[i] = (x[i] - m) * inv * sc[i] + bi[i];
-      else
-        for (int64_t i = 0; i < j->len; i++) y[i] = (x[i] - m) * inv * sc[i];
-    }
+    int64_t ch = r % j->C;
+    float a = j->scale[ch] * inv, bb = j->bias[ch] - m * a;
+    for (int64_t i = 0; i < j->len; i++) y[i] = a * x[i] + bb;
   }
 }
 
@@ -1235,7 +1243,7 @@ static int inorm_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   if (nn_numel(X) == 0) return NN_OK;
   if (rows > INT32_MAX) return nn_fail(c, n, "too many instances");
   NormJob j = {X->data, out[0]->data, rows, nn_numel(X) / rows, X->dims[1], in[1]->data, in[2]->data,
-               nn_attr_float(n, "epsilon", 1e-5f), 1, NULL, NULL};
+               nn_attr_float(n, "epsilon", 1e-5f)};
   norm_par(c, &j);
   return NN_OK;
 }
@@ -1301,23 +1309,73 @@ static const float *expand_param (const NnTensor *t, const NnTensor *X, int axis
   return buf;
 }
 
+/* oneDNN's layer normalization over X as [outer, inner] (it normalises the
+** last dim): Scale and B expanded to inner values in s->aux, the variance
+** (for InvStdDev) after them. */
+static int lnorm_build (NnNode *n, NnCtx *c, Prep *s, int64_t outer, int64_t inner, int shift, int stats) {
+  dnnl_memory_desc_t md;
+  int64_t d[2] = {outer, inner};
+  s->aux = malloc((size_t)(2 * inner + outer) * sizeof(float));
+  if (!s->aux) return nn_fail(c, n, "not enough memory");
+  if (dn_md_plain(&md, 2, d, NULL, dnnl_f32)) return nn_fail(c, n, "shapes oneDNN cannot describe");
+  dnnl_layer_normalization_desc_t ld;
+  dnnl_primitive_desc_t pd = NULL;
+  dn_threads(c->threads);
+  dnnl_status_t st = dnnl_layer_normalization_forward_desc_init(&ld, stats ? dnnl_forward_training : dnnl_forward_inference,
+      &md, NULL, nn_attr_float(n, "epsilon", 1e-5f), dnnl_use_scale | (shift ? dnnl_use_shift : 0));
+  if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &ld, NULL, dn_engine(), NULL);
+  if (st != dnnl_success) return dn_fail(c, n, "layer normalization", st);
+  st = dn_prim(&s->p, pd);
+  if (st == dnnl_success) st = dn_bind(&s->p, pd, DNNL_ARG_SRC, &md, 0);
+  if (st == dnnl_success) st = dn_bind(&s->p, pd, DNNL_ARG_SCALE, NULL, 0);
+  if (st == dnnl_success && shift) st = dn_bind(&s->p, pd, DNNL_ARG_SHIFT, NULL, 0);
+  if (st == dnnl_success && stats) st = dn_bind(&s->p, pd, DNNL_ARG_MEAN, NULL, DN_OUT);
+  if (st == dnnl_success && stats) st = dn_bind(&s->p, pd, DNNL_ARG_VARIANCE, NULL, DN_OUT);
+  if (st == dnnl_success) st = dn_bind(&s->p, pd, DNNL_ARG_DST, &md, DN_OUT);
+  dnnl_primitive_desc_destroy(pd);
+  if (st != dnnl_success) return dn_fail(c, n, "binding", st);
+  s->sum = -1;
+  s->ndn = n->npost;
+  s->built = 1;
+  return NN_OK;
+}
+
 static int lnorm_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   int axis;
   int64_t outer, inner;
   if (lnorm_shape(n, c, in, &axis, &outer, &inner) != NN_OK) return NN_ERR;
   if (outer * inner == 0) return NN_OK;
-  if (outer > INT32_MAX) return nn_fail(c, n, "too many rows");
   const NnTensor *X = in[0], *S = in[1], *B = opt_in(n, in, 2);
-  float *buf = NULL;
-  if (nn_numel(S) != inner || (B && nn_numel(B) != inner)) {
-    buf = malloc((size_t)inner * 2 * sizeof *buf);
-    if (!buf) return nn_fail(c, n, "not enough memory");
+  int stats = n->nout > 1 && (has_out(n, 1) || has_out(n, 2));
+  Key key;
+  memset(&key, 0, sizeof key);
+  key.threads = c->threads;
+  key.flags = (B ? 1 : 0) | stats << 1;
+  key.dims[0][0] = outer;
+  key.dims[0][1] = inner;
+  int fresh;
+  Prep *s = prep_get(n, &key, &fresh);
+  if (!s) return nn_fail(c, n, "not enough memory");
+  if (fresh && lnorm_build(n, c, s, outer, inner, B != NULL, stats) != NN_OK) return NN_ERR;
+  float *sc = s->aux, *sh = s->aux + inner, *var = s->aux + 2 * inner;
+  const float *scv = expand_param(S, X, axis, inner, sc), *shv = B ? expand_param(B, X, axis, inner, sh) : NULL;
+  void *data[6];
+  int k = 0;
+  data[k++] = X->data;
+  data[k++] = (void *)scv;
+  if (B) data[k++] = (void *)shv;
+  if (stats) {                      /* Mean: out[1], the engine's dummy when omitted */
+    data[k++] = out[1]->data;
+    data[k++] = var;
   }
-  NormJob j = {X->data, out[0]->data, outer, inner, 1, expand_param(S, X, axis, inner, buf),
-               B ? expand_param(B, X, axis, inner, buf ? buf + inner : NULL) : NULL, nn_attr_float(n, "epsilon", 1e-5f), 0,
-               has_out(n, 1) ? out[1]->data : NULL, has_out(n, 2) ? out[2]->data : NULL};
-  norm_par(c, &j);
-  free(buf);
+  data[k++] = out[0]->data;
+  dn_threads(c->threads);
+  dnnl_status_t st = dn_exec(&s->p, data, NULL, NULL);
+  if (st != dnnl_success) return dn_fail(c, n, "execution", st);
+  if (has_out(n, 2)) {
+    float eps = nn_attr_float(n, "epsilon", 1e-5f), *inv = out[2]->data;
+    for (int64_t i = 0; i < outer; i++) inv[i] = 1.f / sqrtf(var[i] + eps);
+  }
   return NN_OK;
 }
 
@@ -1334,6 +1392,6 @@ const NnOp nn_ops_dnnl[] = {
   {"GlobalAveragePool", NN_F_PURE | NN_F_BLOCKED, pool_check, pool_infer, pool_run, prep_release},
   {"BatchNormalization", NN_F_PURE | NN_F_BLOCKED, NULL, bn_infer, bn_run, prep_release},
   {"InstanceNormalization", NN_F_PURE, NULL, inorm_infer, inorm_run, NULL},
-  {"LayerNormalization", NN_F_PURE, lnorm_check, lnorm_infer, lnorm_run, NULL},
+  {"LayerNormalization", NN_F_PURE, lnorm_check, lnorm_infer, lnorm_run, prep_release},
   {NULL, 0, NULL, NULL, NULL, NULL}
 };
