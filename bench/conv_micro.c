@@ -134,6 +134,7 @@ static float post_ref (const NnPost *p, float x) {
     case NN_POST_HARDSIGMOID: return fminf(1.f, fmaxf(0.f, p->alpha * x + p->beta));
     case NN_POST_ELU: return x >= 0 ? x : p->alpha * (expf(x) - 1.f);
     case NN_POST_GELU_ERF: return 0.5f * x * (1.f + erff(x / sqrtf(2.f)));
+    case NN_POST_LINEAR: return p->alpha * x + p->beta;
     default: return x;
   }
 }
@@ -252,11 +253,11 @@ static int check_one (int idx) {
   if (transpose) set_ints(&k, "output_padding", 2, op);
   int npost = irand(4), nsum = 0;
   static const int kinds[] = {NN_POST_RELU, NN_POST_LEAKY, NN_POST_CLIP, NN_POST_SIGMOID, NN_POST_TANH,
-                              NN_POST_HARDSWISH, NN_POST_HARDSIGMOID, NN_POST_ELU, NN_POST_GELU_ERF, NN_POST_SUM};
+                              NN_POST_HARDSWISH, NN_POST_HARDSIGMOID, NN_POST_ELU, NN_POST_GELU_ERF, NN_POST_SUM, NN_POST_LINEAR};
   for (int i = 0; i < npost; i++) {
     NnPost *p = &k.n.post[k.n.npost++];
     memset(p, 0, sizeof *p);
-    p->kind = kinds[irand(10)];
+    p->kind = kinds[irand(11)];
     p->alpha = p->kind == NN_POST_CLIP ? -0.5f : p->kind == NN_POST_HARDSIGMOID ? 0.2f : 0.3f;
     p->beta = p->kind == NN_POST_CLIP ? 0.7f : 0.5f;
     if (p->kind == NN_POST_SUM) nsum++;
@@ -315,12 +316,12 @@ static int check_one (int idx) {
 
 static void add_posts (Case *k, int maxp) {
   static const int kinds[] = {NN_POST_RELU, NN_POST_LEAKY, NN_POST_CLIP, NN_POST_SIGMOID, NN_POST_TANH,
-                              NN_POST_HARDSWISH, NN_POST_HARDSIGMOID, NN_POST_ELU, NN_POST_GELU_ERF, NN_POST_SUM};
+                              NN_POST_HARDSWISH, NN_POST_HARDSIGMOID, NN_POST_ELU, NN_POST_GELU_ERF, NN_POST_SUM, NN_POST_LINEAR};
   int np = irand(maxp + 1);
   for (int i = 0; i < np; i++) {
     NnPost *p = &k->n.post[k->n.npost++];
     memset(p, 0, sizeof *p);
-    p->kind = kinds[irand(10)];
+    p->kind = kinds[irand(11)];
     p->alpha = p->kind == NN_POST_CLIP ? -0.5f : p->kind == NN_POST_HARDSIGMOID ? 0.2f : 0.3f;
     p->beta = p->kind == NN_POST_CLIP ? 0.7f : 0.5f;
   }
@@ -714,6 +715,14 @@ int main (int argc, char **argv) {
     n *= 4;
     printf("%d of %d cases passed\n", n - bad, n);
     return bad != 0;
+  }
+  if (argc > 5 && strcmp(argv[1], "shape") == 0) {   /* shape C M HW G [threads] */
+    int64_t C = atoll(argv[2]), M = atoll(argv[3]), HW = atoll(argv[4]), G = atoll(argv[5]);
+    char title[128];
+    snprintf(title, sizeof title, "Conv %lld->%lld 3x3 group %lld on 1x%lldx%lldx%lld", (long long)C, (long long)M,
+             (long long)G, (long long)C, (long long)HW, (long long)HW);
+    bench_conv(title, C, M, G, HW, argc > 6 ? atoi(argv[6]) : 1, 15);
+    return 0;
   }
   int threads = argc > 2 ? atoi(argv[2]) : 1;
   bench_conv("Conv 64->64 3x3 pad 1 on 1x64x256x256", 64, 64, 1, 256, threads, 9);

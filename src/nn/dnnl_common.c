@@ -16,7 +16,9 @@
 
 #include <dnnl_debug.h>
 
+#include "core/segk.h"
 #include "nn/dnnl_internal.h"
+#include "nn/nn_vmath.h"
 
 static dnnl_engine_t engine;
 static dnnl_stream_t stream;
@@ -198,69 +200,161 @@ const NnTensor *dn_sum_operand (const NnNode *n, NnTensor **in, int j) {
   return in[n->nin + j];
 }
 
-static float post1 (const NnPost *p, float x) {
+/* One eltwise post over y[0..n), a loop per kind so that each vectorizes
+** (exp, tanh, erf from nn_vmath.h). */
+static inline void post_apply (const NnPost *p, float *restrict y, int64_t n) {
+  const float a = p->alpha, b = p->beta;
   switch (p->kind) {
-    case NN_POST_RELU: return x > 0 ? x : 0;
-    case NN_POST_LEAKY: return x >= 0 ? x : p->alpha * x;
-    case NN_POST_CLIP: return x < p->alpha ? p->alpha : x > p->beta ? p->beta : x;
-    case NN_POST_SIGMOID: return 1.f / (1.f + expf(-x));
-    case NN_POST_TANH: return tanhf(x);
-    case NN_POST_HARDSWISH: {
-      float h = x / 6.f + 0.5f;
-      return x * (h < 0 ? 0 : h > 1 ? 1 : h);
-    }
-    case NN_POST_HARDSIGMOID: {
-      float h = p->alpha * x + p->beta;
-      return h < 0 ? 0 : h > 1 ? 1 : h;
-    }
-    case NN_POST_ELU: return x >= 0 ? x : p->alpha * (expf(x) - 1.f);
-    case NN_POST_GELU_ERF: return 0.5f * x * (1.f + erff(x * 0.70710678118654752f));
-    case NN_POST_LINEAR: return p->alpha * x + p->beta;
-    default: return x;
+    case NN_POST_RELU:
+      for (int64_t i = 0; i < n; i++) y[i] = y[i] > 0 ? y[i] : 0;
+      break;
+    case NN_POST_LEAKY:
+      for (int64_t i = 0; i < n; i++) y[i] = y[i] >= 0 ? y[i] : a * y[i];
+      break;
+    case NN_POST_CLIP:
+      for (int64_t i = 0; i < n; i++) y[i] = y[i] < a ? a : y[i] > b ? b : y[i];
+      break;
+    case NN_POST_SIGMOID:
+      for (int64_t i = 0; i < n; i++) y[i] = 1.f / (1.f + nn_expf(-y[i]));
+      break;
+    case NN_POST_TANH:
+      for (int64_t i = 0; i < n; i++) y[i] = nn_tanhf(y[i]);
+      break;
+    case NN_POST_HARDSWISH:
+      for (int64_t i = 0; i < n; i++) {
+        float h = y[i] / 6.f + 0.5f;
+        y[i] *= h < 0 ? 0 : h > 1 ? 1 : h;
+      }
+      break;
+    case NN_POST_HARDSIGMOID:
+      for (int64_t i = 0; i < n; i++) {
+        float h = a * y[i] + b;
+        y[i] = h < 0 ? 0 : h > 1 ? 1 : h;
+      }
+      break;
+    case NN_POST_ELU:
+      for (int64_t i = 0; i < n; i++) y[i] = y[i] >= 0 ? y[i] : a * (nn_expf(y[i]) - 1.f);
+      break;
+    case NN_POST_GELU_ERF:
+      for (int64_t i = 0; i < n; i++) y[i] = 0.5f * y[i] * (1.f + nn_erff(y[i] * 0.70710678118654752f));
+      break;
+    case NN_POST_LINEAR:
+      for (int64_t i = 0; i < n; i++) y[i] = a * y[i] + b;
+      break;
+    default:
+      break;
   }
 }
 
-/* Zeroes the lanes of padded channels of a blocked tensor. */
-static void zero_pad_lanes (NnTensor *t) {
-  if (t->fmt == NN_PLAIN || t->rank != 4) return;
-  int64_t b = t->fmt, C = t->dims[1], CB = (C + b - 1) / b, HW = t->dims[2] * t->dims[3];
-  if (C % b == 0) return;
-  float *d = t->data;
-  for (int64_t n = 0; n < t->dims[0]; n++) {
-    float *blk = d + ((n * CB) + CB - 1) * HW * b;
-    for (int64_t i = 0; i < HW; i++)
-      for (int64_t l = C % b; l < b; l++) blk[i * b + l] = 0;
+typedef struct Tail {
+  NnNode *n;
+  NnTensor *y;
+  const float *bias;
+  const float *sum[NN_MAXPOST];   /* SUM operands, in y's layout */
+  int k0, fmt;
+  int64_t C, sp, units, len;      /* units of len floats: planes, or blocks of sp * fmt */
+  int64_t total;                  /* floats in y */
+} Tail;
+
+/* Units [b, e): bias, then each post in turn over pieces small enough to
+** stay in L1; lanes of padded channels back to zero. */
+SEG_CLONES static void tail_units (void *arg, int b, int e) {
+  const Tail *t = arg;
+  float *y = t->y->data;
+  enum { PIECE = 2048 };
+  for (int u = b; u < e; u++) {
+    int64_t base = (int64_t)u * t->len, ulen = t->total - base < t->len ? t->total - base : t->len;
+    for (int64_t off = 0; off < ulen; off += PIECE) {
+      int64_t m = ulen - off < PIECE ? ulen - off : PIECE;
+      float *restrict p = y + base + off;
+      if (t->bias) {
+        if (t->fmt == NN_PLAIN) {
+          float bv = t->bias[u % t->C];
+          for (int64_t i = 0; i < m; i++) p[i] += bv;
+        } else {                          /* pieces start at lane 0 */
+          int64_t bs = t->fmt, c0 = (u % ((t->C + bs - 1) / bs)) * bs;
+          float lane[16];
+          for (int64_t l = 0; l < bs; l++) lane[l] = c0 + l < t->C ? t->bias[c0 + l] : 0.f;
+          for (int64_t i = 0; i < m; i += bs)
+            for (int64_t l = 0; l < bs; l++) p[i + l] += lane[l];
+        }
+      }
+      for (int k = t->k0, j = 0; k < t->n->npost; k++) {
+        const NnPost *q = &t->n->post[k];
+        if (q->kind == NN_POST_SUM) {
+          const float *restrict s = t->sum[j++] + base + off;
+          for (int64_t i = 0; i < m; i++) p[i] += s[i];
+        } else {
+          post_apply(q, p, m);
+        }
+      }
+    }
+    if (t->fmt != NN_PLAIN && t->C % t->fmt) {
+      int64_t bs = t->fmt, CB = (t->C + bs - 1) / bs;
+      if (u % CB == CB - 1)
+        for (int64_t i = 0; i < t->sp; i++)
+          for (int64_t l = t->C % bs; l < bs; l++) y[base + i * bs + l] = 0;
+    }
   }
 }
 
-int dn_posts_tail (NnNode *n, NnTensor **in, NnTensor *out, int k0, NnCtx *c) {
-  int j = 0;
+int dn_posts_tail (NnNode *n, NnTensor **in, NnTensor *out, int k0, const float *bias, NnCtx *c) {
+  if (k0 >= n->npost && !bias) return NN_OK;
   if (out->type != NN_F32) return nn_fail(c, n, "fused activations need float32");
-  for (int k = 0; k < k0; k++) j += n->post[k].kind == NN_POST_SUM;
-  int64_t cnt = (int64_t)(nn_bytes(out) / sizeof(float));
-  float *y = out->data;
-  for (int k = k0; k < n->npost; k++) {
-    const NnPost *p = &n->post[k];
-    if (p->kind != NN_POST_SUM) {
-      for (int64_t i = 0; i < cnt; i++) y[i] = post1(p, y[i]);
-      zero_pad_lanes(out);
-      continue;
+  Tail t;
+  memset(&t, 0, sizeof t);
+  t.n = n;
+  t.y = out;
+  t.bias = bias;
+  t.k0 = k0;
+  t.fmt = out->fmt;
+  int64_t N = out->rank > 0 ? out->dims[0] : 1;
+  t.C = out->rank > 1 ? out->dims[1] : 1;
+  t.sp = nn_numel(out) / (N * t.C > 0 ? N * t.C : 1);
+  if (t.fmt == NN_PLAIN) {
+    t.units = N * t.C;
+    t.len = t.sp;
+    if (!bias) {                       /* no channels involved: even pieces */
+      t.len = 16384;
+      t.units = (nn_numel(out) + t.len - 1) / t.len;
     }
-    const NnTensor *s = dn_sum_operand(n, in, j++);
-    if (!s || s->type != NN_F32 || !nn_sameshape(s, out)) return nn_fail(c, n, "fused Add operand does not match");
-    NnTensor tmp = *s;
-    if (s->fmt != out->fmt) {
-      tmp.fmt = out->fmt;
-      tmp.data = NULL;
-      tmp.cap = 0;
-      if (nn_alloc(&tmp) != 0) return nn_fail(c, n, "not enough memory");
-      nn_reformat(s, &tmp, c->threads);
-    }
-    const float *a = tmp.data;
-    for (int64_t i = 0; i < cnt; i++) y[i] += a[i];
-    if (tmp.data != s->data) nn_free(&tmp);
+  } else {
+    t.units = N * ((t.C + t.fmt - 1) / t.fmt);
+    t.len = t.sp * t.fmt;
   }
-  return NN_OK;
+  t.total = (int64_t)(nn_bytes(out) / sizeof(float));
+  if (nn_numel(out) == 0) return NN_OK;
+  NnTensor tmp[NN_MAXPOST];
+  int ntmp = 0, j = 0, rc = NN_OK;
+  for (int k = 0; k < k0; k++) j += n->post[k].kind == NN_POST_SUM;
+  for (int k = k0, q = 0; k < n->npost && rc == NN_OK; k++) {
+    if (n->post[k].kind != NN_POST_SUM) continue;
+    const NnTensor *s = dn_sum_operand(n, in, j++);
+    if (!s || s->type != NN_F32 || !nn_sameshape(s, out)) {
+      rc = nn_fail(c, n, "fused Add operand does not match");
+      break;
+    }
+    t.sum[q] = s->data;
+    if (s->fmt != out->fmt) {          /* into out's layout first */
+      tmp[ntmp] = *s;
+      tmp[ntmp].fmt = out->fmt;
+      tmp[ntmp].data = NULL;
+      tmp[ntmp].cap = 0;
+      if (nn_alloc(&tmp[ntmp]) != 0) {
+        rc = nn_fail(c, n, "not enough memory");
+        break;
+      }
+      nn_reformat(s, &tmp[ntmp], c->threads);
+      t.sum[q] = tmp[ntmp++].data;
+    }
+    q++;
+  }
+  if (rc == NN_OK && t.units <= INT32_MAX)
+    seg_parallel_for(c->threads, (int)t.units, 1 + (int)(65536 / (t.len + 1)), tail_units, &t);
+  else if (rc == NN_OK)
+    rc = nn_fail(c, n, "tensor too large");
+  for (int i = 0; i < ntmp; i++) nn_free(&tmp[i]);
+  return rc;
 }
 
 /* ---------- DnPrim ---------- */

@@ -50,9 +50,10 @@ int dn_md_any (dnnl_memory_desc_t *md, int rank, const int64_t *dims, dnnl_data_
 ** in *sum the index of the SUM operand whose value must be in dst before
 ** execution (-1: none). */
 int dn_posts (const NnNode *n, dnnl_primitive_attr_t attr, int sum_used, int *sum);
-/* Applies posts k0.. of n to out in C (its fmt; padded lanes stay zero);
+/* Adds a per-channel bias (dim 1; NULL: none) to out and applies posts
+** k0.. of n, in C, one threaded pass (out's fmt; padded lanes stay zero);
 ** SUM operands come from in[n->nin + j]. NN_OK or NN_ERR. */
-int dn_posts_tail (NnNode *n, NnTensor **in, NnTensor *out, int k0, NnCtx *c);
+int dn_posts_tail (NnNode *n, NnTensor **in, NnTensor *out, int k0, const float *bias, NnCtx *c);
 /* The tensor a SUM post with index j (counting SUMs from 0) reads. */
 const NnTensor *dn_sum_operand (const NnNode *n, NnTensor **in, int j);
 

@@ -8,10 +8,12 @@
 ** of the last run and rebuilt when they change, with constant weights
 ** reordered once into the layout the primitive chose. Conv, ConvTranspose,
 ** MatMul and Gemm apply the fused activations and residual adds as
-** oneDNN post-ops. Conv, ConvTranspose, the pools and BatchNormalization
-** read blocked (nChw8c/nChw16c) inputs and write blocked outputs when the
-** plan allows. The normalisations over instances and layers, pooling
-** cases oneDNN has no form for (Indices, count_include_pad windows cut by
+** oneDNN post-ops (ConvTranspose adds its bias and posts in C: oneDNN 2.6
+** does that to a deconvolution in a reference loop, 40x slower). Conv,
+** ConvTranspose, the pools and BatchNormalization read blocked
+** (nChw8c/nChw16c) inputs and write blocked outputs when the plan allows.
+** InstanceNormalization (long rows, where C is as fast), pooling cases
+** oneDNN has no form for (Indices, count_include_pad windows cut by
 ** ceil_mode, more than 3 spatial dims, other types) and the training mode
 ** of BatchNormalization are plain C. */
 #include <math.h>
@@ -228,7 +230,7 @@ static int prep_exec (NnNode *n, NnTensor **in, NnTensor *y, Prep *s, void *cons
   dn_threads(c->threads);
   dnnl_status_t st = dn_exec(&s->p, data, sum ? &smd : NULL, sum);
   if (st != dnnl_success) return dn_fail(c, n, "execution", st);
-  if (s->ndn < n->npost) return dn_posts_tail(n, in, y, s->ndn, c);
+  if (s->ndn < n->npost) return dn_posts_tail(n, in, y, s->ndn, NULL, c);
   return NN_OK;
 }
 
@@ -318,12 +320,20 @@ static int conv_shape (NnNode *n, NnCtx *c, NnTensor **in, int transpose, Geom *
   return NN_OK;
 }
 
+/* Whether c channels fill blocks of b with at most a third of padding. */
+static int blocks_fill (int64_t c, int64_t b) {
+  return 2 * ((c + b - 1) / b * b) <= 3 * c;
+}
+
 static int conv_infer_any (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c, int transpose) {
   Geom g;
   int64_t yd[NN_MAXRANK];
   if (conv_shape(n, c, in, transpose, &g, yd) != NN_OK) return NN_ERR;
   if (set_out(n, c, out[0], NN_F32, in[0]->rank, yd) != NN_OK) return NN_ERR;
-  if (in[0]->rank == 4 && n->outfmt[0] != NN_PLAIN) out[0]->fmt = n->outfmt[0];
+  /* blocked unless padding the channels to whole blocks wastes a third
+  ** (a 1-channel map would be written 16 times over) */
+  int64_t b = n->outfmt[0];
+  if (in[0]->rank == 4 && b != NN_PLAIN && blocks_fill(yd[1], b)) out[0]->fmt = (int)b;
   return NN_OK;
 }
 
@@ -335,11 +345,11 @@ static int convt_infer (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   return conv_infer_any(n, in, out, c, 1);
 }
 
-/* Whether a convolution implementation is slow for this kernel: the
-** reference one, or im2col + GEMM where the kernel is wider than 1. */
-static int conv_impl_slow (const_dnnl_primitive_desc_t pd, const Geom *g) {
+/* How good a convolution implementation is for this kernel: 0 a direct
+** JIT one, 1 im2col + GEMM with a kernel wider than 1, 2 the reference. */
+static int conv_impl_grade (const_dnnl_primitive_desc_t pd, const Geom *g) {
   const char *s = dn_impl(pd);
-  if (strncmp(s, "ref", 3) == 0) return 1;
+  if (strncmp(s, "ref", 3) == 0) return 2;
   if (!strstr(s, "gemm")) return 0;
   for (int i = 0; i < g->k; i++)
     if (g->ker[i] > 1) return 1;
@@ -442,7 +452,8 @@ static int conv_build (NnNode *n, NnTensor **in, NnTensor *Y, Prep *s, const Geo
   if (st != dnnl_success) return dn_fail(c, n, "attributes", st);
   s->ndn = 0;
   s->sum = -1;
-  if (!cutting && !pad_beyond_kernel(g)) s->ndn = dn_posts(n, attr, 0, &s->sum);
+  if (!transpose && !pad_beyond_kernel(g)) s->ndn = dn_posts(n, attr, 0, &s->sum);
+  if (transpose) B = NULL;          /* oneDNN 2.6 adds these slowly to a deconvolution */
   dn_threads(c->threads);
   st = conv_desc(transpose, &d, &xmd, &wany, B ? &bmd : NULL, &ymd, g);
   if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &d, attr, dn_engine(), NULL);
@@ -454,24 +465,34 @@ static int conv_build (NnNode *n, NnTensor **in, NnTensor *Y, Prep *s, const Geo
     s->sum = -1;
     if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &d, attr, dn_engine(), NULL);
   }
-  /* slow on plain tensors: the same through reorders into the blocked
-  ** layout (2-D), else into what oneDNN picks */
-  for (int alt = 0; alt < 2 && st == dnnl_success && conv_impl_slow(pd, g) &&
-                    (X->fmt == NN_PLAIN || Y->fmt == NN_PLAIN || cutting); alt++) {
+  /* A slow kernel for these layouts: the same through reorders, into the
+  ** blocked layout when the channels fill blocks well enough (2-D), else
+  ** plain (for im2col + GEMM rather than the reference kernel), else what
+  ** oneDNN picks. */
+  int grade = st == dnnl_success ? conv_impl_grade(pd, g) : 2;
+  for (int alt = 0; alt < 3 && st == dnnl_success && grade > 0; alt++) {
     dnnl_memory_desc_t xa = xany, ya = yany;
+    int64_t bs = nn_block_size();
     if (alt == 0) {
-      if (X->rank != 4) continue;
+      if (X->rank != 4 || !blocks_fill(C, bs) || !blocks_fill(M, bs)) continue;
       dnnl_dims_t xd = {X->dims[0], X->dims[1], X->dims[2], X->dims[3]}, yd = {cut[0], cut[1], cut[2], cut[3]};
-      dnnl_format_tag_t tag = nn_block_size() == 16 ? dnnl_nChw16c : dnnl_nChw8c;
+      dnnl_format_tag_t tag = bs == 16 ? dnnl_nChw16c : dnnl_nChw8c;
       if (dnnl_memory_desc_init_by_tag(&xa, 4, xd, dnnl_f32, tag) || dnnl_memory_desc_init_by_tag(&ya, 4, yd, dnnl_f32, tag))
         continue;
+    } else if (alt == 1) {
+      if (grade < 2 || (X->fmt == NN_PLAIN && Y->fmt == NN_PLAIN && !cutting)) continue;
+      if (dn_md_plain(&xa, X->rank, X->dims, NULL, dnnl_f32) || dn_md_plain(&ya, Y->rank, cut, NULL, dnnl_f32)) continue;
+    } else if (grade < 2) {
+      continue;                           /* oneDNN's own pick only over the reference */
     }
     dnnl_primitive_desc_t pd2 = NULL;
     if (conv_desc(transpose, &d, &xa, &wany, B ? &bmd : NULL, &ya, g) == dnnl_success &&
         dnnl_primitive_desc_create(&pd2, &d, attr, dn_engine(), NULL) == dnnl_success) {
-      if (!conv_impl_slow(pd2, g)) {
+      int g2 = conv_impl_grade(pd2, g);
+      if (g2 < grade) {
         dnnl_primitive_desc_destroy(pd);
         pd = pd2;
+        grade = g2;
       } else {
         dnnl_primitive_desc_destroy(pd2);
       }
@@ -498,9 +519,8 @@ static int64_t at_nc (const NnTensor *t, int64_t n, int64_t ch, int64_t i, int64
   return ((n * CB + ch / b) * sp + i) * b + ch % b;
 }
 
-/* Y = the covered region from buf (dims cut, Y's layout), the bias
-** elsewhere. */
-static void paste_cut (NnTensor *Y, const NnTensor *B, const float *buf, const int64_t *cut) {
+/* Y = the covered region from buf (dims cut, Y's layout), zero elsewhere. */
+static void paste_cut (NnTensor *Y, const float *buf, const int64_t *cut) {
   int64_t sp = 1, csp = 1, N = Y->dims[0], M = Y->dims[1];
   int k = Y->rank - 2;
   NnTensor ct = *Y;
@@ -510,7 +530,7 @@ static void paste_cut (NnTensor *Y, const NnTensor *B, const float *buf, const i
     ct.dims[2 + i] = cut[2 + i];
   }
   float *y = Y->data;
-  if (Y->fmt != NN_PLAIN) memset(y, 0, nn_bytes(Y));   /* padded lanes */
+  memset(y, 0, nn_bytes(Y));
   for (int64_t i = 0; i < sp; i++) {
     int64_t r = i, ci = 0, mul = 1, inside = 1;
     for (int d = k - 1; d >= 0; d--) {
@@ -520,9 +540,9 @@ static void paste_cut (NnTensor *Y, const NnTensor *B, const float *buf, const i
       mul *= cut[2 + d];
       r /= Y->dims[2 + d];
     }
-    for (int64_t nn = 0; nn < N; nn++)
-      for (int64_t m = 0; m < M; m++)
-        y[at_nc(Y, nn, m, i, sp)] = inside ? buf[at_nc(&ct, nn, m, ci, csp)] : B ? ((const float *)B->data)[m] : 0.f;
+    if (inside)
+      for (int64_t nn = 0; nn < N; nn++)
+        for (int64_t m = 0; m < M; m++) y[at_nc(Y, nn, m, i, sp)] = buf[at_nc(&ct, nn, m, ci, csp)];
   }
 }
 
@@ -537,9 +557,7 @@ static int conv_run_any (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c, int
     if (cut[d] <= 0 || nn_numel(in[0]) == 0 || nn_numel(in[1]) == 0) {
       /* nothing reaches the output: the bias alone */
       memset(Y->data, 0, nn_bytes(Y));
-      for (int i = 2; i < Y->rank; i++) cut[i] = 0;
-      paste_cut(Y, B, NULL, cut);
-      return dn_posts_tail(n, in, Y, 0, c);
+      return dn_posts_tail(n, in, Y, 0, B ? B->data : NULL, c);
     }
   Key key;
   memset(&key, 0, sizeof key);
@@ -560,14 +578,15 @@ static int conv_run_any (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c, int
   int k = 0;
   data[k++] = in[0]->data;
   data[k++] = in[1]->data;
-  if (B) data[k++] = B->data;
+  if (B && !transpose) data[k++] = B->data;
   data[k++] = cutting ? (void *)s->aux : Y->data;
-  if (!cutting) return prep_exec(n, in, Y, s, data, c);
+  if (!transpose) return prep_exec(n, in, Y, s, data, c);
+  /* ConvTranspose: bias and posts in C */
   dn_threads(c->threads);
-  dnnl_status_t st = dn_exec(&s->p, data, NULL, NULL);           /* posts: none in oneDNN */
+  dnnl_status_t st = dn_exec(&s->p, data, NULL, NULL);
   if (st != dnnl_success) return dn_fail(c, n, "execution", st);
-  paste_cut(Y, B, s->aux, cut);
-  return dn_posts_tail(n, in, Y, 0, c);
+  if (cutting) paste_cut(Y, s->aux, cut);
+  return dn_posts_tail(n, in, Y, 0, B ? B->data : NULL, c);
 }
 
 static int conv_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
@@ -682,7 +701,7 @@ static int matmul_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   if (nn_numel(Y) == 0) return NN_OK;
   if (ad[R - 1] == 0) {
     memset(Y->data, 0, nn_bytes(Y));
-    return dn_posts_tail(n, in, Y, 0, c);
+    return dn_posts_tail(n, in, Y, 0, NULL, c);
   }
   Key key;
   memset(&key, 0, sizeof key);
@@ -745,7 +764,7 @@ static int gemm_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   if (K == 0 || alpha == 0.f) {
     if (C) fill_c(Y->data, C, beta, M, N);
     else memset(Y->data, 0, nn_bytes(Y));
-    return dn_posts_tail(n, in, Y, 0, c);
+    return dn_posts_tail(n, in, Y, 0, NULL, c);
   }
   /* C as a bias row (scaled by beta / alpha: oneDNN scales after adding
   ** it), or written whole into Y for a sum post-op */
@@ -1047,7 +1066,7 @@ typedef struct BnJob {
   int64_t C, sp;
 } BnJob;
 
-static void bn_planes (void *arg, int b, int e) {
+SEG_CLONES static void bn_planes (void *arg, int b, int e) {
   const BnJob *j = arg;
   for (int p = b; p < e; p++) {
     int64_t ch = p % j->C;
@@ -1155,44 +1174,50 @@ static int bn_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   return prep_exec(n, in, Y, s, data, c);
 }
 
-/* ---------- InstanceNormalization and LayerNormalization (C) ---------- */
+/* ---------- InstanceNormalization (C) and LayerNormalization ---------- */
 
 typedef struct NormJob {
   const float *x;
   float *y;
-  int64_t rows, len, C;     /* rows of len elements; instance: channel = row % C */
+  int64_t rows, len, C;     /* rows (instances) of len elements, channel = row % C */
   const float *scale, *bias;
   float eps;
-  int per_row;              /* scale/bias per row's channel (instance) or per element (layer) */
-  float *mean, *inv;        /* per row, may be NULL */
 } NormJob;
 
-static void norm_rows (void *arg, int b, int e) {
+/* Sum of x[i] - m (sq: of its square) over x[0..n): 16 float lanes, which
+** vectorize, folded into a double every 4096 elements. */
+static inline double sum_dev (const float *restrict x, int64_t n, float m, int sq) {
+  double total = 0;
+  for (int64_t b = 0; b < n; b += 4096) {
+    int64_t e = b + 4096 < n ? b + 4096 : n, i = b;
+    float acc[16] = {0};
+    if (sq) {
+      for (; i + 16 <= e; i += 16)
+        for (int l = 0; l < 16; l++) acc[l] += (x[i + l] - m) * (x[i + l] - m);
+      for (; i < e; i++) acc[0] += (x[i] - m) * (x[i] - m);
+    } else {
+      for (; i + 16 <= e; i += 16)
+        for (int l = 0; l < 16; l++) acc[l] += x[i + l] - m;
+      for (; i < e; i++) acc[0] += x[i] - m;
+    }
+    for (int w = 8; w > 0; w /= 2)        /* a tree, not a chain of 16 adds */
+      for (int l = 0; l < w; l++) acc[l] += acc[l + w];
+    total += acc[0];
+  }
+  return total;
+}
+
+SEG_CLONES static void norm_rows (void *arg, int b, int e) {
   const NormJob *j = arg;
   for (int r = b; r < e; r++) {
     const float *restrict x = j->x + (int64_t)r * j->len;
     float *restrict y = j->y + (int64_t)r * j->len;
-    double s1 = 0, s2 = 0;
-    for (int64_t i = 0; i < j->len; i++) s1 += x[i];
-    float m = (float)(s1 / (double)j->len);
-    for (int64_t i = 0; i < j->len; i++) {
-      float d = x[i] - m;
-      s2 += (double)d * d;
-    }
+    float m = (float)(sum_dev(x, j->len, 0.f, 0) / (double)j->len);
+    double s2 = sum_dev(x, j->len, m, 1);
     float inv = (float)(1.0 / sqrt(s2 / (double)j->len + j->eps));
-    if (j->mean) j->mean[r] = m;
-    if (j->inv) j->inv[r] = inv;
-    if (j->per_row) {
-      int64_t ch = r % j->C;
-      float a = j->scale[ch] * inv, bb = j->bias ? j->bias[ch] - m * a : -m * a;
-      for (int64_t i = 0; i < j->len; i++) y[i] = a * x[i] + bb;
-    } else {
-      const float *restrict sc = j->scale, *restrict bi = j->bias;
-      if (bi)
-        for (int64_t i = 0; i < j->len; i++) y[i] = (x[i] - m) * inv * sc[i] + bi[i];
-      else
-        for (int64_t i = 0; i < j->len; i++) y[i] = (x[i] - m) * inv * sc[i];
-    }
+    int64_t ch = r % j->C;
+    float a = j->scale[ch] * inv, bb = j->bias[ch] - m * a;
+    for (int64_t i = 0; i < j->len; i++) y[i] = a * x[i] + bb;
   }
 }
 
@@ -1218,7 +1243,7 @@ static int inorm_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   if (nn_numel(X) == 0) return NN_OK;
   if (rows > INT32_MAX) return nn_fail(c, n, "too many instances");
   NormJob j = {X->data, out[0]->data, rows, nn_numel(X) / rows, X->dims[1], in[1]->data, in[2]->data,
-               nn_attr_float(n, "epsilon", 1e-5f), 1, NULL, NULL};
+               nn_attr_float(n, "epsilon", 1e-5f)};
   norm_par(c, &j);
   return NN_OK;
 }
@@ -1284,23 +1309,73 @@ static const float *expand_param (const NnTensor *t, const NnTensor *X, int axis
   return buf;
 }
 
+/* oneDNN's layer normalization over X as [outer, inner] (it normalises the
+** last dim): Scale and B expanded to inner values in s->aux, the variance
+** (for InvStdDev) after them. */
+static int lnorm_build (NnNode *n, NnCtx *c, Prep *s, int64_t outer, int64_t inner, int shift, int stats) {
+  dnnl_memory_desc_t md;
+  int64_t d[2] = {outer, inner};
+  s->aux = malloc((size_t)(2 * inner + outer) * sizeof(float));
+  if (!s->aux) return nn_fail(c, n, "not enough memory");
+  if (dn_md_plain(&md, 2, d, NULL, dnnl_f32)) return nn_fail(c, n, "shapes oneDNN cannot describe");
+  dnnl_layer_normalization_desc_t ld;
+  dnnl_primitive_desc_t pd = NULL;
+  dn_threads(c->threads);
+  dnnl_status_t st = dnnl_layer_normalization_forward_desc_init(&ld, stats ? dnnl_forward_training : dnnl_forward_inference,
+      &md, NULL, nn_attr_float(n, "epsilon", 1e-5f), dnnl_use_scale | (shift ? dnnl_use_shift : 0));
+  if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &ld, NULL, dn_engine(), NULL);
+  if (st != dnnl_success) return dn_fail(c, n, "layer normalization", st);
+  st = dn_prim(&s->p, pd);
+  if (st == dnnl_success) st = dn_bind(&s->p, pd, DNNL_ARG_SRC, &md, 0);
+  if (st == dnnl_success) st = dn_bind(&s->p, pd, DNNL_ARG_SCALE, NULL, 0);
+  if (st == dnnl_success && shift) st = dn_bind(&s->p, pd, DNNL_ARG_SHIFT, NULL, 0);
+  if (st == dnnl_success && stats) st = dn_bind(&s->p, pd, DNNL_ARG_MEAN, NULL, DN_OUT);
+  if (st == dnnl_success && stats) st = dn_bind(&s->p, pd, DNNL_ARG_VARIANCE, NULL, DN_OUT);
+  if (st == dnnl_success) st = dn_bind(&s->p, pd, DNNL_ARG_DST, &md, DN_OUT);
+  dnnl_primitive_desc_destroy(pd);
+  if (st != dnnl_success) return dn_fail(c, n, "binding", st);
+  s->sum = -1;
+  s->ndn = n->npost;
+  s->built = 1;
+  return NN_OK;
+}
+
 static int lnorm_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   int axis;
   int64_t outer, inner;
   if (lnorm_shape(n, c, in, &axis, &outer, &inner) != NN_OK) return NN_ERR;
   if (outer * inner == 0) return NN_OK;
-  if (outer > INT32_MAX) return nn_fail(c, n, "too many rows");
   const NnTensor *X = in[0], *S = in[1], *B = opt_in(n, in, 2);
-  float *buf = NULL;
-  if (nn_numel(S) != inner || (B && nn_numel(B) != inner)) {
-    buf = malloc((size_t)inner * 2 * sizeof *buf);
-    if (!buf) return nn_fail(c, n, "not enough memory");
+  int stats = n->nout > 1 && (has_out(n, 1) || has_out(n, 2));
+  Key key;
+  memset(&key, 0, sizeof key);
+  key.threads = c->threads;
+  key.flags = (B ? 1 : 0) | stats << 1;
+  key.dims[0][0] = outer;
+  key.dims[0][1] = inner;
+  int fresh;
+  Prep *s = prep_get(n, &key, &fresh);
+  if (!s) return nn_fail(c, n, "not enough memory");
+  if (fresh && lnorm_build(n, c, s, outer, inner, B != NULL, stats) != NN_OK) return NN_ERR;
+  float *sc = s->aux, *sh = s->aux + inner, *var = s->aux + 2 * inner;
+  const float *scv = expand_param(S, X, axis, inner, sc), *shv = B ? expand_param(B, X, axis, inner, sh) : NULL;
+  void *data[6];
+  int k = 0;
+  data[k++] = X->data;
+  data[k++] = (void *)scv;
+  if (B) data[k++] = (void *)shv;
+  if (stats) {                      /* Mean: out[1], the engine's dummy when omitted */
+    data[k++] = out[1]->data;
+    data[k++] = var;
   }
-  NormJob j = {X->data, out[0]->data, outer, inner, 1, expand_param(S, X, axis, inner, buf),
-               B ? expand_param(B, X, axis, inner, buf ? buf + inner : NULL) : NULL, nn_attr_float(n, "epsilon", 1e-5f), 0,
-               has_out(n, 1) ? out[1]->data : NULL, has_out(n, 2) ? out[2]->data : NULL};
-  norm_par(c, &j);
-  free(buf);
+  data[k++] = out[0]->data;
+  dn_threads(c->threads);
+  dnnl_status_t st = dn_exec(&s->p, data, NULL, NULL);
+  if (st != dnnl_success) return dn_fail(c, n, "execution", st);
+  if (has_out(n, 2)) {
+    float eps = nn_attr_float(n, "epsilon", 1e-5f), *inv = out[2]->data;
+    for (int64_t i = 0; i < outer; i++) inv[i] = 1.f / sqrtf(var[i] + eps);
+  }
   return NN_OK;
 }
 
@@ -1317,6 +1392,6 @@ const NnOp nn_ops_dnnl[] = {
   {"GlobalAveragePool", NN_F_PURE | NN_F_BLOCKED, pool_check, pool_infer, pool_run, prep_release},
   {"BatchNormalization", NN_F_PURE | NN_F_BLOCKED, NULL, bn_infer, bn_run, prep_release},
   {"InstanceNormalization", NN_F_PURE, NULL, inorm_infer, inorm_run, NULL},
-  {"LayerNormalization", NN_F_PURE, lnorm_check, lnorm_infer, lnorm_run, NULL},
+  {"LayerNormalization", NN_F_PURE, lnorm_check, lnorm_infer, lnorm_run, prep_release},
   {NULL, 0, NULL, NULL, NULL, NULL}
 };
