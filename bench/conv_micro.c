@@ -229,6 +229,12 @@ static int check_one (int idx) {
   int64_t K[2] = {1 + irand(4), 1 + irand(4)}, st[2] = {1 + irand(2), 1 + irand(2)}, dl[2] = {1 + irand(2), 1 + irand(2)};
   int64_t pads[4] = {irand(3), irand(3), irand(3), irand(3)}, H = 3 + irand(20), Wd = 3 + irand(20);
   int64_t op[2] = {0, 0};
+  if (!transpose && irand(4) == 0)        /* ASPP-like: big dilation, same padding */
+    for (int i = 0; i < 2; i++) {
+      K[i] = 3;
+      dl[i] = 1 + irand(16);
+      pads[i] = pads[2 + i] = dl[i];
+    }
   if (transpose) {
     for (int i = 0; i < 2; i++) op[i] = irand((int)(st[i] > dl[i] ? st[i] : dl[i]));
     for (int i = 0; i < 2; i++)

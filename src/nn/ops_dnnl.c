@@ -85,6 +85,8 @@ typedef struct Geom {
   int64_t pl[MAXSP], pr[MAXSP];           /* ONNX pads (begin, end) */
   int64_t out[MAXSP];
   int64_t dpr[MAXSP];                     /* oneDNN's padding_r: consistent with out */
+  int64_t wker[MAXSP];                    /* W's kernel dims (ker may be a trimmed part) */
+  int64_t woff;                           /* elements from W's data to the trimmed part */
 } Geom;
 
 enum { PAD_NOTSET, PAD_SAME_UPPER, PAD_SAME_LOWER, PAD_VALID };
@@ -264,12 +266,13 @@ static int conv_shape (NnNode *n, NnCtx *c, NnTensor **in, int transpose, Geom *
   }
   if (B && (B->type != NN_F32 || nn_numel(B) != M)) return nn_fail(c, n, "B must hold %lld float32 values", (long long)M);
   g->k = X->rank - 2;
+  g->woff = 0;
   const int64_t *ks;
   int nk = nn_attr_ints(n, "kernel_shape", &ks);
   if (nk >= 0 && nk != g->k) return nn_fail(c, n, "kernel_shape has %d values, %d expected", nk, g->k);
   for (int i = 0; i < g->k; i++) {
     g->in[i] = X->dims[2 + i];
-    g->ker[i] = W->dims[2 + i];
+    g->ker[i] = g->wker[i] = W->dims[2 + i];
     if (nk >= 0 && ks[i] != g->ker[i]) return nn_fail(c, n, "kernel_shape does not match W");
     if (g->ker[i] < 1) return nn_fail(c, n, "empty kernel");
   }
@@ -398,6 +401,35 @@ static int conv_cut (const Geom *g, const NnTensor *Y, int64_t *cut) {
   return any;
 }
 
+/* Drops the kernel taps that read only padding at every output position
+** (a dilated 3x3 whose outer taps fall outside a small map is a 1x1: the
+** ASPP branches of DeepLabV3 on 16x16 features): ker becomes the taps that
+** matter, woff where they start in W, the pads shift with them. */
+static void conv_trim (Geom *g) {
+  int64_t step = 1, off = 0;
+  Geom t = *g;
+  for (int i = g->k - 1; i >= 0; i--) {
+    int64_t lo = -1, hi = -1;
+    for (int64_t kk = 0; kk < g->ker[i]; kk++) {
+      int64_t first = kk * g->dil[i] - g->pl[i], last = first + (g->out[i] - 1) * g->str[i];
+      if (last >= 0 && first < g->in[i] && (first >= 0 || (-first + g->str[i] - 1) / g->str[i] * g->str[i] + first < g->in[i])) {
+        if (lo < 0) lo = kk;
+        hi = kk;
+      }
+    }
+    if (lo < 0) return;                   /* nothing reads the input: keep as is */
+    t.ker[i] = hi - lo + 1;
+    t.pl[i] = g->pl[i] - lo * g->dil[i];
+    t.dpr[i] = (g->out[i] - 1) * g->str[i] + (t.ker[i] - 1) * g->dil[i] + 1 - g->in[i] - t.pl[i];
+    if (t.pl[i] < 0 || t.dpr[i] < 0) return;
+    if (t.ker[i] == 1) t.dil[i] = 1;      /* one tap: no dilation (1x1 kernels) */
+    off += lo * step;
+    step *= g->wker[i];
+  }
+  t.woff = off;
+  *g = t;
+}
+
 /* Builds the primitive: X and Y in their tensors' layouts, W as the
 ** primitive likes (reordered once when constant). If that gives a slow
 ** implementation and a side is plain, X and Y go through reorders into the
@@ -408,9 +440,10 @@ static int conv_build (NnNode *n, NnTensor **in, NnTensor *Y, Prep *s, const Geo
   int64_t wd[NN_MAXRANK + 1], ws[NN_MAXRANK + 1], cut[NN_MAXRANK];
   int wr = 0, k = g->k, cutting = conv_cut(g, Y, cut);
   int64_t K = 1;
-  for (int i = 0; i < k; i++) K *= g->ker[i];
+  for (int i = 0; i < k; i++) K *= g->wker[i];
   /* logical weights (g,) o, i, k...: ONNX stores Conv's as [M][C/G][k],
-  ** ConvTranspose's as [C][M/G][k] = [G][C/G][M/G][k] */
+  ** ConvTranspose's as [C][M/G][k] = [G][C/G][M/G][k]; strides are W's
+  ** (the kernel may be a trimmed view of it) */
   if (G > 1) wd[wr++] = G;
   wd[wr++] = M / G;
   wd[wr++] = C / G;
@@ -419,7 +452,7 @@ static int conv_build (NnNode *n, NnTensor **in, NnTensor *Y, Prep *s, const Geo
     int64_t acc = 1;
     for (int i = wr - 1; i >= wr - k; i--) {
       ws[i] = acc;
-      acc *= wd[i];
+      acc *= g->wker[i - (wr - k)];
     }
     int o = G > 1 ? 1 : 0;
     if (transpose) {
@@ -552,6 +585,7 @@ static int conv_run_any (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c, int
   NnTensor *Y = out[0], *B = opt_in(n, in, 2);
   if (conv_shape(n, c, in, transpose, &g, yd) != NN_OK) return NN_ERR;
   if (nn_numel(Y) == 0) return NN_OK;
+  if (!transpose) conv_trim(&g);
   int cutting = conv_cut(&g, Y, cut);
   for (int d = 0; d < Y->rank; d++)
     if (cut[d] <= 0 || nn_numel(in[0]) == 0 || nn_numel(in[1]) == 0) {
@@ -569,6 +603,7 @@ static int conv_run_any (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c, int
   for (int i = 0; i < g.k; i++) {
     key.geom[0][i] = g.pl[i];
     key.geom[1][i] = g.dpr[i];
+    key.geom[2][i] = g.ker[i];
   }
   int fresh;
   Prep *s = prep_get(n, &key, &fresh);
@@ -577,7 +612,7 @@ static int conv_run_any (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c, int
   void *data[4];
   int k = 0;
   data[k++] = in[0]->data;
-  data[k++] = in[1]->data;
+  data[k++] = (float *)in[1]->data + g.woff;
   if (B && !transpose) data[k++] = B->data;
   data[k++] = cutting ? (void *)s->aux : Y->data;
   if (!transpose) return prep_exec(n, in, Y, s, data, c);
