@@ -146,10 +146,15 @@ test: deps-test
 	$(BUSTED) $(SPECS)
 	$(MAKE) --no-print-directory onnx-conformance
 
+# The sanitizer runtimes first; then libgomp and libdnnl, so that their
+# thread-local storage is static: loaded later with seg.so it is dynamic TLS,
+# whose ranges in OpenMP workers LeakSanitizer's tracer (gcc 12) reads wrongly
+# and crashes on at exit ("Tracer caught signal 11").
+ASAN_PRELOAD = $$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so) libgomp.so.1 libdnnl.so.2
 test-asan: deps-test build/asan/seg.so
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp:print_suppressions=0 \
-	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	LD_PRELOAD="$(ASAN_PRELOAD)" \
 	SEG_SO=build/asan/seg.so SEG_ASAN=1 $(BUSTED) $(SPECS)
 
 # API fuzzer (spec/fuzz_api.lua): seeded, time-bounded, exits non-zero on any
@@ -159,14 +164,14 @@ FUZZ_SECONDS ?= 60
 fuzz-api: $(FUZZ_SO)
 	$(if $(findstring asan,$(FUZZ_SO)),ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp:print_suppressions=0 \
-	FUZZ_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)",) \
+	FUZZ_PRELOAD="$(ASAN_PRELOAD)",) \
 	FUZZ_SO=$(abspath $(FUZZ_SO)) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_LUA=$(LUA) $(LUA) spec/fuzz_api.lua
 
 # FUZZ_ARGS: count seed seconds (spec/fuzz_io.lua)
 fuzz-io: build/asan/seg.so
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp:print_suppressions=0 \
-	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	LD_PRELOAD="$(ASAN_PRELOAD)" \
 	SEG_SO=build/asan/seg.so $(LUA) spec/fuzz_io.lua $(FUZZ_ARGS)
 
 # FUZZ_ARGS: count seed seconds (spec/fuzz_onnx.lua): mutated ONNX models
@@ -174,7 +179,7 @@ fuzz-io: build/asan/seg.so
 fuzz-onnx: build/asan/seg.so
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/spec/lsan.supp:print_suppressions=0 \
-	LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	LD_PRELOAD="$(ASAN_PRELOAD)" \
 	SEG_SO=build/asan/seg.so $(LUA) spec/fuzz_onnx.lua $(FUZZ_ONNX_ARGS)
 
 # lua5.4 itself is not built with TSan, so its runtime is preloaded (a
