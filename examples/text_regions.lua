@@ -13,9 +13,10 @@
 -- draw the boxes.
 local seg = require "seg"
 
-local image = arg[1] or "examples/images/page.png"
-local model = arg[2] or "build/models/ch_PP-OCRv4_det_infer.onnx"
-local out = arg[3] or "out/text_regions.png"
+local image, model, out = ...   -- as `lua-seg run` passes them, or from a caller
+image = image or "examples/images/page.png"
+model = model or "build/models/ch_PP-OCRv4_det_infer.onnx"
+out = out or "out/text_regions.png"
 
 local net, err = seg.onnx(model)
 if not net then error(err .. "\n(run `make models` first)") end
@@ -31,7 +32,7 @@ local text, prob = net:segment(img, {
   size = {w, h}, mean = {0.485, 0.456, 0.406}, std = {0.229, 0.224, 0.225},
   stride = 32, activation = "none", threshold = 0.3})
 
-local regions, n = text:remove_small(10):label()
+local regions, n = text:gt(0):remove_small(10):label()   -- text is Labels 0/1
 local boxes = {}
 for _, r in ipairs(regions:regions()) do
   local b = r.bbox

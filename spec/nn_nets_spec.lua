@@ -70,8 +70,24 @@ describe("networks against onnxruntime", function()
   it("agree on PP-OCRv4's probability map of a real scan", function()
     if not read("build/models/ppocr_ref/outputs.lua") then return missing("build/models/ppocr_ref") end
     local net = check_dir("build/models/ppocr_ref", "build/models/ch_PP-OCRv4_det_infer.onnx")
-    -- and the example finds the seven lines of the scan
     local st = net:stats()
     assert.is_true(st.weight_bytes > 1e6)
+  end)
+
+  it("find the text of the scan through examples/text_regions.lua", function()
+    if not read("build/models/ch_PP-OCRv4_det_infer.onnx") then return missing("build/models") end
+    local out = os.tmpname() .. ".png"
+    local chunk = assert(loadfile("examples/text_regions.lua"))
+    local ok, boxes = pcall(chunk, "examples/images/page.png", "build/models/ch_PP-OCRv4_det_infer.onnx", out)
+    assert(ok, boxes)
+    -- the heading, the five lines of text, the code line: every box inside
+    -- the image, its component's box a quarter text probability or more
+    assert.is_true(#boxes >= 6 and #boxes <= 8, #boxes .. " boxes")
+    for _, b in ipairs(boxes) do
+      assert.is_true(b[1] >= 0 and b[2] >= 0 and b[3] < 384 and b[4] < 191 and b[5] > 0.25)
+    end
+    local img = assert(seg.load(out))
+    assert.equal(3, img.channels)
+    os.remove(out)
   end)
 end)
