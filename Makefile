@@ -74,7 +74,7 @@ TSAN_THREADS ?= 4
 all: seg.so
 
 seg.so: $(OBJ)
-	$(CC) -shared -pthread -fopenmp $(LDFLAGS) $(EXTRA_LIB) -o $@ $(OBJ) $(LIBS)
+	$(CC) -shared -pthread $(LDFLAGS) $(EXTRA_LIB) -o $@ $(OBJ) $(LIBS)
 
 # onnxruntime (the networks' peer), exported test networks, PP-OCRv4:
 # make ort, nets, nets-ref, models, models-ref, ort-bench (bench/onnx_peers.md)
@@ -82,7 +82,7 @@ include mk/peers.mk
 
 # Objects of src/lua/ and src/seg.c get Lua's include path; no others do.
 # src/nn/ sees the generated protobuf header and OpenMP (oneDNN's threads).
-luaflags = $(if $(filter src/lua/% src/seg.c,$(1)),$(LUAFLAGS))$(if $(filter src/nn/%,$(1)), -I$(GEN) -fopenmp)
+luaflags = $(if $(filter src/lua/% src/seg.c,$(1)),$(LUAFLAGS))$(if $(filter src/nn/%,$(1)), -I$(GEN))
 
 $(GEN)/onnx.pb-c.c $(GEN)/onnx.pb-c.h: $(ONNX_PROTO)
 	@mkdir -p $(GEN)
@@ -102,14 +102,14 @@ build/asan/%.o: src/%.c
 	$(CC) $(BASEFLAGS) $(call luaflags,$<) $(ASAN_FLAGS) -MMD -MP -c -o $@ $<
 
 build/asan/seg.so: $(AOBJ)
-	$(CC) -shared -pthread -fopenmp -fsanitize=address,undefined -o $@ $(AOBJ) $(LIBS)
+	$(CC) -shared -pthread -fsanitize=address,undefined -o $@ $(AOBJ) $(LIBS)
 
 build/tsan/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(call luaflags,$<) $(TSAN_FLAGS) -MMD -MP -c -o $@ $<
 
 build/tsan/seg.so: $(TOBJ)
-	$(CC) -shared -pthread -fopenmp -fsanitize=thread -o $@ $(TOBJ) $(LIBS)
+	$(CC) -shared -pthread -fsanitize=thread -o $@ $(TOBJ) $(LIBS)
 
 # The pool alone, under concurrent and nested callers (no Lua).
 build/tsan/pool-test: spec/c/pool_test.c src/core/parallel.c src/core/segk.h
@@ -236,7 +236,7 @@ onnx-conformance: build/onnx-conform
 	build/onnx-conform $(ONNX_TESTDATA) spec/onnx_exceptions.txt $(ONLY)
 build/onnx-conform: spec/c/onnx_conform.c $(KOBJ)
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) -I$(GEN) $(CFLAGS) -fopenmp -o $@ spec/c/onnx_conform.c $(KOBJ) $(LIBS)
+	$(CC) $(BASEFLAGS) -I$(GEN) $(CFLAGS) -o $@ spec/c/onnx_conform.c $(KOBJ) $(LIBS)
 
 # Per-call cost of the worker pool (no Lua, no peers).
 bench-pool: build/bench-pool
