@@ -121,4 +121,61 @@ describe("seg.onnx", function()
     assert.is_nil(y)
     assert.is_string(err)
   end)
+
+  it("loads what exporters write: float16 and typed initializers, external data, functions, IR 3", function()
+    local x = seg.tensor({1, 3, 2, 2})
+    for c = 1, 3 do for y = 1, 2 do for xx = 1, 2 do x:set(1, c, y, xx, c - y * 0.5 + xx * 0.25 - 1) end end end
+    local want = assert(assert(seg.onnx(conv_model())):run(x))
+    local function same (net)
+      local y = assert(net:run(x))
+      for c = 1, 3 do for yy = 1, 2 do for xx = 1, 2 do
+        assert.near(want:get(1, c, yy, xx), y:get(1, c, yy, xx), 1e-6)
+      end end end
+    end
+    local W = {1, 0, 0, 0, 2, 0, 0, 0, -1}
+    -- float16 weights (exact in half precision), float_data instead of raw_data
+    same(assert(seg.onnx(conv_model{initializers = {{"w", {3, 3, 1, 1}, W, B.FLOAT16}, {"b", {3}, {0.5, 0, 0}, B.FLOAT16}}})))
+    same(assert(seg.onnx(conv_model{initializers = {{"w", {3, 3, 1, 1}, W, opts = {typed = true}},
+                                                    {"b", {3}, {0.5, 0, 0}, opts = {typed = true}}}})))
+    -- external data next to the model file, at an offset
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. dir))
+    local f = assert(io.open(dir .. "/weights.bin", "wb"))
+    f:write("PAD!")
+    for _, v in ipairs(W) do f:write(string.pack("<f", v)) end
+    f:close()
+    local ext = conv_model{initializers = {{"w", {3, 3, 1, 1}, nil, opts = {external = {location = "weights.bin", offset = 4, length = 36}}},
+                                           {"b", {3}, {0.5, 0, 0}}}}
+    f = assert(io.open(dir .. "/model.onnx", "wb"))
+    f:write(ext)
+    f:close()
+    same(assert(seg.onnx(dir .. "/model.onnx")))
+    local net, err = seg.onnx(ext)           -- bytes: no directory to read it from
+    assert.is_nil(net)
+    assert.matches("external", err)
+    os.remove(dir .. "/weights.bin")
+    net, err = seg.onnx(dir .. "/model.onnx")
+    assert.is_nil(net)
+    assert.matches("weights.bin", err)
+    os.remove(dir .. "/model.onnx")
+    os.remove(dir)
+    -- a model-local function with an attribute reference, inlined
+    local fnet = assert(seg.onnx(B.model{
+      opset = 13, inputs = {{"x", {1, 3, 2, 2}}}, outputs = {{"y", {1, 3, 2, 2}}},
+      nodes = {{"ScaledLeaky", {"x"}, {"y"}, {alpha = 0.25}, domain = "spec.fns", name = "call"}},
+      functions = {{name = "ScaledLeaky", domain = "spec.fns", inputs = {"a"}, outputs = {"b"}, attributes = {"alpha"},
+                    nodes = {{"LeakyRelu", {"a"}, {"l"}, {alpha = {ref = "alpha", type = 1}}},
+                             {"Add", {"l", "l"}, {"b"}}}}}}))
+    local y = assert(fnet:run(x))
+    for c = 1, 3 do for yy = 1, 2 do for xx = 1, 2 do
+      local v = x:get(1, c, yy, xx)
+      assert.near(2 * (v >= 0 and v or 0.25 * v), y:get(1, c, yy, xx), 1e-6)
+    end end end
+    -- IR 3: initializers also listed as graph inputs are constants, not inputs
+    local old = assert(seg.onnx(conv_model{ir_version = 3,
+      inputs = {{"x", {1, 3, "H", "W"}}, {"w", {3, 3, 1, 1}}, {"b", {3}}}}))
+    assert.equal(1, #old.inputs)
+    same(old)
+  end)
 end)
