@@ -32,11 +32,14 @@ typedef enum {
 size_t nn_type_size (int t);
 const char *nn_type_name (int t);       /* "float32", "int64", ... */
 
-/* Physical layout of a tensor's data. NN_PLAIN is row-major. NN_BLOCK8 and
-** NN_BLOCK16 are oneDNN's nChw8c / nChw16c for rank-4 F32 tensors: dims
-** stay the logical N,C,H,W; the buffer holds ceil(C/b) blocks of H*W*b
-** floats per image; lanes of padded channels are zero. */
-typedef enum { NN_PLAIN = 0, NN_BLOCK8 = 8, NN_BLOCK16 = 16 } NnFormat;
+/* Physical layout of a tensor's data. NN_PLAIN is row-major. The others
+** are for rank-4 F32 tensors, dims staying the logical N,C,H,W: NN_NHWC is
+** channels last (oneDNN's acdb: element (n,c,h,w) at ((n*H+h)*W+w)*C+c);
+** NN_BLOCK8 and NN_BLOCK16 are oneDNN's nChw8c / nChw16c: the buffer holds
+** ceil(C/b) blocks of H*W*b floats per image; lanes of padded channels are
+** zero. The values are ordered so that a format <= n->outfmt[k] is one the
+** plan allows (NHWC wherever blocking is). */
+typedef enum { NN_PLAIN = 0, NN_NHWC = 1, NN_BLOCK8 = 8, NN_BLOCK16 = 16 } NnFormat;
 
 typedef struct NnTensor {
   int type;                 /* NnType */

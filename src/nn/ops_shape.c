@@ -682,6 +682,19 @@ static int run_cos (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
 
 /* ---------- Concat, Split ---------- */
 
+/* The layout Concat writes: that of its inputs where all share one the
+** channels join in (channels last; blocked when every input but the last
+** fills whole blocks) and the plan allows it, else plain. */
+static int concat_fmt (const NnNode *n, NnTensor **in, int axis) {
+  int f = in[0]->fmt;
+  if (f == NN_PLAIN || axis != 1 || in[0]->rank != 4 || in[0]->type != NN_F32 || n->outfmt[0] < f) return NN_PLAIN;
+  for (int k = 0; k < n->nin; k++) {
+    if (in[k]->fmt != f) return NN_PLAIN;
+    if (f != NN_NHWC && k < n->nin - 1 && in[k]->dims[1] % f) return NN_PLAIN;
+  }
+  return f;
+}
+
 static int infer_concat (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   if (n->nin < 1) return nn_fail(c, n, "needs inputs");
   if (!nn_attr(n, "axis")) return nn_fail(c, n, "needs an axis");
@@ -705,7 +718,9 @@ static int infer_concat (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
                        (long long)t->dims[i], (long long)in[0]->dims[i]);
     d[axis] += t->dims[axis];
   }
-  return set_out(n, c, out[0], in[0]->type, r, d);
+  if (set_out(n, c, out[0], in[0]->type, r, d) != NN_OK) return NN_ERR;
+  out[0]->fmt = concat_fmt(n, in, axis);
+  return NN_OK;
 }
 
 static int run_concat (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
@@ -716,8 +731,31 @@ static int run_concat (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   for (int i = 0; i < axis; i++) outer *= out[0]->dims[i];
   for (int i = axis + 1; i < r; i++) inner *= out[0]->dims[i];
   int64_t row = out[0]->dims[axis] * inner, at = 0;
+  const int f = out[0]->fmt;
+  if (f != NN_PLAIN && nn_numel(out[0]) == 0) return NN_OK;
+  if (f == NN_NHWC) {                     /* rows of pixels: channels join */
+    outer = out[0]->dims[0] * out[0]->dims[2] * out[0]->dims[3];
+    inner = 1;
+    row = out[0]->dims[1];
+  } else if (f != NN_PLAIN) {             /* blocked: whole blocks join per image */
+    outer = out[0]->dims[0];
+    inner = out[0]->dims[2] * out[0]->dims[3];
+    row = (int64_t)(nn_bytes(out[0]) / es) / outer;
+  }
   for (int k = 0; k < n->nin; k++) {
+    NnTensor tmp;
+    const NnTensor *src = in[k];
+    if (src->fmt != f) {                  /* another layout: plain first (out is plain) */
+      tmp = *src;
+      tmp.fmt = NN_PLAIN;
+      tmp.data = NULL;
+      tmp.cap = 0;
+      if (nn_alloc(&tmp) != 0) return nn_fail(c, n, "not enough memory");
+      nn_reformat(src, &tmp, c->threads);
+      src = &tmp;
+    }
     int64_t w = in[k]->dims[axis] * inner;
+    if (f != NN_PLAIN && f != NN_NHWC) w = (int64_t)(nn_bytes(in[k]) / es) / outer;
     Copy cp;
     memset(&cp, 0, sizeof cp);
     cp.rank = 2;
@@ -727,10 +765,11 @@ static int run_concat (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
     cp.is[1] = 1;
     cp.os[0] = row;
     cp.os[1] = 1;
-    cp.src = in[k]->data;
+    cp.src = src->data;
     cp.dst = (uint8_t *)out[0]->data + (size_t)at * es;
     cp.es = es;
     copy_run(&cp, c->threads);
+    if (src != in[k]) nn_free(&tmp);
     at += w;
   }
   return NN_OK;
@@ -1447,7 +1486,7 @@ static int run_range (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
 
 #define P NN_F_PURE
 const NnOp nn_ops_shape[] = {
-  {"Concat", P, NULL, infer_concat, run_concat, NULL},
+  {"Concat", P | NN_F_BLOCKED, NULL, infer_concat, run_concat, NULL},
   {"Split", P, NULL, infer_split, run_split, NULL},
   {"Slice", P, NULL, infer_slice, run_slice, NULL},
   {"Pad", P, check_pad, infer_pad, run_pad, NULL},
