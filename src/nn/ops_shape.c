@@ -723,6 +723,30 @@ static int infer_concat (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   return NN_OK;
 }
 
+typedef struct JoinJob {
+  NnTensor **in;
+  float *y;
+  int nin;
+  int64_t C;                /* channels of y */
+} JoinJob;
+
+/* Pixels [b, e) of a channels-last Concat: each input's channels in turn. */
+static void join_pixels (void *arg, int b, int e) {
+  const JoinJob *j = arg;
+  for (int k = 0, at = 0; k < j->nin; k++) {
+    const int64_t ck = j->in[k]->dims[1];
+    const float *restrict x = (const float *)j->in[k]->data + (int64_t)b * ck;
+    float *restrict y = j->y + (int64_t)b * j->C + at;
+    if (ck == 8) {
+      for (int64_t p = b; p < e; p++, x += 8, y += j->C)
+        for (int l = 0; l < 8; l++) y[l] = x[l];
+    } else {
+      for (int64_t p = b; p < e; p++, x += ck, y += j->C) memcpy(y, x, (size_t)ck * sizeof *y);
+    }
+    at += (int)ck;
+  }
+}
+
 static int run_concat (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   int axis, r = out[0]->rank;
   norm_axis(n, c, nn_attr_int(n, "axis", 0), r, 0, &axis);
@@ -733,10 +757,12 @@ static int run_concat (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   int64_t row = out[0]->dims[axis] * inner, at = 0;
   const int f = out[0]->fmt;
   if (f != NN_PLAIN && nn_numel(out[0]) == 0) return NN_OK;
-  if (f == NN_NHWC) {                     /* rows of pixels: channels join */
-    outer = out[0]->dims[0] * out[0]->dims[2] * out[0]->dims[3];
-    inner = 1;
-    row = out[0]->dims[1];
+  if (f == NN_NHWC) {                     /* pixel by pixel, channels join */
+    int64_t px = out[0]->dims[0] * out[0]->dims[2] * out[0]->dims[3];
+    if (px > INT32_MAX || out[0]->dims[1] > INT32_MAX) return nn_fail(c, n, "tensor too large");
+    JoinJob j = {in, out[0]->data, n->nin, out[0]->dims[1]};
+    seg_parallel_for(c->threads, (int)px, 1 + (int)(16384 / (j.C + 1)), join_pixels, &j);
+    return NN_OK;
   } else if (f != NN_PLAIN) {             /* blocked: whole blocks join per image */
     outer = out[0]->dims[0];
     inner = out[0]->dims[2] * out[0]->dims[3];
