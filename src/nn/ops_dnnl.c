@@ -332,9 +332,8 @@ static int blocks_fill (int64_t c, int64_t b) {
 static int conv_layout (const NnNode *n, const NnTensor *X, const int64_t *yd, int b, int transpose) {
   int64_t G = nn_attr_int(n, "group", 1), C = X->dims[1], M = yd[1];
   (void)transpose;
-  if (!blocks_fill(M, b)) return NN_NHWC;
-  if (G > 1 && G == C) return b;          /* depthwise: blocked kernels are faster */
-  return b;
+  if (G > 1 && G == C && blocks_fill(M, b)) return b;   /* depthwise: blocked kernels are faster */
+  return NN_NHWC;
 }
 
 static int conv_infer_any (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c, int transpose) {
