@@ -682,17 +682,19 @@ static int run_cos (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
 
 /* ---------- Concat, Split ---------- */
 
-/* The layout Concat writes: that of its inputs where all share one the
-** channels join in (channels last; blocked when every input but the last
-** fills whole blocks) and the plan allows it, else plain. */
+/* The layout Concat writes where the plan allows: that of its inputs where
+** all share one the channels join in (channels last; blocked when every
+** input but the last fills whole blocks), channels last when some input is
+** (the others are read in their layouts), else plain. */
 static int concat_fmt (const NnNode *n, NnTensor **in, int axis) {
-  int f = in[0]->fmt;
-  if (f == NN_PLAIN || axis != 1 || in[0]->rank != 4 || in[0]->type != NN_F32 || n->outfmt[0] < f) return NN_PLAIN;
+  int f = in[0]->fmt, nhwc = 0, same = 1;
+  if (axis != 1 || in[0]->rank != 4 || in[0]->type != NN_F32 || n->outfmt[0] == NN_PLAIN) return NN_PLAIN;
   for (int k = 0; k < n->nin; k++) {
-    if (in[k]->fmt != f) return NN_PLAIN;
-    if (f != NN_NHWC && k < n->nin - 1 && in[k]->dims[1] % f) return NN_PLAIN;
+    if (in[k]->fmt != f || ((f == NN_BLOCK8 || f == NN_BLOCK16) && k < n->nin - 1 && in[k]->dims[1] % f)) same = 0;
+    if (in[k]->fmt == NN_NHWC) nhwc = 1;
   }
-  return f;
+  if (same && f != NN_PLAIN && n->outfmt[0] >= f) return f;
+  return nhwc ? NN_NHWC : NN_PLAIN;      /* mixed: channels last when one is */
 }
 
 static int infer_concat (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
@@ -730,18 +732,36 @@ typedef struct JoinJob {
   int64_t C;                /* channels of y */
 } JoinJob;
 
-/* Pixels [b, e) of a channels-last Concat: each input's channels in turn. */
+/* Pixels [b, e) of a channels-last Concat: each input's channels in turn,
+** read from its layout (channels last, blocked or plain). */
 static void join_pixels (void *arg, int b, int e) {
   const JoinJob *j = arg;
   for (int k = 0, at = 0; k < j->nin; k++) {
-    const int64_t ck = j->in[k]->dims[1];
-    const float *restrict x = (const float *)j->in[k]->data + (int64_t)b * ck;
+    const NnTensor *t = j->in[k];
+    const int64_t ck = t->dims[1], HW = t->dims[2] * t->dims[3];
+    const float *restrict x = t->data;
     float *restrict y = j->y + (int64_t)b * j->C + at;
-    if (ck == 8) {
+    if (t->fmt == NN_NHWC && ck == 8) {
+      x += (int64_t)b * ck;
       for (int64_t p = b; p < e; p++, x += 8, y += j->C)
         for (int l = 0; l < 8; l++) y[l] = x[l];
-    } else {
+    } else if (t->fmt == NN_NHWC) {
+      x += (int64_t)b * ck;
       for (int64_t p = b; p < e; p++, x += ck, y += j->C) memcpy(y, x, (size_t)ck * sizeof *y);
+    } else if (t->fmt == NN_BLOCK8 || t->fmt == NN_BLOCK16) {
+      const int64_t bs = t->fmt, CB = (ck + bs - 1) / bs;
+      for (int64_t p = b; p < e; p++, y += j->C) {
+        const float *xb = x + (p / HW) * CB * HW * bs + (p % HW) * bs;
+        for (int64_t cb = 0; cb < CB; cb++) {
+          int64_t m = ck - cb * bs < bs ? ck - cb * bs : bs;
+          for (int64_t l = 0; l < m; l++) y[cb * bs + l] = xb[cb * HW * bs + l];
+        }
+      }
+    } else {
+      for (int64_t p = b; p < e; p++, y += j->C) {
+        const float *xp = x + (p / HW) * ck * HW + p % HW;
+        for (int64_t c = 0; c < ck; c++) y[c] = xp[c * HW];
+      }
     }
     at += (int)ck;
   }
