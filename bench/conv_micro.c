@@ -6,7 +6,7 @@
 **   build/conv-micro check [CASES]       Conv / ConvTranspose with random groups,
 **                                        strides, dilations, pads, layouts, posts
 **
-** Build (after make): cc -O2 -Isrc -Ibuild/gen -o build/conv-micro bench/conv_micro.c \
+** Build (after make): cc -O2 -fopenmp -Isrc -Ibuild/gen -o build/conv-micro bench/conv_micro.c \
 **   build/obj/core/\*.o build/obj/nn/\*.o build/obj/io/\*.o build/obj/ops/\*\/\*.o \
 **   build/obj/gen/onnx.pb-c.o -ldnnl -lprotobuf-c -lpng -ljpeg -lm -lpthread */
 #include <math.h>

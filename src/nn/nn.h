@@ -8,8 +8,8 @@
 **
 ** Conventions: tensors are row-major with ONNX's element types (the enum
 ** values are TensorProto.DataType's); rank 0 is a scalar holding one
-** element. 4-D f32 tensors may instead be stored blocked (fmt below) when
-** every consumer accepts that. Functions returning int return NN_OK (0) or
+** element. 4-D f32 tensors may instead be stored blocked or channels last
+** (fmt below) when every consumer accepts that. Functions returning int return NN_OK (0) or
 ** NN_ERR with a message in the context; nothing prints. */
 #ifndef NN_H
 #define NN_H
@@ -198,7 +198,7 @@ int nn_fail (NnCtx *c, const NnNode *n, const char *fmt, ...)
 
 /* Capabilities of an operator (NnOp.flags). */
 enum {
-  NN_F_BLOCKED = 1,         /* run() takes blocked inputs; infer may set out fmt */
+  NN_F_BLOCKED = 1,         /* run() takes blocked and NHWC inputs; infer may set out fmt */
   NN_F_POST = 2,            /* run() applies n->post */
   NN_F_PURE = 4             /* foldable: depends only on its inputs */
 };

@@ -11,7 +11,9 @@
 ** oneDNN post-ops (ConvTranspose adds its bias and posts in C: oneDNN 2.6
 ** does that to a deconvolution in a reference loop, 40x slower). Conv,
 ** ConvTranspose, the pools and BatchNormalization read blocked
-** (nChw8c/nChw16c) inputs and write blocked outputs when the plan allows.
+** (nChw8c/nChw16c) and channels-last (NHWC) inputs and write those layouts
+** when the plan allows: convolutions choose by kernel (conv_layout), the
+** others keep their input's.
 ** InstanceNormalization (long rows, where C is as fast), pooling cases
 ** oneDNN has no form for (Indices, count_include_pad windows cut by
 ** ceil_mode, more than 3 spatial dims, other types) and the training mode
