@@ -4,7 +4,8 @@
 **   build/conv-micro [bench] [THREADS]   64->64 3x3 conv on 1x64x256x256 and a
 **                                        96-channel depthwise 3x3 on 1x96x128x128
 **   build/conv-micro check [CASES]       Conv / ConvTranspose with random groups,
-**                                        strides, dilations, pads, layouts, posts
+**                                        strides, dilations, pads, layouts, posts;
+**                                        MatMul, pools, norms, Concat
 **
 ** Build (after make): cc -O2 -fopenmp -Isrc -Ibuild/gen -o build/conv-micro bench/conv_micro.c \
 **   build/obj/core/\*.o build/obj/nn/\*.o build/obj/io/\*.o build/obj/ops/\*\/\*.o \
@@ -608,6 +609,60 @@ static int check_norm (int idx) {
   return ok;
 }
 
+/* ---------- randomized check of Concat over layouts ---------- */
+
+static int check_concat (int idx) {
+  Case k;
+  int nin = 1 + irand(3);
+  case_init(&k, "Concat", nin, 1 + irand(2));
+  int64_t N = 1 + irand(2), H = 1 + irand(9), W = 1 + irand(9), C[3], Ct = 0;
+  int axis = irand(4) ? 1 : irand(4);
+  set_int(&k, "axis", axis);
+  NnTensor X[3], Xf[3], Y, R;
+  NnTensor *in[3];
+  int fm[3];
+  for (int i = 0; i < nin; i++) {
+    C[i] = irand(2) ? 16 * (1 + irand(2)) : 1 + irand(20);
+    int64_t d[4] = {N, C[i], H, W};
+    if (axis != 1) d[1] = C[0];
+    if (axis == 0) d[0] = 1 + irand(2);
+    if (axis == 2) d[2] = 1 + irand(5);
+    if (axis == 3) d[3] = 1 + irand(5);
+    X[i] = tensor(4, d, NN_PLAIN);
+    fill(&X[i]);
+    fm[i] = fmts[irand(4)];
+    Xf[i] = as_fmt(&X[i], fm[i]);
+    in[i] = &Xf[i];
+    Ct += C[i];
+  }
+  memset(&Y, 0, sizeof Y);
+  char what[256];
+  snprintf(what, sizeof what, "case %d Concat axis %d of %d, fmts %d %d %d", idx, axis, nin, fm[0],
+           nin > 1 ? fm[1] : -1, nin > 2 ? fm[2] : -1);
+  int ok = 1;
+  if (prepare(&k, in, &Y, nn_block_size()) != 0) { printf("%s: infer: %s\n", what, k.err); ok = 0; }
+  if (ok) {
+    /* the reference: plain inputs through the plain path */
+    NnTensor *pin[3] = {&X[0], &X[1], &X[2]};
+    NnTensor *o[1] = {&R};
+    memset(&R, 0, sizeof R);
+    k.n.outfmt[0] = NN_PLAIN;
+    if (k.n.def->infer(&k.n, pin, o, &k.c) != NN_OK || nn_alloc(&R) != 0 || k.n.def->run(&k.n, pin, o, &k.c) != NN_OK) {
+      printf("%s: reference: %s\n", what, k.err);
+      ok = 0;
+    }
+    k.n.outfmt[0] = nn_block_size();
+    NnTensor *oy[1] = {&Y};
+    if (ok && k.n.def->run(&k.n, in, oy, &k.c) != NN_OK) { printf("%s: run: %s\n", what, k.err); ok = 0; }
+    else if (ok && !compare(what, &Y, &R, 1e-6)) ok = 0;
+    nn_free(&R);
+  }
+  (void)Ct;
+  for (int i = 0; i < nin; i++) { nn_free(&X[i]); nn_free(&Xf[i]); }
+  nn_free(&Y);
+  return ok;
+}
+
 /* ---------- timings ---------- */
 
 static double time_op (Case *k, NnTensor **in, NnTensor *Y, int reps) {
@@ -723,7 +778,8 @@ int main (int argc, char **argv) {
     for (int i = 0; i < n; i++) bad += !check_mm(i);
     for (int i = 0; i < n; i++) bad += !check_pool(i);
     for (int i = 0; i < n; i++) bad += !check_norm(i);
-    n *= 4;
+    for (int i = 0; i < n; i++) bad += !check_concat(i);
+    n *= 5;
     printf("%d of %d cases passed\n", n - bad, n);
     return bad != 0;
   }
