@@ -4,9 +4,10 @@
 **   build/conv-micro [bench] [THREADS]   64->64 3x3 conv on 1x64x256x256 and a
 **                                        96-channel depthwise 3x3 on 1x96x128x128
 **   build/conv-micro check [CASES]       Conv / ConvTranspose with random groups,
-**                                        strides, dilations, pads, layouts, posts
+**                                        strides, dilations, pads, layouts, posts;
+**                                        MatMul, pools, norms, Concat
 **
-** Build (after make): cc -O2 -Isrc -Ibuild/gen -o build/conv-micro bench/conv_micro.c \
+** Build (after make): cc -O2 -fopenmp -Isrc -Ibuild/gen -o build/conv-micro bench/conv_micro.c \
 **   build/obj/core/\*.o build/obj/nn/\*.o build/obj/io/\*.o build/obj/ops/\*\/\*.o \
 **   build/obj/gen/onnx.pb-c.o -ldnnl -lprotobuf-c -lpng -ljpeg -lm -lpthread */
 #include <math.h>
@@ -215,7 +216,7 @@ static int compare (const char *what, const NnTensor *got, const NnTensor *want,
 
 /* ---------- randomized check of Conv / ConvTranspose ---------- */
 
-static const int fmts[3] = {NN_PLAIN, NN_BLOCK8, NN_BLOCK16};
+static const int fmts[4] = {NN_PLAIN, NN_BLOCK8, NN_BLOCK16, NN_NHWC};
 
 static int check_one (int idx) {
   int transpose = irand(4) == 0;
@@ -244,7 +245,7 @@ static int check_one (int idx) {
     int64_t eff = (K[i] - 1) * dl[i] + 1, in = i ? Wd : H;
     if (!transpose && in + pads[i] + pads[2 + i] < eff) pads[i] = eff;
   }
-  int ifmt = fmts[irand(3)], ofmt = fmts[irand(3)], sfmt = fmts[irand(3)];
+  int ifmt = fmts[irand(4)], ofmt = fmts[irand(4)], sfmt = fmts[irand(4)];
   int64_t xd[4] = {N, C, H, Wd}, wd[4] = {transpose ? C : M, transpose ? M / G : C / G, K[0], K[1]}, bd[1] = {M};
   NnTensor X = tensor(4, xd, NN_PLAIN), W = tensor(4, wd, NN_PLAIN), B = tensor(1, bd, NN_PLAIN);
   fill(&X); fill(&W); fill(&B);
@@ -478,7 +479,7 @@ static int check_pool (int idx) {
   NnTensor X = tensor(4, xd, NN_PLAIN), Y, R;
   memset(&Y, 0, sizeof Y);
   fill(&X);
-  int ifmt = fmts[irand(3)], ofmt = fmts[irand(3)];
+  int ifmt = fmts[irand(4)], ofmt = fmts[irand(4)];
   NnTensor Xf = as_fmt(&X, ifmt);
   NnTensor *in[1] = {&Xf};
   if (prepare(&k, in, &Y, ofmt) != 0) { printf("case %d %s: infer: %s\n", idx, k.n.op, k.err); return 0; }
@@ -531,7 +532,7 @@ static int check_norm (int idx) {
   NnTensor X = tensor(r, xd, NN_PLAIN), P[4], Y, R;
   memset(&Y, 0, sizeof Y);
   fill(&X);
-  int fmt = r == 4 && !ln ? fmts[irand(3)] : NN_PLAIN, ofmt = r == 4 && !ln ? fmts[irand(3)] : NN_PLAIN;
+  int fmt = r == 4 && !ln ? fmts[irand(4)] : NN_PLAIN, ofmt = r == 4 && !ln ? fmts[irand(4)] : NN_PLAIN;
   NnTensor Xf = as_fmt(&X, fmt);
   NnTensor *in[6] = {&Xf};
   int axis = 0, np = ln ? k.n.nin - 1 : 4;
@@ -605,6 +606,60 @@ static int check_norm (int idx) {
   if (k.n.def->release) k.n.def->release(&k.n);
   for (int q = 0; q < np; q++) nn_free(&P[q]);
   nn_free(&X); nn_free(&Xf); nn_free(&Y); nn_free(&R);
+  return ok;
+}
+
+/* ---------- randomized check of Concat over layouts ---------- */
+
+static int check_concat (int idx) {
+  Case k;
+  int nin = 1 + irand(3);
+  case_init(&k, "Concat", nin, 1 + irand(2));
+  int64_t N = 1 + irand(2), H = 1 + irand(9), W = 1 + irand(9), C[3], Ct = 0;
+  int axis = irand(4) ? 1 : irand(4);
+  set_int(&k, "axis", axis);
+  NnTensor X[3], Xf[3], Y, R;
+  NnTensor *in[3];
+  int fm[3];
+  for (int i = 0; i < nin; i++) {
+    C[i] = irand(2) ? 16 * (1 + irand(2)) : 1 + irand(20);
+    int64_t d[4] = {N, C[i], H, W};
+    if (axis != 1) d[1] = C[0];
+    if (axis == 0) d[0] = 1 + irand(2);
+    if (axis == 2) d[2] = 1 + irand(5);
+    if (axis == 3) d[3] = 1 + irand(5);
+    X[i] = tensor(4, d, NN_PLAIN);
+    fill(&X[i]);
+    fm[i] = fmts[irand(4)];
+    Xf[i] = as_fmt(&X[i], fm[i]);
+    in[i] = &Xf[i];
+    Ct += C[i];
+  }
+  memset(&Y, 0, sizeof Y);
+  char what[256];
+  snprintf(what, sizeof what, "case %d Concat axis %d of %d, fmts %d %d %d", idx, axis, nin, fm[0],
+           nin > 1 ? fm[1] : -1, nin > 2 ? fm[2] : -1);
+  int ok = 1;
+  if (prepare(&k, in, &Y, nn_block_size()) != 0) { printf("%s: infer: %s\n", what, k.err); ok = 0; }
+  if (ok) {
+    /* the reference: plain inputs through the plain path */
+    NnTensor *pin[3] = {&X[0], &X[1], &X[2]};
+    NnTensor *o[1] = {&R};
+    memset(&R, 0, sizeof R);
+    k.n.outfmt[0] = NN_PLAIN;
+    if (k.n.def->infer(&k.n, pin, o, &k.c) != NN_OK || nn_alloc(&R) != 0 || k.n.def->run(&k.n, pin, o, &k.c) != NN_OK) {
+      printf("%s: reference: %s\n", what, k.err);
+      ok = 0;
+    }
+    k.n.outfmt[0] = nn_block_size();
+    NnTensor *oy[1] = {&Y};
+    if (ok && k.n.def->run(&k.n, in, oy, &k.c) != NN_OK) { printf("%s: run: %s\n", what, k.err); ok = 0; }
+    else if (ok && !compare(what, &Y, &R, 1e-6)) ok = 0;
+    nn_free(&R);
+  }
+  (void)Ct;
+  for (int i = 0; i < nin; i++) { nn_free(&X[i]); nn_free(&Xf[i]); }
+  nn_free(&Y);
   return ok;
 }
 
@@ -684,8 +739,8 @@ static void bench_conv (const char *title, int64_t C, int64_t M, int64_t G, int6
   fill(&X); fill(&W); fill(&B);
   double flop = 2.0 * (double)M * (double)(C / G) * 9 * (double)(H * H);
   printf("%s, %d thread(s):\n", title, threads);
-  for (int f = 0; f < 3; f++) {
-    int fmt = f == 0 ? NN_PLAIN : nn_block_size();
+  for (int f = 0; f < 4; f++) {
+    int fmt = f == 0 ? NN_PLAIN : f == 3 ? NN_NHWC : nn_block_size();
     if (f == 2) fmt = NN_PLAIN;
     Case k;
     case_init(&k, "Conv", 3, threads);
@@ -693,20 +748,25 @@ static void bench_conv (const char *title, int64_t C, int64_t M, int64_t G, int6
     set_ints(&k, "pads", 4, pads);
     set_int(&k, "group", G);
     if (f == 2) k.n.post[k.n.npost++] = (NnPost){NN_POST_RELU, 0, 0, 0};
-    NnTensor Xf = as_fmt(&X, f == 1 ? fmt : NN_PLAIN), Y;
+    int lay = f == 1 || f == 3;
+    NnTensor Xf = as_fmt(&X, lay ? fmt : NN_PLAIN), Y;
     memset(&Y, 0, sizeof Y);
     NnTensor *in[3] = {&Xf, &W, &B};
-    if (prepare(&k, in, &Y, f == 1 ? fmt : NN_PLAIN) != 0) { printf("infer: %s\n", k.err); return; }
+    if (prepare(&k, in, &Y, lay ? fmt : NN_PLAIN) != 0) { printf("infer: %s\n", k.err); return; }
+    if (lay && Y.fmt != fmt) {            /* this layout, whatever infer prefers */
+      Y.fmt = fmt;
+      if (nn_alloc(&Y) != 0) return;
+    }
     double t = time_op(&k, in, &Y, reps);
     printf("  engine %-22s %8.3f ms  %6.1f GFLOP/s\n",
-           f == 0 ? "plain -> plain" : f == 1 ? (fmt == 16 ? "nChw16c -> nChw16c" : "nChw8c -> nChw8c") : "plain + Relu",
+           f == 0 ? "plain -> plain" : f == 3 ? "nhwc -> nhwc" : f == 1 ? (fmt == 16 ? "nChw16c -> nChw16c" : "nChw8c -> nChw8c") : "plain + Relu",
            t * 1e3, flop / t * 1e-9);
     k.n.def->release(&k.n);
     nn_free(&Xf); nn_free(&Y);
   }
-  for (int r = 0; r < 2; r++) {
-    double t = time_raw(&X, &W, G, threads, reps, r ? dnnl_format_tag_any : nn_block_size() == 16 ? dnnl_nChw16c : dnnl_nChw8c);
-    printf(" %8.3f ms  %6.1f GFLOP/s  (%s)\n", t * 1e3, flop / t * 1e-9, r ? "layouts its choice" : "blocked");
+  for (int r = 0; r < 3; r++) {
+    double t = time_raw(&X, &W, G, threads, reps, r == 2 ? dnnl_acdb : r ? dnnl_format_tag_any : nn_block_size() == 16 ? dnnl_nChw16c : dnnl_nChw8c);
+    printf(" %8.3f ms  %6.1f GFLOP/s  (%s)\n", t * 1e3, flop / t * 1e-9, r == 2 ? "nhwc" : r ? "layouts its choice" : "blocked");
   }
   nn_free(&X); nn_free(&W); nn_free(&B);
 }
@@ -718,7 +778,8 @@ int main (int argc, char **argv) {
     for (int i = 0; i < n; i++) bad += !check_mm(i);
     for (int i = 0; i < n; i++) bad += !check_pool(i);
     for (int i = 0; i < n; i++) bad += !check_norm(i);
-    n *= 4;
+    for (int i = 0; i < n; i++) bad += !check_concat(i);
+    n *= 5;
     printf("%d of %d cases passed\n", n - bad, n);
     return bad != 0;
   }

@@ -120,8 +120,8 @@ int dn_md (const NnTensor *t, int rank, const int64_t *dims, dnnl_memory_desc_t 
   if (t->fmt != NN_PLAIN) {
     if (t->rank != 4 || rank > 0) return -1;
     dnnl_dims_t d = {t->dims[0], t->dims[1], t->dims[2], t->dims[3]};
-    return dnnl_memory_desc_init_by_tag(md, 4, d, dt, t->fmt == NN_BLOCK16 ? dnnl_nChw16c : dnnl_nChw8c)
-           != dnnl_success;
+    dnnl_format_tag_t tag = t->fmt == NN_BLOCK16 ? dnnl_nChw16c : t->fmt == NN_BLOCK8 ? dnnl_nChw8c : dnnl_acdb;
+    return dnnl_memory_desc_init_by_tag(md, 4, d, dt, tag) != dnnl_success;
   }
   if (rank > 0) return dn_md_plain(md, rank, dims, NULL, dt);
   return dn_md_plain(md, t->rank, t->dims, NULL, dt);
@@ -252,7 +252,8 @@ typedef struct Tail {
   const float *bias;
   const float *sum[NN_MAXPOST];   /* SUM operands, in y's layout */
   int k0, fmt;
-  int64_t C, sp, units, len;      /* units of len floats: planes, or blocks of sp * fmt */
+  int64_t C, sp, units, len;      /* units of len floats: planes, blocks of sp * fmt, or
+                                  ** NHWC rows of sp pixels * C */
   int64_t total;                  /* floats in y */
 } Tail;
 
@@ -262,15 +263,21 @@ SEG_CLONES static void tail_units (void *arg, int b, int e) {
   const Tail *t = arg;
   float *y = t->y->data;
   enum { PIECE = 2048 };
+  /* NHWC: pieces of whole pixels, so that each starts at channel 0 */
+  const int64_t piece = t->fmt != NN_NHWC ? PIECE : t->C >= PIECE ? t->C : PIECE / t->C * t->C;
   for (int u = b; u < e; u++) {
     int64_t base = (int64_t)u * t->len, ulen = t->total - base < t->len ? t->total - base : t->len;
-    for (int64_t off = 0; off < ulen; off += PIECE) {
-      int64_t m = ulen - off < PIECE ? ulen - off : PIECE;
+    for (int64_t off = 0; off < ulen; off += piece) {
+      int64_t m = ulen - off < piece ? ulen - off : piece;
       float *restrict p = y + base + off;
       if (t->bias) {
         if (t->fmt == NN_PLAIN) {
           float bv = t->bias[u % t->C];
           for (int64_t i = 0; i < m; i++) p[i] += bv;
+        } else if (t->fmt == NN_NHWC) {
+          const float *restrict bb = t->bias;
+          for (int64_t i = 0; i < m; i += t->C)
+            for (int64_t l = 0; l < t->C; l++) p[i + l] += bb[l];
         } else {                          /* pieces start at lane 0 */
           int64_t bs = t->fmt, c0 = (u % ((t->C + bs - 1) / bs)) * bs;
           float lane[16];
@@ -289,7 +296,7 @@ SEG_CLONES static void tail_units (void *arg, int b, int e) {
         }
       }
     }
-    if (t->fmt != NN_PLAIN && t->C % t->fmt) {
+    if ((t->fmt == NN_BLOCK8 || t->fmt == NN_BLOCK16) && t->C % t->fmt) {
       int64_t bs = t->fmt, CB = (t->C + bs - 1) / bs;
       if (u % CB == CB - 1)
         for (int64_t i = 0; i < t->sp; i++)
@@ -318,6 +325,11 @@ int dn_posts_tail (NnNode *n, NnTensor **in, NnTensor *out, int k0, const float 
       t.len = 16384;
       t.units = (nn_numel(out) + t.len - 1) / t.len;
     }
+  } else if (t.fmt == NN_NHWC) {       /* rows of pixels: N * H units */
+    int64_t H = out->dims[2], W = out->dims[3];
+    t.units = N * H;
+    t.len = W * t.C;
+    t.sp = W;
   } else {
     t.units = N * ((t.C + t.fmt - 1) / t.fmt);
     t.len = t.sp * t.fmt;

@@ -8,8 +8,8 @@
 **
 ** Conventions: tensors are row-major with ONNX's element types (the enum
 ** values are TensorProto.DataType's); rank 0 is a scalar holding one
-** element. 4-D f32 tensors may instead be stored blocked (fmt below) when
-** every consumer accepts that. Functions returning int return NN_OK (0) or
+** element. 4-D f32 tensors may instead be stored blocked or channels last
+** (fmt below) when every consumer accepts that. Functions returning int return NN_OK (0) or
 ** NN_ERR with a message in the context; nothing prints. */
 #ifndef NN_H
 #define NN_H
@@ -32,11 +32,14 @@ typedef enum {
 size_t nn_type_size (int t);
 const char *nn_type_name (int t);       /* "float32", "int64", ... */
 
-/* Physical layout of a tensor's data. NN_PLAIN is row-major. NN_BLOCK8 and
-** NN_BLOCK16 are oneDNN's nChw8c / nChw16c for rank-4 F32 tensors: dims
-** stay the logical N,C,H,W; the buffer holds ceil(C/b) blocks of H*W*b
-** floats per image; lanes of padded channels are zero. */
-typedef enum { NN_PLAIN = 0, NN_BLOCK8 = 8, NN_BLOCK16 = 16 } NnFormat;
+/* Physical layout of a tensor's data. NN_PLAIN is row-major. The others
+** are for rank-4 F32 tensors, dims staying the logical N,C,H,W: NN_NHWC is
+** channels last (oneDNN's acdb: element (n,c,h,w) at ((n*H+h)*W+w)*C+c);
+** NN_BLOCK8 and NN_BLOCK16 are oneDNN's nChw8c / nChw16c: the buffer holds
+** ceil(C/b) blocks of H*W*b floats per image; lanes of padded channels are
+** zero. The values are ordered so that a format <= n->outfmt[k] is one the
+** plan allows (NHWC wherever blocking is). */
+typedef enum { NN_PLAIN = 0, NN_NHWC = 1, NN_BLOCK8 = 8, NN_BLOCK16 = 16 } NnFormat;
 
 typedef struct NnTensor {
   int type;                 /* NnType */
@@ -195,7 +198,7 @@ int nn_fail (NnCtx *c, const NnNode *n, const char *fmt, ...)
 
 /* Capabilities of an operator (NnOp.flags). */
 enum {
-  NN_F_BLOCKED = 1,         /* run() takes blocked inputs; infer may set out fmt */
+  NN_F_BLOCKED = 1,         /* run() takes blocked and NHWC inputs; infer may set out fmt */
   NN_F_POST = 2,            /* run() applies n->post */
   NN_F_PURE = 4             /* foldable: depends only on its inputs */
 };

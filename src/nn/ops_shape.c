@@ -682,6 +682,21 @@ static int run_cos (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
 
 /* ---------- Concat, Split ---------- */
 
+/* The layout Concat writes where the plan allows: that of its inputs where
+** all share one the channels join in (channels last; blocked when every
+** input but the last fills whole blocks), channels last when some input is
+** (the others are read in their layouts), else plain. */
+static int concat_fmt (const NnNode *n, NnTensor **in, int axis) {
+  int f = in[0]->fmt, nhwc = 0, same = 1;
+  if (axis != 1 || in[0]->rank != 4 || in[0]->type != NN_F32 || n->outfmt[0] == NN_PLAIN) return NN_PLAIN;
+  for (int k = 0; k < n->nin; k++) {
+    if (in[k]->fmt != f || ((f == NN_BLOCK8 || f == NN_BLOCK16) && k < n->nin - 1 && in[k]->dims[1] % f)) same = 0;
+    if (in[k]->fmt == NN_NHWC) nhwc = 1;
+  }
+  if (same && f != NN_PLAIN && n->outfmt[0] >= f) return f;
+  return nhwc ? NN_NHWC : NN_PLAIN;      /* mixed: channels last when one is */
+}
+
 static int infer_concat (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   if (n->nin < 1) return nn_fail(c, n, "needs inputs");
   if (!nn_attr(n, "axis")) return nn_fail(c, n, "needs an axis");
@@ -705,7 +720,51 @@ static int infer_concat (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
                        (long long)t->dims[i], (long long)in[0]->dims[i]);
     d[axis] += t->dims[axis];
   }
-  return set_out(n, c, out[0], in[0]->type, r, d);
+  if (set_out(n, c, out[0], in[0]->type, r, d) != NN_OK) return NN_ERR;
+  out[0]->fmt = concat_fmt(n, in, axis);
+  return NN_OK;
+}
+
+typedef struct JoinJob {
+  NnTensor **in;
+  float *y;
+  int nin;
+  int64_t C;                /* channels of y */
+} JoinJob;
+
+/* Pixels [b, e) of a channels-last Concat: each input's channels in turn,
+** read from its layout (channels last, blocked or plain). */
+static void join_pixels (void *arg, int b, int e) {
+  const JoinJob *j = arg;
+  for (int k = 0, at = 0; k < j->nin; k++) {
+    const NnTensor *t = j->in[k];
+    const int64_t ck = t->dims[1], HW = t->dims[2] * t->dims[3];
+    const float *restrict x = t->data;
+    float *restrict y = j->y + (int64_t)b * j->C + at;
+    if (t->fmt == NN_NHWC && ck == 8) {
+      x += (int64_t)b * ck;
+      for (int64_t p = b; p < e; p++, x += 8, y += j->C)
+        for (int l = 0; l < 8; l++) y[l] = x[l];
+    } else if (t->fmt == NN_NHWC) {
+      x += (int64_t)b * ck;
+      for (int64_t p = b; p < e; p++, x += ck, y += j->C) memcpy(y, x, (size_t)ck * sizeof *y);
+    } else if (t->fmt == NN_BLOCK8 || t->fmt == NN_BLOCK16) {
+      const int64_t bs = t->fmt, CB = (ck + bs - 1) / bs;
+      for (int64_t p = b; p < e; p++, y += j->C) {
+        const float *xb = x + (p / HW) * CB * HW * bs + (p % HW) * bs;
+        for (int64_t cb = 0; cb < CB; cb++) {
+          int64_t m = ck - cb * bs < bs ? ck - cb * bs : bs;
+          for (int64_t l = 0; l < m; l++) y[cb * bs + l] = xb[cb * HW * bs + l];
+        }
+      }
+    } else {
+      for (int64_t p = b; p < e; p++, y += j->C) {
+        const float *xp = x + (p / HW) * ck * HW + p % HW;
+        for (int64_t c = 0; c < ck; c++) y[c] = xp[c * HW];
+      }
+    }
+    at += (int)ck;
+  }
 }
 
 static int run_concat (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
@@ -716,8 +775,33 @@ static int run_concat (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   for (int i = 0; i < axis; i++) outer *= out[0]->dims[i];
   for (int i = axis + 1; i < r; i++) inner *= out[0]->dims[i];
   int64_t row = out[0]->dims[axis] * inner, at = 0;
+  const int f = out[0]->fmt;
+  if (f != NN_PLAIN && nn_numel(out[0]) == 0) return NN_OK;
+  if (f == NN_NHWC) {                     /* pixel by pixel, channels join */
+    int64_t px = out[0]->dims[0] * out[0]->dims[2] * out[0]->dims[3];
+    if (px > INT32_MAX || out[0]->dims[1] > INT32_MAX) return nn_fail(c, n, "tensor too large");
+    JoinJob j = {in, out[0]->data, n->nin, out[0]->dims[1]};
+    seg_parallel_for(c->threads, (int)px, 1 + (int)(16384 / (j.C + 1)), join_pixels, &j);
+    return NN_OK;
+  } else if (f != NN_PLAIN) {             /* blocked: whole blocks join per image */
+    outer = out[0]->dims[0];
+    inner = out[0]->dims[2] * out[0]->dims[3];
+    row = (int64_t)(nn_bytes(out[0]) / es) / outer;
+  }
   for (int k = 0; k < n->nin; k++) {
+    NnTensor tmp;
+    const NnTensor *src = in[k];
+    if (src->fmt != f) {                  /* another layout: plain first (out is plain) */
+      tmp = *src;
+      tmp.fmt = NN_PLAIN;
+      tmp.data = NULL;
+      tmp.cap = 0;
+      if (nn_alloc(&tmp) != 0) return nn_fail(c, n, "not enough memory");
+      nn_reformat(src, &tmp, c->threads);
+      src = &tmp;
+    }
     int64_t w = in[k]->dims[axis] * inner;
+    if (f != NN_PLAIN && f != NN_NHWC) w = (int64_t)(nn_bytes(in[k]) / es) / outer;
     Copy cp;
     memset(&cp, 0, sizeof cp);
     cp.rank = 2;
@@ -727,10 +811,11 @@ static int run_concat (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
     cp.is[1] = 1;
     cp.os[0] = row;
     cp.os[1] = 1;
-    cp.src = in[k]->data;
+    cp.src = src->data;
     cp.dst = (uint8_t *)out[0]->data + (size_t)at * es;
     cp.es = es;
     copy_run(&cp, c->threads);
+    if (src != in[k]) nn_free(&tmp);
     at += w;
   }
   return NN_OK;
@@ -1447,7 +1532,7 @@ static int run_range (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
 
 #define P NN_F_PURE
 const NnOp nn_ops_shape[] = {
-  {"Concat", P, NULL, infer_concat, run_concat, NULL},
+  {"Concat", P | NN_F_BLOCKED, NULL, infer_concat, run_concat, NULL},
   {"Split", P, NULL, infer_split, run_split, NULL},
   {"Slice", P, NULL, infer_slice, run_slice, NULL},
   {"Pad", P, check_pad, infer_pad, run_pad, NULL},

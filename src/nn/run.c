@@ -4,7 +4,8 @@
 ** and the outputs of Shape/Size are: nodes whose inputs are all known are
 ** evaluated then, which collapses the Shape -> Gather -> Concat chains of
 ** exported models to constants), chooses layouts (a 4-D value stays blocked
-** when its producer can write it so and every consumer can read it), and
+** or channels last when its producer can write it so and every consumer
+** can read it), and
 ** lays every intermediate value out in one arena: values whose lifetimes
 ** (producer .. last reader) do not overlap share bytes (greedy by size,
 ** lowest offset first). Nodes whose output shape depends on data not known

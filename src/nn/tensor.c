@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/segk.h"
 #include "nn/nn.h"
 
 size_t nn_type_size (int t) {
@@ -43,7 +44,7 @@ int64_t nn_numel (const NnTensor *t) {
 
 size_t nn_bytes (const NnTensor *t) {
   size_t es = nn_type_size(t->type);
-  if (t->fmt != NN_PLAIN && t->rank == 4) {
+  if ((t->fmt == NN_BLOCK8 || t->fmt == NN_BLOCK16) && t->rank == 4) {
     int64_t b = t->fmt, cp = (t->dims[1] + b - 1) / b * b;
     return (size_t)(t->dims[0] * cp * t->dims[2] * t->dims[3]) * es;
   }
@@ -147,50 +148,102 @@ void nn_setd (NnTensor *t, int64_t i, double v) {
   }
 }
 
-/* Plain <-> blocked for rank-4 f32; padded lanes of a blocked dst are
-** zeroed. Either side may be plain (then it is a copy). */
+/* Layout of one side of a reformat: element (n, c, i) (i the flat spatial
+** index) at n * img + (c / b) * cb + (c % b) * cs + i * is. */
+typedef struct Side { int64_t img, cb, cs, is, b; } Side;
+
+static Side side_of (const NnTensor *t) {
+  const int64_t C = t->dims[1], HW = t->dims[2] * t->dims[3];
+  Side s;
+  if (t->fmt == NN_NHWC) {
+    s.b = C > 0 ? C : 1;
+    s.img = C * HW;
+    s.cb = 0;
+    s.cs = 1;
+    s.is = C;
+  } else if (t->fmt == NN_BLOCK8 || t->fmt == NN_BLOCK16) {
+    s.b = t->fmt;
+    s.img = (C + s.b - 1) / s.b * s.b * HW;
+    s.cb = HW * s.b;
+    s.cs = 1;
+    s.is = s.b;
+  } else {
+    s.b = C > 0 ? C : 1;
+    s.img = C * HW;
+    s.cb = 0;
+    s.cs = HW;
+    s.is = 1;
+  }
+  return s;
+}
+
+enum { RF_TILE = 64 };
+
+typedef struct Reformat {
+  const float *s;
+  float *d;
+  Side a, b;
+  int64_t C, CP, HW, tiles;     /* CP: channels of dst with padding lanes */
+} Reformat;
+
+/* Tiles [lo, hi): RF_TILE spatial positions of one image, every channel. */
+static void reformat_tiles (void *arg, int lo, int hi) {
+  const Reformat *r = arg;
+  for (int t = lo; t < hi; t++) {
+    int64_t n = t / r->tiles, i0 = (t % r->tiles) * RF_TILE, m = r->HW - i0 < RF_TILE ? r->HW - i0 : RF_TILE;
+    const float *s = r->s + n * r->a.img + i0 * r->a.is;
+    float *d = r->d + n * r->b.img + i0 * r->b.is;
+    const int64_t ss = r->a.is, ds = r->b.is;
+    for (int64_t c = 0; c < r->CP; c++) {
+      float *restrict dc = d + c / r->b.b * r->b.cb + c % r->b.b * r->b.cs;
+      if (c >= r->C) {
+        for (int64_t i = 0; i < m; i++) dc[i * ds] = 0;
+        continue;
+      }
+      const float *restrict sc = s + c / r->a.b * r->a.cb + c % r->a.b * r->a.cs;
+      if (ss == 1) {
+        for (int64_t i = 0; i < m; i++) dc[i * ds] = sc[i];
+      } else if (ds == 1) {
+        for (int64_t i = 0; i < m; i++) dc[i] = sc[i * ss];
+      } else {
+        for (int64_t i = 0; i < m; i++) dc[i * ds] = sc[i * ss];
+      }
+    }
+  }
+}
+
+/* Between any two layouts of a rank-4 f32 tensor (plain, NHWC, blocked);
+** padded lanes of a blocked dst are zeroed. A copy when the layouts agree. */
 void nn_reformat (const NnTensor *src, NnTensor *dst, int threads) {
-  (void)threads;
-  if (src->fmt == dst->fmt) {
+  if (src->fmt == dst->fmt || src->rank != 4) {
     memcpy(dst->data, src->data, nn_bytes(src));
     return;
   }
-  const int64_t N = src->dims[0], C = src->dims[1], HW = src->dims[2] * src->dims[3];
-  const float *s = src->data;
-  float *d = dst->data;
-  if (src->fmt == NN_PLAIN) {            /* plain -> blocked */
-    const int64_t b = dst->fmt, CB = (C + b - 1) / b;
-    for (int64_t n = 0; n < N; n++)
-      for (int64_t cb = 0; cb < CB; cb++) {
-        float *db = d + (n * CB + cb) * HW * b;
-        for (int64_t l = 0; l < b; l++) {
-          int64_t c = cb * b + l;
-          if (c < C) {
-            const float *sc = s + (n * C + c) * HW;
-            for (int64_t i = 0; i < HW; i++) db[i * b + l] = sc[i];
-          } else {
-            for (int64_t i = 0; i < HW; i++) db[i * b + l] = 0;
-          }
-        }
+  Reformat r;
+  r.s = src->data;
+  r.d = dst->data;
+  r.a = side_of(src);
+  r.b = side_of(dst);
+  r.C = src->dims[1];
+  r.CP = dst->fmt == NN_BLOCK8 || dst->fmt == NN_BLOCK16 ? (r.C + dst->fmt - 1) / dst->fmt * dst->fmt : r.C;
+  r.HW = src->dims[2] * src->dims[3];
+  r.tiles = (r.HW + RF_TILE - 1) / RF_TILE;
+  int64_t units = src->dims[0] * r.tiles;
+  if (units <= 0 || r.CP <= 0) return;
+  if (units > INT32_MAX) {                /* beyond any real tensor: image by image */
+    for (int64_t n = 0; n < src->dims[0]; n++) {
+      Reformat q = r;
+      q.s += n * r.a.img;
+      q.d += n * r.b.img;
+      for (int64_t t = 0; t < r.tiles; t += INT32_MAX / 2) {
+        int64_t e = r.tiles - t < INT32_MAX / 2 ? r.tiles : t + INT32_MAX / 2;
+        reformat_tiles(&q, (int)t, (int)e);
       }
-  } else if (dst->fmt == NN_PLAIN) {     /* blocked -> plain */
-    const int64_t b = src->fmt, CB = (C + b - 1) / b;
-    for (int64_t n = 0; n < N; n++)
-      for (int64_t c = 0; c < C; c++) {
-        const float *sb = s + (n * CB + c / b) * HW * b + c % b;
-        float *dc = d + (n * C + c) * HW;
-        for (int64_t i = 0; i < HW; i++) dc[i] = sb[i * b];
-      }
-  } else {                               /* blocked -> other blocking */
-    NnTensor tmp = *src;
-    tmp.fmt = NN_PLAIN;
-    tmp.data = NULL;
-    tmp.cap = 0;
-    if (nn_alloc(&tmp) != 0) return;
-    nn_reformat(src, &tmp, threads);
-    nn_reformat(&tmp, dst, threads);
-    nn_free(&tmp);
+    }
+    return;
   }
+  int64_t per = r.CP * RF_TILE;
+  seg_parallel_for(threads, (int)units, 1 + (int)(16384 / (per + 1)), reformat_tiles, &r);
 }
 
 int nn_broadcast_shape (const NnTensor *a, const NnTensor *b, int *rank, int64_t *dims) {
