@@ -334,16 +334,17 @@ static int blocks_fill (int64_t c, int64_t b) {
 ** from conv-micro's timings of oneDNN 2.6 (avx512): 3x3 and wider kernels
 ** run fastest channels last (brgconv, 10-20% over the blocked kernels, 2-5x
 ** over plain with 8 channels); 1x1 and depthwise ones blocked. A change of
-** layout between X and Y costs a reorder or a slow kernel, so the input's
-** layout is kept where it is one of the good ones. */
+** layout between X and Y costs a reorder or a slow kernel, so wide kernels
+** keep X's layout when it is NHWC or blocked, and go blocked from plain
+** (a 3-channel stem is twice as fast blocked) unless M leaves blocks empty. */
 static int conv_layout (const NnNode *n, const NnTensor *X, const NnTensor *W, const int64_t *yd, int b,
                         int transpose) {
   int64_t G = nn_attr_int(n, "group", 1), M = yd[1];
-  int fill = blocks_fill(M, b), xblk = X->fmt == NN_BLOCK8 || X->fmt == NN_BLOCK16;
+  int fill = blocks_fill(M, b);
   int pointwise = !transpose && W->rank == 4 && W->dims[2] == 1 && W->dims[3] == 1;
   if (pointwise || (G > 1 && !transpose))       /* 1x1, depthwise and grouped */
     return fill ? b : NN_NHWC;
-  if (xblk && fill) return b;
+  if (X->fmt != NN_NHWC && fill) return b;     /* a stem from plain, or a blocked chain */
   return NN_NHWC;
 }
 
