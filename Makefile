@@ -241,6 +241,18 @@ build/onnx-conform: spec/c/onnx_conform.c $(KOBJ)
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) -I$(GEN) $(CFLAGS) -o $@ spec/c/onnx_conform.c $(KOBJ) $(LIBS)
 
+# oneDNN operators through their NnOp entries against raw oneDNN, and a
+# randomized check against naive C (bench/conv_micro.c); the element-wise
+# kernels against oneDNN's eltwise and binary primitives (bench/eltwise_micro.c).
+.PHONY: conv-micro eltwise-micro
+MICRO_LINK = $(KOBJ) $(LIBS)
+conv-micro: all
+	$(CC) $(BASEFLAGS) -I$(GEN) $(CFLAGS) -o build/conv-micro bench/conv_micro.c $(MICRO_LINK)
+	build/conv-micro check 300 && build/conv-micro
+eltwise-micro: all
+	$(CC) $(BASEFLAGS) -I$(GEN) $(CFLAGS) -o build/eltwise-micro bench/eltwise_micro.c $(MICRO_LINK)
+	build/eltwise-micro
+
 # Per-call cost of the worker pool (no Lua, no peers).
 bench-pool: build/bench-pool
 	build/bench-pool

@@ -63,6 +63,34 @@ void dn_threads (int n) {
   if (set_threads) set_threads(n < 1 ? 1 : n);
 }
 
+int dn_eltwise_f32 (dnnl_alg_kind_t alg, const float *x, float *y, int64_t n, int threads) {
+  if (!dn_engine()) return -1;
+  dn_threads(threads);
+  dnnl_dims_t d = {n};
+  dnnl_memory_desc_t md;
+  dnnl_eltwise_desc_t ed;
+  dnnl_primitive_desc_t pd = NULL;
+  dnnl_primitive_t p = NULL;
+  dnnl_memory_t mx = NULL, my = NULL;
+  int rc = -1;
+  if (dnnl_memory_desc_init_by_tag(&md, 1, d, dnnl_f32, dnnl_a) == dnnl_success &&
+      dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_inference, alg, &md, 0.f, 0.f) == dnnl_success &&
+      dnnl_primitive_desc_create(&pd, &ed, NULL, dn_engine(), NULL) == dnnl_success &&
+      dnnl_primitive_create(&p, pd) == dnnl_success &&
+      dnnl_memory_create(&mx, &md, dn_engine(), (void *)x) == dnnl_success &&
+      dnnl_memory_create(&my, &md, dn_engine(), y) == dnnl_success) {
+    dnnl_exec_arg_t args[2] = {{DNNL_ARG_SRC, mx}, {DNNL_ARG_DST, my}};
+    if (dnnl_primitive_execute(p, dn_stream(), 2, args) == dnnl_success &&
+        dnnl_stream_wait(dn_stream()) == dnnl_success)
+      rc = 0;
+  }
+  if (mx) dnnl_memory_destroy(mx);
+  if (my) dnnl_memory_destroy(my);
+  if (p) dnnl_primitive_destroy(p);
+  if (pd) dnnl_primitive_desc_destroy(pd);
+  return rc;
+}
+
 int dn_fail (NnCtx *c, const NnNode *n, const char *what, dnnl_status_t st) {
   if (!dn_engine()) return nn_fail(c, n, "oneDNN: no CPU engine");
   return nn_fail(c, n, "oneDNN %s: %s", what, dnnl_status2str(st));

@@ -22,6 +22,12 @@ dnnl_stream_t dn_stream (void);
 ** before creating and before executing a primitive. */
 void dn_threads (int n);
 
+/* y[i] = f(x[i]) for n contiguous floats through oneDNN's eltwise
+** primitive (alg: dnnl_eltwise_logistic, _tanh, _sqrt, _exp ...; oneDNN's
+** primitive cache makes re-creating it per call cheap): 0, or -1 when
+** oneDNN cannot, and the caller computes it itself. */
+int dn_eltwise_f32 (dnnl_alg_kind_t alg, const float *x, float *y, int64_t n, int threads);
+
 /* "node ...: oneDNN <what>: <status>": NN_ERR. */
 int dn_fail (NnCtx *c, const NnNode *n, const char *what, dnnl_status_t st);
 /* Name of the implementation a primitive descriptor chose ("" if none). */
