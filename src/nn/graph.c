@@ -174,3 +174,20 @@ void nn_graph_free (NnGraph *g) {
   free(g->meta);
   free(g);
 }
+
+NnTensor *nn_opt_in (const NnNode *n, NnTensor **in, int k) {
+  return k < n->nin && n->in[k] >= 0 ? in[k] : NULL;
+}
+
+int nn_set_out (NnNode *n, NnCtx *c, NnTensor *o, int type, int rank, const int64_t *dims) {
+  if (rank < 0 || rank > NN_MAXRANK) return nn_fail(c, n, "output rank %d is above %d", rank, NN_MAXRANK);
+  int64_t e = 1;
+  for (int i = 0; i < rank; i++) {
+    if (dims[i] < 0) return nn_fail(c, n, "negative output dimension %lld", (long long)dims[i]);
+    if (dims[i] > NN_MAXEL || (dims[i] && e > NN_MAXEL / dims[i]))
+      return nn_fail(c, n, "output has too many elements");
+    e *= dims[i];
+  }
+  nn_setshape(o, type, rank, dims);
+  return NN_OK;
+}

@@ -192,6 +192,14 @@ typedef struct NnCtx {
 ** unknown at plan time; the engine infers again at run time. */
 enum { NN_OK = 0, NN_ERR = -1, NN_DYNAMIC = 1 };
 
+/* Largest element count an operator output may have (as the loader's limit). */
+#define NN_MAXEL ((int64_t)1 << 40)
+/* Input k of n, or NULL when omitted (absent or named ""). */
+NnTensor *nn_opt_in (const NnNode *n, NnTensor **in, int k);
+/* Sets an output's type and shape after checking the dims (none negative,
+** at most NN_MAXEL elements): NN_OK, or NN_ERR with a message. */
+int nn_set_out (NnNode *n, NnCtx *c, NnTensor *o, int type, int rank, const int64_t *dims);
+
 /* Formats "node 'name' (Op): message" into the context: returns NN_ERR. */
 int nn_fail (NnCtx *c, const NnNode *n, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));

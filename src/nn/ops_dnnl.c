@@ -28,29 +28,13 @@
 #include "nn/nn.h"
 #include "nn/nn_internal.h"   /* nn_block_size */
 
-#define MAXEL ((int64_t)1 << 40)
+#define MAXEL NN_MAXEL
 #define MAXSP (NN_MAXRANK - 2)
 
 /* ---------- small helpers ---------- */
 
-static NnTensor *opt_in (const NnNode *n, NnTensor **in, int k) {
-  return k < n->nin && n->in[k] >= 0 ? in[k] : NULL;
-}
-
 static int has_out (const NnNode *n, int k) {
   return k < n->nout && n->out[k] >= 0;
-}
-
-static int set_out (NnNode *n, NnCtx *c, NnTensor *o, int type, int rank, const int64_t *dims) {
-  if (rank < 0 || rank > NN_MAXRANK) return nn_fail(c, n, "output rank %d is above %d", rank, NN_MAXRANK);
-  int64_t e = 1;
-  for (int i = 0; i < rank; i++) {
-    if (dims[i] < 0) return nn_fail(c, n, "negative output dimension %lld", (long long)dims[i]);
-    if (dims[i] > MAXEL || (dims[i] && e > MAXEL / dims[i])) return nn_fail(c, n, "output has too many elements");
-    e *= dims[i];
-  }
-  nn_setshape(o, type, rank, dims);
-  return NN_OK;
 }
 
 static int need_f32 (NnNode *n, NnCtx *c, const NnTensor *t, const char *what) {
@@ -250,7 +234,7 @@ static int conv_check (NnNode *n, NnCtx *c) {
 /* Shapes of a convolution (transpose: ConvTranspose): the window geometry
 ** and the output dims. */
 static int conv_shape (NnNode *n, NnCtx *c, NnTensor **in, int transpose, Geom *g, int64_t *ydims) {
-  NnTensor *X = in[0], *W = in[1], *B = opt_in(n, in, 2);
+  NnTensor *X = in[0], *W = in[1], *B = nn_opt_in(n, in, 2);
   if (!X || !W) return nn_fail(c, n, "X and W are required");
   if (need_f32(n, c, X, "X") || need_f32(n, c, W, "W")) return NN_ERR;
   if (X->rank < 3 || X->rank > 5) return nn_fail(c, n, "X must have 1 to 3 spatial dimensions, not rank %d", X->rank);
@@ -352,7 +336,7 @@ static int conv_infer_any (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c, i
   Geom g;
   int64_t yd[NN_MAXRANK];
   if (conv_shape(n, c, in, transpose, &g, yd) != NN_OK) return NN_ERR;
-  if (set_out(n, c, out[0], NN_F32, in[0]->rank, yd) != NN_OK) return NN_ERR;
+  if (nn_set_out(n, c, out[0], NN_F32, in[0]->rank, yd) != NN_OK) return NN_ERR;
   /* where the plan allows: blocked when the channels fill blocks well
   ** (padding them to whole blocks would waste a third: a 1-channel map
   ** would be written 16 times over), else channels last; both have fast
@@ -457,7 +441,7 @@ static void conv_trim (Geom *g) {
 ** implementation and a side is plain, X and Y go through reorders into the
 ** layouts a fast one takes. */
 static int conv_build (NnNode *n, NnTensor **in, NnTensor *Y, Prep *s, const Geom *g, int transpose, NnCtx *c) {
-  const NnTensor *X = in[0], *B = opt_in(n, in, 2);
+  const NnTensor *X = in[0], *B = nn_opt_in(n, in, 2);
   int64_t G = nn_attr_int(n, "group", 1), M = Y->dims[1], C = X->dims[1];
   int64_t wd[NN_MAXRANK + 1], ws[NN_MAXRANK + 1], cut[NN_MAXRANK];
   int wr = 0, k = g->k, cutting = conv_cut(g, Y, cut);
@@ -620,7 +604,7 @@ static void paste_cut (NnTensor *Y, const float *buf, const int64_t *cut) {
 static int conv_run_any (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c, int transpose) {
   Geom g;
   int64_t yd[NN_MAXRANK], cut[NN_MAXRANK];
-  NnTensor *Y = out[0], *B = opt_in(n, in, 2);
+  NnTensor *Y = out[0], *B = nn_opt_in(n, in, 2);
   if (conv_shape(n, c, in, transpose, &g, yd) != NN_OK) return NN_ERR;
   if (nn_numel(Y) == 0) return NN_OK;
   if (!transpose) conv_trim(&g);
@@ -763,7 +747,7 @@ static int matmul_infer (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   int64_t ad[NN_MAXRANK], bd[NN_MAXRANK], yd[NN_MAXRANK], ydims[NN_MAXRANK];
   if (!in[0] || !in[1]) return nn_fail(c, n, "A and B are required");
   if (mm_shape(n, c, in[0], in[1], &R, ad, bd, yd, &yr, ydims) != NN_OK) return NN_ERR;
-  return set_out(n, c, out[0], NN_F32, yr, ydims);
+  return nn_set_out(n, c, out[0], NN_F32, yr, ydims);
 }
 
 static int matmul_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
@@ -793,7 +777,7 @@ static int matmul_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
 
 /* Gemm: Y = alpha A' B' + beta C, C broadcast to [M, N]. */
 static int gemm_shape (NnNode *n, NnCtx *c, NnTensor **in, int64_t *M, int64_t *K, int64_t *N) {
-  const NnTensor *A = in[0], *B = in[1], *C = opt_in(n, in, 2);
+  const NnTensor *A = in[0], *B = in[1], *C = nn_opt_in(n, in, 2);
   if (!A || !B) return nn_fail(c, n, "A and B are required");
   if (need_f32(n, c, A, "A") || need_f32(n, c, B, "B")) return NN_ERR;
   if (A->rank != 2 || B->rank != 2) return nn_fail(c, n, "A and B must be matrices");
@@ -813,10 +797,10 @@ static int gemm_shape (NnNode *n, NnCtx *c, NnTensor **in, int64_t *M, int64_t *
 }
 
 static int gemm_infer (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
-  int64_t M, K, N;
+  int64_t M = 0, K = 0, N = 0;
   if (gemm_shape(n, c, in, &M, &K, &N) != NN_OK) return NN_ERR;
   int64_t yd[2] = {M, N};
-  return set_out(n, c, out[0], NN_F32, 2, yd);
+  return nn_set_out(n, c, out[0], NN_F32, 2, yd);
 }
 
 /* dst[M, N] = beta * C broadcast. */
@@ -828,8 +812,8 @@ static void fill_c (float *dst, const NnTensor *C, float beta, int64_t M, int64_
 }
 
 static int gemm_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
-  int64_t M, K, N;
-  NnTensor *Y = out[0], *C = opt_in(n, in, 2);
+  int64_t M = 0, K = 0, N = 0;
+  NnTensor *Y = out[0], *C = nn_opt_in(n, in, 2);
   if (gemm_shape(n, c, in, &M, &K, &N) != NN_OK) return NN_ERR;
   float alpha = nn_attr_float(n, "alpha", 1.f), beta = nn_attr_float(n, "beta", 1.f);
   if (beta == 0.f) C = NULL;
@@ -941,9 +925,9 @@ static int pool_infer (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   yd[0] = X->dims[0];
   yd[1] = X->dims[1];
   for (int i = 0; i < g.k; i++) yd[2 + i] = g.out[i];
-  if (set_out(n, c, out[0], X->type, X->rank, yd) != NN_OK) return NN_ERR;
+  if (nn_set_out(n, c, out[0], X->type, X->rank, yd) != NN_OK) return NN_ERR;
   if (X->rank == 4 && X->fmt != NN_PLAIN && n->outfmt[0] >= X->fmt && pool_dnnl_ok(n, X, &g)) out[0]->fmt = X->fmt;
-  if (n->nout > 1 && set_out(n, c, out[1], NN_I64, X->rank, yd) != NN_OK) return NN_ERR;
+  if (n->nout > 1 && nn_set_out(n, c, out[1], NN_I64, X->rank, yd) != NN_OK) return NN_ERR;
   return NN_OK;
 }
 
@@ -1125,9 +1109,9 @@ static int bn_infer (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
     static const char *names[] = {"X", "scale", "B", "input_mean", "input_var"};
     if (chan_param(n, c, k < n->nin ? in[k] : NULL, C, names[k])) return NN_ERR;
   }
-  if (set_out(n, c, out[0], NN_F32, X->rank, X->dims) != NN_OK) return NN_ERR;
+  if (nn_set_out(n, c, out[0], NN_F32, X->rank, X->dims) != NN_OK) return NN_ERR;
   for (int k = 1; k < n->nout; k++)
-    if (set_out(n, c, out[k], NN_F32, 1, &C) != NN_OK) return NN_ERR;
+    if (nn_set_out(n, c, out[k], NN_F32, 1, &C) != NN_OK) return NN_ERR;
   if (X->rank == 4 && X->fmt != NN_PLAIN && n->outfmt[0] >= X->fmt && !bn_training(n)) out[0]->fmt = X->fmt;
   return NN_OK;
 }
@@ -1307,7 +1291,7 @@ static int inorm_infer (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   if (chan_param(n, c, n->nin > 1 ? in[1] : NULL, X->dims[1], "scale") ||
       chan_param(n, c, n->nin > 2 ? in[2] : NULL, X->dims[1], "B"))
     return NN_ERR;
-  return set_out(n, c, out[0], NN_F32, X->rank, X->dims);
+  return nn_set_out(n, c, out[0], NN_F32, X->rank, X->dims);
 }
 
 static int inorm_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
@@ -1328,7 +1312,7 @@ static int lnorm_check (NnNode *n, NnCtx *c) {
 }
 
 static int lnorm_shape (NnNode *n, NnCtx *c, NnTensor **in, int *axis, int64_t *outer, int64_t *inner) {
-  const NnTensor *X = in[0], *S = n->nin > 1 ? in[1] : NULL, *B = opt_in(n, in, 2);
+  const NnTensor *X = in[0], *S = n->nin > 1 ? in[1] : NULL, *B = nn_opt_in(n, in, 2);
   if (!X || !S) return nn_fail(c, n, "X and Scale are required");
   if (need_f32(n, c, X, "X") || need_f32(n, c, S, "Scale") || (B && need_f32(n, c, B, "B"))) return NN_ERR;
   if (X->rank < 1) return nn_fail(c, n, "X must have rank 1 or more");
@@ -1354,10 +1338,10 @@ static int lnorm_infer (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   int64_t outer, inner, sd[NN_MAXRANK];
   if (lnorm_shape(n, c, in, &axis, &outer, &inner) != NN_OK) return NN_ERR;
   const NnTensor *X = in[0];
-  if (set_out(n, c, out[0], NN_F32, X->rank, X->dims) != NN_OK) return NN_ERR;
+  if (nn_set_out(n, c, out[0], NN_F32, X->rank, X->dims) != NN_OK) return NN_ERR;
   for (int d = 0; d < X->rank; d++) sd[d] = d < axis ? X->dims[d] : 1;
   for (int k = 1; k < n->nout && k < 3; k++)
-    if (set_out(n, c, out[k], NN_F32, X->rank, sd) != NN_OK) return NN_ERR;
+    if (nn_set_out(n, c, out[k], NN_F32, X->rank, sd) != NN_OK) return NN_ERR;
   return NN_OK;
 }
 
@@ -1418,7 +1402,7 @@ static int lnorm_run (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   int64_t outer, inner;
   if (lnorm_shape(n, c, in, &axis, &outer, &inner) != NN_OK) return NN_ERR;
   if (outer * inner == 0) return NN_OK;
-  const NnTensor *X = in[0], *S = in[1], *B = opt_in(n, in, 2);
+  const NnTensor *X = in[0], *S = in[1], *B = nn_opt_in(n, in, 2);
   int stats = n->nout > 1 && (has_out(n, 1) || has_out(n, 2));
   Key key;
   memset(&key, 0, sizeof key);

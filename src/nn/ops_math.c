@@ -36,7 +36,7 @@
 #include "nn/nn_vmath.h"
 
 /* Largest element count an operator here creates (as the loader's limit). */
-#define MAXEL ((int64_t)1 << 40)
+#define MAXEL NN_MAXEL
 /* Outputs under this many elements stay on the calling thread. */
 #define PAR_EL ((int64_t)1 << 15)
 /* Elements per unit of parallel work (units are handed out in runs). */
@@ -68,25 +68,6 @@ static int is_float (int t) { return t == NN_F32 || t == NN_F64; }
 static int is_signed (int t) { return t == NN_I8 || t == NN_I16 || t == NN_I32 || t == NN_I64; }
 static int is_int (int t) {
   return is_signed(t) || t == NN_U8 || t == NN_U16 || t == NN_U32 || t == NN_U64;
-}
-
-/* Input k, or NULL when omitted (absent or named ""). */
-static NnTensor *opt_in (const NnNode *n, NnTensor **in, int k) {
-  return k < n->nin && n->in[k] >= 0 ? in[k] : NULL;
-}
-
-/* Sets an output's type and shape after checking its element count. */
-static int set_out (NnNode *n, NnCtx *c, NnTensor *o, int type, int rank, const int64_t *dims) {
-  if (rank < 0 || rank > NN_MAXRANK) return nn_fail(c, n, "output rank %d is above %d", rank, NN_MAXRANK);
-  int64_t e = 1;
-  for (int i = 0; i < rank; i++) {
-    if (dims[i] < 0) return nn_fail(c, n, "negative output dimension %lld", (long long)dims[i]);
-    if (dims[i] > MAXEL || (dims[i] && e > MAXEL / dims[i]))
-      return nn_fail(c, n, "output has too many elements");
-    e *= dims[i];
-  }
-  nn_setshape(o, type, rank, dims);
-  return NN_OK;
 }
 
 /* Element i of raw data of type t, as a double / an int64 (by nn_getd). */
@@ -404,7 +385,7 @@ static int infer_binary (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   int r = 0;
   int64_t d[NN_MAXRANK];
   if (bcast_shape(n, c, in, 2, &r, d)) return NN_ERR;
-  return set_out(n, c, out[0], bin_bool_out(code) ? NN_BOOL : in[0]->type, r, d);
+  return nn_set_out(n, c, out[0], bin_bool_out(code) ? NN_BOOL : in[0]->type, r, d);
 }
 
 static int run_binary (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
@@ -427,7 +408,7 @@ static int infer_variadic (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   int r = 0;
   int64_t d[NN_MAXRANK];
   if (bcast_shape(n, c, in, n->nin, &r, d)) return NN_ERR;
-  return set_out(n, c, out[0], in[0]->type, r, d);
+  return nn_set_out(n, c, out[0], in[0]->type, r, d);
 }
 
 typedef struct ScaleArg { double div; int type; } ScaleArg;
@@ -523,7 +504,7 @@ static int infer_pow (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   int r = 0;
   int64_t d[NN_MAXRANK];
   if (bcast_shape(n, c, in, 2, &r, d)) return NN_ERR;
-  return set_out(n, c, out[0], ta, r, d);
+  return nn_set_out(n, c, out[0], ta, r, d);
 }
 
 static int run_pow (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
@@ -572,7 +553,7 @@ static int infer_prelu (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
     return nn_fail(c, n, "slope does not broadcast to X");
   for (int i = 0; i < r; i++)
     if (d[i] != in[0]->dims[i]) return nn_fail(c, n, "slope does not broadcast to X");
-  return set_out(n, c, out[0], t, in[0]->rank, in[0]->dims);
+  return nn_set_out(n, c, out[0], t, in[0]->rank, in[0]->dims);
 }
 
 static int run_prelu (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
@@ -616,7 +597,7 @@ static int infer_where (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   int r = 0;
   int64_t d[NN_MAXRANK];
   if (bcast_shape(n, c, in, 3, &r, d)) return NN_ERR;
-  return set_out(n, c, out[0], in[1]->type, r, d);
+  return nn_set_out(n, c, out[0], in[1]->type, r, d);
 }
 
 static int run_where (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
@@ -842,7 +823,7 @@ static int infer_unary (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
     default: ok = is_float(t); break;
   }
   if (!ok) return nn_fail(c, n, "element type %s is not supported", nn_type_name(t));
-  return set_out(n, c, out[0], t, in[0]->rank, in[0]->dims);
+  return nn_set_out(n, c, out[0], t, in[0]->rank, in[0]->dims);
 }
 
 /* oneDNN's eltwise kernels beat ours on these (bench/eltwise_micro.c, 1 M
@@ -876,7 +857,7 @@ static int run_unary (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
 static int infer_clip (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   if (n->nin < 1 || !in[0]) return nn_fail(c, n, "needs an input");
   for (int k = 1; k < 3; k++) {
-    const NnTensor *b = opt_in(n, in, k);
+    const NnTensor *b = nn_opt_in(n, in, k);
     if (!b) continue;
     if (n->opset < 11) return nn_fail(c, n, "takes min and max as attributes before opset 11");
     if (b->type != in[0]->type) return nn_fail(c, n, "%s differs in type from the input", k == 1 ? "min" : "max");
@@ -889,7 +870,7 @@ static int run_clip (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   UArg u;
   unary_arg(n, &u);
   int t = u.type = in[0]->type;
-  const NnTensor *lo = opt_in(n, in, 1), *hi = opt_in(n, in, 2);
+  const NnTensor *lo = nn_opt_in(n, in, 1), *hi = nn_opt_in(n, in, 2);
   if (is_float(t)) {
     u.da = -INFINITY;
     u.db = INFINITY;
@@ -993,7 +974,7 @@ static int infer_cast (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   if (n->nin < 1 || !in[0]) return nn_fail(c, n, "needs an input");
   if (cast_target(n, in, c, &to)) return NN_ERR;
   if (tindex(in[0]->type) < 0) return nn_fail(c, n, "cannot cast from %s", nn_type_name(in[0]->type));
-  return set_out(n, c, out[0], to, in[0]->rank, in[0]->dims);
+  return nn_set_out(n, c, out[0], to, in[0]->rank, in[0]->dims);
 }
 
 static int run_cast (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {

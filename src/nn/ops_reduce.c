@@ -34,7 +34,7 @@
 #include "nn/nn.h"
 #include "nn/nn_vmath.h"
 
-#define MAXEL ((int64_t)1 << 40)
+#define MAXEL NN_MAXEL
 /* Work under this many elements stays on the calling thread. */
 #define PAR_EL ((int64_t)1 << 15)
 /* Columns per unit when working across rows of length inner / C. */
@@ -42,27 +42,10 @@
 
 /* ---------- small helpers ---------- */
 
-static NnTensor *opt_in (const NnNode *n, NnTensor **in, int k) {
-  return k < n->nin && n->in[k] >= 0 ? in[k] : NULL;
-}
-
 static int is_float (int t) { return t == NN_F32 || t == NN_F64; }
 static int is_int (int t) {
   return t == NN_I8 || t == NN_I16 || t == NN_I32 || t == NN_I64 || t == NN_U8 || t == NN_U16 ||
          t == NN_U32 || t == NN_U64;
-}
-
-static int set_out (NnNode *n, NnCtx *c, NnTensor *o, int type, int rank, const int64_t *dims) {
-  if (rank < 0 || rank > NN_MAXRANK) return nn_fail(c, n, "output rank %d is above %d", rank, NN_MAXRANK);
-  int64_t e = 1;
-  for (int i = 0; i < rank; i++) {
-    if (dims[i] < 0) return nn_fail(c, n, "negative output dimension %lld", (long long)dims[i]);
-    if (dims[i] > MAXEL || (dims[i] && e > MAXEL / dims[i]))
-      return nn_fail(c, n, "output has too many elements");
-    e *= dims[i];
-  }
-  nn_setshape(o, type, rank, dims);
-  return NN_OK;
 }
 
 static int norm_axis (NnNode *n, NnCtx *c, int64_t a, int r, int *out) {
@@ -119,7 +102,7 @@ static int red_axes (NnNode *n, NnTensor **in, NnCtx *c, int *red, int *noop) {
   int64_t axes[NN_MAXRANK * 2];
   int64_t k = -1;
   if (from_input) {
-    const NnTensor *t = opt_in(n, in, 1);
+    const NnTensor *t = nn_opt_in(n, in, 1);
     if (t) {
       if (t->type != NN_I64 && t->type != NN_I32) return nn_fail(c, n, "axes must be int64");
       if (t->rank > 1) return nn_fail(c, n, "axes must be a 1-D tensor");
@@ -157,14 +140,14 @@ static int infer_reduce (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   if (!is_float(t) && !is_int(t)) return nn_fail(c, n, "element type %s is not supported", nn_type_name(t));
   int red[NN_MAXRANK], noop, rc = red_axes(n, in, c, red, &noop);
   if (rc != NN_OK) return rc;
-  if (noop) return set_out(n, c, out[0], t, in[0]->rank, in[0]->dims);
+  if (noop) return nn_set_out(n, c, out[0], t, in[0]->rank, in[0]->dims);
   int keep = nn_attr_int(n, "keepdims", 1) != 0, m = 0;
   int64_t d[NN_MAXRANK];
   for (int i = 0; i < in[0]->rank; i++) {
     if (!red[i]) d[m++] = in[0]->dims[i];
     else if (keep) d[m++] = 1;
   }
-  return set_out(n, c, out[0], t, m, d);
+  return nn_set_out(n, c, out[0], t, m, d);
 }
 
 /* f32 kernels: a combiner and what it sees of each x. */
@@ -486,7 +469,7 @@ static int infer_soft (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   if (!is_float(in[0]->type)) return nn_fail(c, n, "element type %s is not supported", nn_type_name(in[0]->type));
   int64_t o = 1, d = 1, i = 1;
   if (soft_dims(n, in[0], c, &o, &d, &i)) return NN_ERR;
-  return set_out(n, c, out[0], in[0]->type, in[0]->rank, in[0]->dims);
+  return nn_set_out(n, c, out[0], in[0]->type, in[0]->rank, in[0]->dims);
 }
 
 enum { S_SOFTMAX, S_LOG, S_HARD };
@@ -644,7 +627,7 @@ static int infer_arg (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
     if (k != axis) d[m++] = in[0]->dims[k];
     else if (keep) d[m++] = 1;
   }
-  return set_out(n, c, out[0], NN_I64, m, d);
+  return nn_set_out(n, c, out[0], NN_I64, m, d);
 }
 
 typedef struct Arg {

@@ -27,16 +27,11 @@
 #include "nn/nn.h"
 
 /* Largest element count an operator here creates (as the loader's limit). */
-#define MAXEL ((int64_t)1 << 40)
+#define MAXEL NN_MAXEL
 /* Copies under this many bytes stay on the calling thread. */
 #define PAR_BYTES ((int64_t)1 << 17)
 
 /* ---------- small helpers ---------- */
-
-/* Input k, or NULL when omitted (absent or named ""). */
-static NnTensor *opt_in (const NnNode *n, NnTensor **in, int k) {
-  return k < n->nin && n->in[k] >= 0 ? in[k] : NULL;
-}
 
 /* Element size of t, failing for types that cannot be moved. */
 static int elsize (NnNode *n, NnCtx *c, const NnTensor *t, size_t *es) {
@@ -59,21 +54,6 @@ static int64_t read_ints (NnNode *n, NnCtx *c, const char *what, const NnTensor 
   if (k > max) return nn_fail(c, n, "%s has %lld values, at most %lld expected", what, (long long)k, (long long)max);
   for (int64_t i = 0; i < k; i++) v[i] = nn_geti(t, i);
   return k;
-}
-
-/* Sets an output's type and shape after checking the dims: none negative,
-** at most MAXEL elements. */
-static int set_out (NnNode *n, NnCtx *c, NnTensor *o, int type, int rank, const int64_t *dims) {
-  if (rank < 0 || rank > NN_MAXRANK) return nn_fail(c, n, "output rank %d is above %d", rank, NN_MAXRANK);
-  int64_t e = 1;
-  for (int i = 0; i < rank; i++) {
-    if (dims[i] < 0) return nn_fail(c, n, "negative output dimension %lld", (long long)dims[i]);
-    if (dims[i] > MAXEL || (dims[i] && e > MAXEL / dims[i]))
-      return nn_fail(c, n, "output has too many elements");
-    e *= dims[i];
-  }
-  nn_setshape(o, type, rank, dims);
-  return NN_OK;
 }
 
 /* Axis a of a rank-r tensor, in [-r, r-1] ([-r, r] with extra=1), made >= 0. */
@@ -331,7 +311,7 @@ static int infer_reshape (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   if (n->nin < 1 || !in[0]) return nn_fail(c, n, "needs an input");
   if (elsize(n, c, in[0], &es)) return NN_ERR;
   int64_t shape[NN_MAXRANK], k;
-  const NnTensor *st = opt_in(n, in, 1);
+  const NnTensor *st = nn_opt_in(n, in, 1);
   if (st) {
     if (!st->data) return NN_DYNAMIC;
     k = read_ints(n, c, "shape", st, shape, NN_MAXRANK);
@@ -373,7 +353,7 @@ static int infer_reshape (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   }
   if (known != numel)
     return nn_fail(c, n, "shape has %lld elements, the input %lld", (long long)known, (long long)numel);
-  return set_out(n, c, out[0], in[0]->type, (int)k, shape);
+  return nn_set_out(n, c, out[0], in[0]->type, (int)k, shape);
 }
 
 static int infer_flatten (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
@@ -384,14 +364,14 @@ static int infer_flatten (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   if (norm_axis(n, c, nn_attr_int(n, "axis", 1), in[0]->rank, 1, &axis)) return NN_ERR;
   int64_t d[2] = {1, 1};
   for (int i = 0; i < in[0]->rank; i++) d[i >= axis] *= in[0]->dims[i];
-  return set_out(n, c, out[0], in[0]->type, 2, d);
+  return nn_set_out(n, c, out[0], in[0]->type, 2, d);
 }
 
 /* Axes of Squeeze/Unsqueeze: attribute before opset 13, input from 13.
 ** Count, -1 when absent, NN_DYNAMIC-like -2 when unknown yet. */
 static int64_t get_axes (NnNode *n, NnTensor **in, NnCtx *c, int64_t *axes) {
   if (n->opset >= 13) {
-    const NnTensor *t = opt_in(n, in, 1);
+    const NnTensor *t = nn_opt_in(n, in, 1);
     if (!t) return -1;
     if (!t->data) return -2;
     int64_t k = read_ints(n, c, "axes", t, axes, 2 * NN_MAXRANK);
@@ -433,7 +413,7 @@ static int infer_squeeze (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   int m = 0;
   for (int i = 0; i < r; i++)
     if (!drop[i]) d[m++] = in[0]->dims[i];
-  return set_out(n, c, out[0], in[0]->type, m, d);
+  return nn_set_out(n, c, out[0], in[0]->type, m, d);
 }
 
 static int infer_unsqueeze (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
@@ -456,7 +436,7 @@ static int infer_unsqueeze (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) 
   }
   int64_t d[NN_MAXRANK];
   for (int i = 0, j = 0; i < R; i++) d[i] = ins[i] ? 1 : in[0]->dims[j++];
-  return set_out(n, c, out[0], in[0]->type, R, d);
+  return nn_set_out(n, c, out[0], in[0]->type, R, d);
 }
 
 /* ---------- Dropout ---------- */
@@ -511,7 +491,7 @@ static int run_dropout (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   double ratio = 0.5;
   int training = 0;
   if (n->opset >= 12) {
-    const NnTensor *r = opt_in(n, in, 1), *t = opt_in(n, in, 2);
+    const NnTensor *r = nn_opt_in(n, in, 1), *t = nn_opt_in(n, in, 2);
     if (r && nn_numel(r) >= 1) ratio = nn_getd(r, 0);
     if (t && nn_numel(t) >= 1) training = nn_getd(t, 0) != 0;
   }
@@ -569,7 +549,7 @@ static int infer_shape (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   int64_t s, e;
   shape_range(n, in[0]->rank, &s, &e);
   int64_t d = e - s;
-  return set_out(n, c, out[0], NN_I64, 1, &d);
+  return nn_set_out(n, c, out[0], NN_I64, 1, &d);
 }
 
 /* Reads only in[0]'s dims: valid at plan time when its data is not. */
@@ -657,7 +637,7 @@ static int infer_cos (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   int64_t k = read_ints(n, c, "shape", in[0], d, NN_MAXRANK);
   if (k < 0) return NN_ERR;
   const NnAttr *a = nn_attr(n, "value");
-  return set_out(n, c, out[0], a ? a->t.type : NN_F32, (int)k, d);
+  return nn_set_out(n, c, out[0], a ? a->t.type : NN_F32, (int)k, d);
 }
 
 /* Fills t with copies of the es bytes at v. */
@@ -720,7 +700,7 @@ static int infer_concat (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
                        (long long)t->dims[i], (long long)in[0]->dims[i]);
     d[axis] += t->dims[axis];
   }
-  if (set_out(n, c, out[0], in[0]->type, r, d) != NN_OK) return NN_ERR;
+  if (nn_set_out(n, c, out[0], in[0]->type, r, d) != NN_OK) return NN_ERR;
   out[0]->fmt = concat_fmt(n, in, axis);
   return NN_OK;
 }
@@ -824,7 +804,7 @@ static int run_concat (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
 /* Sizes of Split's outputs along axis into sz (n->nout of them). */
 static int split_sizes (NnNode *n, NnTensor **in, NnCtx *c, int axis, int64_t *sz) {
   int64_t dim = in[0]->dims[axis], m = n->nout;
-  const NnTensor *st = n->opset >= 13 ? opt_in(n, in, 1) : NULL;
+  const NnTensor *st = n->opset >= 13 ? nn_opt_in(n, in, 1) : NULL;
   if (st) {
     if (!st->data) return NN_DYNAMIC;
     int64_t k = read_ints(n, c, "split", st, sz, m);
@@ -919,7 +899,7 @@ static int slice_params (NnNode *n, NnTensor **in, NnCtx *c, SliceP *p) {
   int64_t st[2 * NN_MAXRANK], en[2 * NN_MAXRANK], ax[2 * NN_MAXRANK], sp[2 * NN_MAXRANK];
   int64_t k, ke, ka = -1, ks = -1;
   if (n->opset >= 10) {
-    const NnTensor *ts = opt_in(n, in, 1), *te = opt_in(n, in, 2), *ta = opt_in(n, in, 3), *tp = opt_in(n, in, 4);
+    const NnTensor *ts = nn_opt_in(n, in, 1), *te = nn_opt_in(n, in, 2), *ta = nn_opt_in(n, in, 3), *tp = nn_opt_in(n, in, 4);
     if (!ts || !te) return nn_fail(c, n, "needs starts and ends");
     if (!ts->data || !te->data || (ta && !ta->data) || (tp && !tp->data)) return NN_DYNAMIC;
     if ((k = read_ints(n, c, "starts", ts, st, 2 * NN_MAXRANK)) < 0) return NN_ERR;
@@ -989,7 +969,7 @@ static int infer_slice (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   SliceP p;
   int rc = slice_params(n, in, c, &p);
   if (rc != NN_OK) return rc;
-  return set_out(n, c, out[0], in[0]->type, in[0]->rank, p.count);
+  return nn_set_out(n, c, out[0], in[0]->type, in[0]->rank, p.count);
 }
 
 static int run_slice (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
@@ -1025,7 +1005,7 @@ static int pad_params (NnNode *n, NnTensor **in, NnCtx *c, int64_t *pb, int64_t 
   int r = in[0]->rank;
   int64_t pads[2 * NN_MAXRANK], axes[NN_MAXRANK], k, na = -1;
   if (n->opset >= 11) {
-    const NnTensor *tp = opt_in(n, in, 1), *ta = n->opset >= 18 ? opt_in(n, in, 3) : NULL;
+    const NnTensor *tp = nn_opt_in(n, in, 1), *ta = n->opset >= 18 ? nn_opt_in(n, in, 3) : NULL;
     if (!tp) return nn_fail(c, n, "needs pads");
     if (!tp->data || (ta && !ta->data)) return NN_DYNAMIC;
     if ((k = read_ints(n, c, "pads", tp, pads, 2 * NN_MAXRANK)) < 0) return NN_ERR;
@@ -1072,7 +1052,7 @@ static int infer_pad (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
     if (mode != PAD_CONSTANT && in[0]->dims[i] == 0 && d[i] > 0)
       return nn_fail(c, n, "cannot pad an empty dimension in this mode");
   }
-  return set_out(n, c, out[0], in[0]->type, in[0]->rank, d);
+  return nn_set_out(n, c, out[0], in[0]->type, in[0]->rank, d);
 }
 
 typedef struct PadJob {
@@ -1146,7 +1126,7 @@ static int run_pad (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   cvt.type = in[0]->type;
   cvt.data = j.cv;
   if (n->opset >= 11) {
-    const NnTensor *cv = opt_in(n, in, 2);
+    const NnTensor *cv = nn_opt_in(n, in, 2);
     if (cv && nn_numel(cv) >= 1) {
       if (cv->type == in[0]->type) memcpy(j.cv, cv->data, es);
       else nn_setd(&cvt, 0, nn_getd(cv, 0));
@@ -1234,7 +1214,7 @@ static int infer_transpose (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) 
   if (perm_of(n, c, r, perm)) return NN_ERR;
   int64_t d[NN_MAXRANK];
   for (int i = 0; i < r; i++) d[i] = in[0]->dims[perm[i]];
-  return set_out(n, c, out[0], in[0]->type, r, d);
+  return nn_set_out(n, c, out[0], in[0]->type, r, d);
 }
 
 static int run_transpose (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
@@ -1248,7 +1228,7 @@ static int run_transpose (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
 }
 
 static int expand_shape (NnNode *n, NnTensor **in, NnCtx *c, int *rank, int64_t *d) {
-  const NnTensor *st = opt_in(n, in, 1);
+  const NnTensor *st = nn_opt_in(n, in, 1);
   if (!st) return nn_fail(c, n, "needs a shape");
   if (!st->data) return NN_DYNAMIC;
   NnTensor s = {0};
@@ -1269,7 +1249,7 @@ static int infer_expand (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   int64_t d[NN_MAXRANK];
   int rc = expand_shape(n, in, c, &r, d);
   if (rc != NN_OK) return rc;
-  return set_out(n, c, out[0], in[0]->type, r, d);
+  return nn_set_out(n, c, out[0], in[0]->type, r, d);
 }
 
 static int run_expand (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
@@ -1286,7 +1266,7 @@ static int run_expand (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
 }
 
 static int tile_reps (NnNode *n, NnTensor **in, NnCtx *c, int64_t *rep) {
-  const NnTensor *rt = opt_in(n, in, 1);
+  const NnTensor *rt = nn_opt_in(n, in, 1);
   if (!rt) return nn_fail(c, n, "needs repeats");
   if (!rt->data) return NN_DYNAMIC;
   int64_t k = read_ints(n, c, "repeats", rt, rep, NN_MAXRANK);
@@ -1308,7 +1288,7 @@ static int infer_tile (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
     if (rep[i] && in[0]->dims[i] > MAXEL / rep[i]) return nn_fail(c, n, "output has too many elements");
     d[i] = in[0]->dims[i] * rep[i];
   }
-  return set_out(n, c, out[0], in[0]->type, in[0]->rank, d);
+  return nn_set_out(n, c, out[0], in[0]->type, in[0]->rank, d);
 }
 
 static int run_tile (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
@@ -1361,7 +1341,7 @@ static int infer_d2s (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
     if (x[2] % b || x[3] % b) return nn_fail(c, n, "height and width must be multiples of blocksize");
     d[0] = x[0], d[1] = x[1] * b * b, d[2] = x[2] / b, d[3] = x[3] / b;
   }
-  return set_out(n, c, out[0], in[0]->type, 4, d);
+  return nn_set_out(n, c, out[0], in[0]->type, 4, d);
 }
 
 static int run_d2s (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
@@ -1415,7 +1395,7 @@ static int infer_gather (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   for (int i = 0; i < axis; i++) d[m++] = in[0]->dims[i];
   for (int i = 0; i < q; i++) d[m++] = in[1]->dims[i];
   for (int i = axis + 1; i < r; i++) d[m++] = in[0]->dims[i];
-  return set_out(n, c, out[0], in[0]->type, m, d);
+  return nn_set_out(n, c, out[0], in[0]->type, m, d);
 }
 
 typedef struct GatherJob {
@@ -1501,7 +1481,7 @@ static int infer_range (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
   int64_t cnt;
   int rc = range_count(n, in, c, &cnt);
   if (rc != NN_OK) return rc;
-  return set_out(n, c, out[0], in[0]->type, 1, &cnt);
+  return nn_set_out(n, c, out[0], in[0]->type, 1, &cnt);
 }
 
 static int run_range (NnNode *n, NnTensor **in, NnTensor **out, NnCtx *c) {
