@@ -19,6 +19,18 @@ int luaopen_seg (lua_State *L) {
   seg_open_label(L);
   seg_open_metrics(L);
   seg_open_draw(L);
+  seg_open_watershed(L);
+  seg_open_region(L);
+  seg_open_cluster(L);
+  seg_open_colour(L);
+  seg_open_superpixel(L);
+  seg_open_graphseg(L);
+  seg_open_graphcut(L);
+  seg_open_energy(L);
+  seg_open_geometry(L);
+  seg_open_intensity(L);
+  seg_open_annotate(L);
+  seg_open_table(L);
   seg_open_tensor(L);
   seg_open_nn(L);
   lua_pop(L, 1);

@@ -164,4 +164,18 @@ void seg_open_stats (lua_State *L);
 /* Helper: set methods for every kind (shared table) or one kind. */
 void seg_add_methods (lua_State *L, SegKind kind, const luaL_Reg *l);
 
+/* Classical toolkit II families (one binding file each). */
+void seg_open_watershed (lua_State *L);
+void seg_open_region (lua_State *L);
+void seg_open_cluster (lua_State *L);
+void seg_open_colour (lua_State *L);
+void seg_open_superpixel (lua_State *L);
+void seg_open_graphseg (lua_State *L);
+void seg_open_graphcut (lua_State *L);
+void seg_open_energy (lua_State *L);
+void seg_open_geometry (lua_State *L);
+void seg_open_intensity (lua_State *L);
+void seg_open_annotate (lua_State *L);
+void seg_open_table (lua_State *L);
+
 #endif
