@@ -1,0 +1,236 @@
+/* shapes.c — lines, rectangles and circles drawn in place, clipped.
+** Every shape is a set of pixels computed per visible row or column, never
+** by walking coordinates outside the buffer. */
+#include <math.h>
+#include <string.h>
+#include "annotate.h"
+
+void seg_ink (SegDtype t, int c, const double *v, SegInk *ink) {
+  seg_assert(c >= 1 && c <= SEG_INK_MAXC);
+  memset(&ink->px, 0, sizeof ink->px);
+  ink->bytes = (size_t)c * seg_dtype_size(t);
+  for (int i = 0; i < c; i++) {
+    switch (t) {
+      case SEG_U8: ink->px.b[i] = (uint8_t)v[i]; break;
+      case SEG_U16: { uint16_t e = (uint16_t)v[i]; memcpy(ink->px.b + 2 * i, &e, 2); break; }
+      case SEG_I32: { int32_t e = (int32_t)v[i]; memcpy(ink->px.b + 4 * i, &e, 4); break; }
+      default: { float e = (float)v[i]; memcpy(ink->px.b + 4 * i, &e, 4); break; }
+    }
+  }
+}
+
+/* n pixels from p; the switch gives the compiler constant-size copies for
+** the common pixel sizes (1-4 channels of 1, 2 or 4 bytes). */
+static void fill (uint8_t *p, int64_t n, const SegInk *ink) {
+  const uint8_t *s = ink->px.b;
+  switch (ink->bytes) {
+    case 1: memset(p, s[0], (size_t)n); break;
+#define FILLK(k) case k: for (int64_t i = 0; i < n; i++) memcpy(p + i * k, s, k); break;
+    FILLK(2) FILLK(3) FILLK(4) FILLK(6) FILLK(8) FILLK(12) FILLK(16)
+#undef FILLK
+    default:
+      for (int64_t i = 0; i < n; i++) memcpy(p + (size_t)i * ink->bytes, s, ink->bytes);
+  }
+}
+
+static inline void put (SegBuf *b, int64_t x, int64_t y, const SegInk *ink) {
+  memcpy(seg_row(b, (int)y) + (size_t)x * ink->bytes, ink->px.b, ink->bytes);
+}
+
+static inline int inside (const SegBuf *b, int64_t x, int64_t y) {
+  return x >= 0 && y >= 0 && x < b->w && y < b->h;
+}
+
+void seg_draw_span (SegBuf *b, int64_t y, int64_t x0, int64_t x1, const SegInk *ink) {
+  if (y < 0 || y >= b->h) return;
+  if (x0 < 0) x0 = 0;
+  if (x1 > b->w - 1) x1 = b->w - 1;
+  if (x0 > x1) return;
+  fill(seg_row(b, (int)y) + (size_t)x0 * ink->bytes, x1 - x0 + 1, ink);
+}
+
+/* ---------- one-pixel lines ---------- */
+
+/* Minor offset of step i: round_half_up(i * dm / n), as skimage's error
+** term gives it. 2*dm*i + n < 2^64 for coordinates within 2^30. */
+static inline int64_t minor_at (uint64_t i, uint64_t dm, uint64_t n) {
+  return (int64_t)((2 * dm * i + n) / (2 * n));
+}
+
+void seg_draw_line (SegBuf *b, int64_t x0, int64_t y0, int64_t x1, int64_t y1,
+                    const SegInk *ink) {
+  int64_t dx = x1 > x0 ? x1 - x0 : x0 - x1, dy = y1 > y0 ? y1 - y0 : y0 - y1;
+  int64_t sx = x1 - x0 > 0 ? 1 : -1, sy = y1 - y0 > 0 ? 1 : -1;
+  if (dx == 0 && dy == 0) {
+    if (inside(b, x0, y0)) put(b, x0, y0, ink);
+    return;
+  }
+  int steep = dy > dx;    /* skimage: the major axis is y only when strictly longer */
+  int64_t a0 = steep ? y0 : x0, m0 = steep ? x0 : y0;
+  int64_t n = steep ? dy : dx, dm = steep ? dx : dy;
+  int64_t sa = steep ? sy : sx, sm = steep ? sx : sy;
+  int64_t alim = steep ? b->h : b->w, mlim = steep ? b->w : b->h;
+  /* steps whose major coordinate is inside */
+  int64_t lo = sa > 0 ? -a0 : a0 - (alim - 1), hi = sa > 0 ? alim - 1 - a0 : a0;
+  if (lo < 0) lo = 0;
+  if (hi > n) hi = n;
+  if (lo > hi) return;
+  /* minor offsets k inside: [klo, khi]; k(i) never decreases, so the steps
+  ** with k inside are an interval, found by bisection */
+  int64_t klo = sm > 0 ? -m0 : m0 - (mlim - 1), khi = sm > 0 ? mlim - 1 - m0 : m0;
+  int64_t l = lo, r = hi + 1;           /* first i with k(i) >= klo */
+  while (l < r) {
+    int64_t mid = l + (r - l) / 2;
+    if (minor_at((uint64_t)mid, (uint64_t)dm, (uint64_t)n) >= klo) r = mid; else l = mid + 1;
+  }
+  lo = l;
+  l = lo; r = hi + 1;                   /* first i with k(i) > khi */
+  while (l < r) {
+    int64_t mid = l + (r - l) / 2;
+    if (minor_at((uint64_t)mid, (uint64_t)dm, (uint64_t)n) > khi) r = mid; else l = mid + 1;
+  }
+  hi = l - 1;
+  if (lo > hi) return;
+  /* incremental: num = 2*dm*i + n = k*(2n) + rem */
+  uint64_t twon = 2 * (uint64_t)n, num = 2 * (uint64_t)dm * (uint64_t)lo + (uint64_t)n;
+  int64_t k = (int64_t)(num / twon);
+  uint64_t rem = num % twon;
+  for (int64_t i = lo; i <= hi; i++) {
+    int64_t a = a0 + sa * i, m = m0 + sm * k;
+    if (steep) put(b, m, a, ink); else put(b, a, m, ink);
+    rem += 2 * (uint64_t)dm;
+    if (rem >= twon) { rem -= twon; k++; }   /* dm <= n: at most one step */
+  }
+}
+
+/* ---------- thick lines ---------- */
+
+/* Narrows [*lo, *hi] to the x with lo_v <= c1*x + c0 <= hi_v. */
+static void clamp_linear (long double c1, long double c0, long double lo_v,
+                          long double hi_v, long double *lo, long double *hi) {
+  if (fabsl(c1) < 1e-300L) {
+    if (c0 < lo_v || c0 > hi_v) { *lo = 1; *hi = 0; }
+    return;
+  }
+  long double a = (lo_v - c0) / c1, z = (hi_v - c0) / c1;
+  if (a > z) { long double t = a; a = z; z = t; }
+  if (a > *lo) *lo = a;
+  if (z < *hi) *hi = z;
+}
+
+/* Pixel centres within R of the segment: on each row the union of the two
+** end disks' and the central slab's intervals, a single interval since the
+** capsule is convex. A tolerance of 1e-9 px keeps exact boundary points. */
+void seg_draw_capsule (SegBuf *b, double x0d, double y0d, double x1d, double y1d,
+                       double thickness, const SegInk *ink) {
+  /* long double: squares of coordinates up to 2^31 stay exact on x86-64 */
+  typedef long double ld;
+  const ld R = (ld)thickness / 2, eps = 1e-9L;
+  const ld x0 = x0d, y0 = y0d, x1 = x1d, y1 = y1d;
+  ld ytop = fminl(y0, y1) - R, ybot = fmaxl(y0, y1) + R;
+  int64_t ya = (int64_t)fmaxl(0, ceill(ytop - eps));
+  int64_t yb = (int64_t)fminl(b->h - 1, floorl(ybot + eps));
+  ld ux = x1 - x0, uy = y1 - y0, len = sqrtl(ux * ux + uy * uy);
+  ld ex = len > 0 ? ux / len : 0, ey = len > 0 ? uy / len : 0;
+  for (int64_t y = ya; y <= yb; y++) {
+    ld lo = INFINITY, hi = -INFINITY, py = (ld)y;
+    for (int e = 0; e < 2; e++) {
+      ld cx = e ? x1 : x0, d = py - (e ? y1 : y0), q = R * R - d * d;
+      if (q >= -eps) {
+        ld s = sqrtl(fmaxl(q, 0));
+        lo = fminl(lo, cx - s); hi = fmaxl(hi, cx + s);
+      }
+    }
+    if (len > 0) {
+      /* along = (x - x0)ex + (y - y0)ey in [0, len],
+      ** across = -(x - x0)ey + (y - y0)ex in [-R, R] */
+      ld slo = -INFINITY, shi = INFINITY, dy = py - y0;
+      clamp_linear(ex, -x0 * ex + dy * ey, 0, len, &slo, &shi);
+      clamp_linear(-ey, x0 * ey + dy * ex, -R, R, &slo, &shi);
+      if (slo <= shi) { lo = fminl(lo, slo); hi = fmaxl(hi, shi); }
+    }
+    if (lo > hi) continue;
+    lo = fmaxl(lo, -1); hi = fminl(hi, (ld)b->w);
+    seg_draw_span(b, y, (int64_t)ceill(lo - eps), (int64_t)floorl(hi + eps), ink);
+  }
+}
+
+/* ---------- rectangles ---------- */
+
+void seg_draw_rect (SegBuf *b, int64_t x, int64_t y, int64_t w, int64_t h,
+                    int64_t thickness, int fill, const SegInk *ink) {
+  if (w <= 0 || h <= 0) return;
+  int64_t x1 = x + w - 1, y1 = y + h - 1, t = thickness;
+  if (fill || 2 * t >= w || 2 * t >= h) t = h;   /* the outline covers it all */
+  int64_t ya = y > 0 ? y : 0, yb = y1 < b->h - 1 ? y1 : b->h - 1;
+  for (int64_t r = ya; r <= yb; r++) {
+    if (r < y + t || r > y1 - t) seg_draw_span(b, r, x, x1, ink);
+    else {
+      seg_draw_span(b, r, x, x + t - 1, ink);
+      seg_draw_span(b, r, x1 - t + 1, x1, ink);
+    }
+  }
+}
+
+/* ---------- circles ---------- */
+
+/* floor(sqrt(v)) for v < 2^62, exact. */
+static int64_t isqrt64 (int64_t v) {
+  if (v <= 0) return 0;
+  int64_t r = (int64_t)sqrt((double)v);
+  while (r > 0 && r * r > v) r--;
+  while ((r + 1) * (r + 1) <= v) r++;
+  return r;
+}
+
+void seg_draw_circle (SegBuf *b, int64_t cx, int64_t cy, int64_t r, int fill,
+                      const SegInk *ink) {
+  int64_t r2 = r * r;
+  if (fill) {
+    int64_t ya = cy - r > 0 ? cy - r : 0, yb = cy + r < b->h - 1 ? cy + r : b->h - 1;
+    for (int64_t y = ya; y <= yb; y++) {
+      int64_t h = isqrt64(r2 - (y - cy) * (y - cy));
+      seg_draw_span(b, y, cx - h, cx + h, ink);
+    }
+    return;
+  }
+  /* octant points (dx(t), t) for t = 0..tmax, mirrored: rows cy +- t carry
+  ** x = cx +- dx(t), columns cx +- t carry y = cy +- dx(t) */
+  int64_t tmax = isqrt64(r2 / 2);
+  for (int64_t y = 0; y < b->h; y++) {
+    int64_t t = y > cy ? y - cy : cy - y;
+    if (t > tmax) continue;
+    int64_t d = isqrt64(r2 - t * t);
+    if (inside(b, cx - d, y)) put(b, cx - d, y, ink);
+    if (inside(b, cx + d, y)) put(b, cx + d, y, ink);
+  }
+  for (int64_t x = 0; x < b->w; x++) {
+    int64_t t = x > cx ? x - cx : cx - x;
+    if (t > tmax) continue;
+    int64_t d = isqrt64(r2 - t * t);
+    if (inside(b, x, cy - d)) put(b, x, cy - d, ink);
+    if (inside(b, x, cy + d)) put(b, x, cy + d, ink);
+  }
+}
+
+void seg_draw_ring (SegBuf *b, int64_t cx, int64_t cy, int64_t r, double thickness,
+                    const SegInk *ink) {
+  /* long double: squares of coordinates up to 2^31 stay exact on x86-64 */
+  const long double eps = 1e-9L;
+  long double ro = (long double)r + thickness / 2, ri = (long double)r - thickness / 2;
+  long double ro2 = ro * ro, ri2 = ri > 0 ? ri * ri : -1;
+  int64_t ya = (int64_t)fmaxl(0, ceill((long double)cy - ro - eps));
+  int64_t yb = (int64_t)fminl(b->h - 1, floorl((long double)cy + ro + eps));
+  for (int64_t y = ya; y <= yb; y++) {
+    long double dy = (long double)(y - cy), q = ro2 - dy * dy;
+    if (q < -eps) continue;
+    int64_t ho = (int64_t)fminl(floorl(sqrtl(fmaxl(q, 0)) + eps), 4.0L * SEG_DRAW_MAXCOORD);
+    long double qi = ri2 - dy * dy;
+    if (ri2 < 0 || qi < 0) { seg_draw_span(b, y, cx - ho, cx + ho, ink); continue; }
+    /* the hole: centres with d < ri, |dx| < sqrt(qi) */
+    int64_t hin = (int64_t)ceill(sqrtl(qi) - eps);
+    if (hin > ho) continue;
+    seg_draw_span(b, y, cx - ho, cx - hin, ink);
+    seg_draw_span(b, y, cx + hin, cx + ho, ink);
+  }
+}
