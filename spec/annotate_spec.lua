@@ -48,6 +48,11 @@ describe("draw_line", function()
   it("draws thick lines as capsules: every pixel within thickness/2 of the segment", function()
     local im = seg.image(60, 40):draw_line(10, 20, 50, 20, 1, {thickness = 3})
     assert.are.equal(3 * 43, im:eq(1):count())   -- 3 rows, the caps 1.5 and 1.1 px out
+    -- the same through the long double path (coordinates beyond 2^24)
+    im = seg.image(60, 40):draw_line(-2^29, 20, 2^29, 20, 1, {thickness = 3})
+    assert.are.equal(3 * 60, im:eq(1):count())
+    im = seg.image(60, 40):draw_line(30, -2^30, 30, 2^30, 1, {thickness = 4})
+    assert.are.equal(5 * 40, im:eq(1):count())
     im = seg.image(60, 60):draw_line(5, 7, 50, 41, 1, {thickness = 6})
     local t = im:to_table()
     local ax, ay, bx, by = 5, 7, 50, 41

@@ -88,7 +88,7 @@ return {
     end,
     peers = { opencv = { setup = PY_SETUP,
       run = "for x, y, s in T: cv2.putText(a, s, (x, y + 14), cv2.FONT_HERSHEY_PLAIN, 1.0, (255, 255, 255), 1, cv2.LINE_8)",
-      note = "Hershey vector font, about the same height" } } },
+      note = "'Hershey vector font'" } } },
   { name = "regions_table 1024", lua = "lab:regions_table() (label, area, centroid, bbox), m1 1024² crop",
     run = function (d)
       local lab = d.m1:crop(0, 0, 1024, 1024):label()

@@ -19,22 +19,37 @@ void seg_ink (SegDtype t, int c, const double *v, SegInk *ink) {
   }
 }
 
-/* n pixels from p; the switch gives the compiler constant-size copies for
-** the common pixel sizes (1-4 channels of 1, 2 or 4 bytes). */
+/* n pixels from p. One pixel is written, then the filled prefix is copied
+** onto the rest in doubling blocks: O(log n) large memcpy calls for any
+** pixel size, where a per-pixel loop of 3- or 6-byte copies is slow. */
 static void fill (uint8_t *p, int64_t n, const SegInk *ink) {
-  const uint8_t *s = ink->px.b;
-  switch (ink->bytes) {
-    case 1: memset(p, s[0], (size_t)n); break;
-#define FILLK(k) case k: for (int64_t i = 0; i < n; i++) memcpy(p + i * k, s, k); break;
-    FILLK(2) FILLK(3) FILLK(4) FILLK(6) FILLK(8) FILLK(12) FILLK(16)
-#undef FILLK
-    default:
-      for (int64_t i = 0; i < n; i++) memcpy(p + (size_t)i * ink->bytes, s, ink->bytes);
+  size_t ps = ink->bytes, total = (size_t)n * ps;
+  if (ps == 1) { memset(p, ink->px.b[0], (size_t)n); return; }
+  if (n <= 0) return;
+  if (n < 8) {
+    for (int64_t i = 0; i < n; i++) memcpy(p + (size_t)i * ps, ink->px.b, ps);
+    return;
+  }
+  memcpy(p, ink->px.b, ps);
+  size_t done = ps;
+  while (done < total) {
+    size_t k = done < total - done ? done : total - done;
+    memcpy(p + done, p, k);
+    done += k;
   }
 }
 
+/* One pixel; constant-size copies for the common pixel sizes. */
 static inline void put (SegBuf *b, int64_t x, int64_t y, const SegInk *ink) {
-  memcpy(seg_row(b, (int)y) + (size_t)x * ink->bytes, ink->px.b, ink->bytes);
+  uint8_t *p = seg_row(b, (int)y) + (size_t)x * ink->bytes;
+  const uint8_t *s = ink->px.b;
+  switch (ink->bytes) {
+    case 1: *p = s[0]; break;
+    case 2: memcpy(p, s, 2); break;
+    case 3: memcpy(p, s, 3); break;
+    case 4: memcpy(p, s, 4); break;
+    default: memcpy(p, s, ink->bytes);
+  }
 }
 
 static inline int inside (const SegBuf *b, int64_t x, int64_t y) {
@@ -105,54 +120,74 @@ void seg_draw_line (SegBuf *b, int64_t x0, int64_t y0, int64_t x1, int64_t y1,
 
 /* ---------- thick lines ---------- */
 
-/* Narrows [*lo, *hi] to the x with lo_v <= c1*x + c0 <= hi_v. */
-static void clamp_linear (long double c1, long double c0, long double lo_v,
-                          long double hi_v, long double *lo, long double *hi) {
-  if (fabsl(c1) < 1e-300L) {
-    if (c0 < lo_v || c0 > hi_v) { *lo = 1; *hi = 0; }
-    return;
-  }
-  long double a = (lo_v - c0) / c1, z = (hi_v - c0) / c1;
-  if (a > z) { long double t = a; a = z; z = t; }
-  if (a > *lo) *lo = a;
-  if (z < *hi) *hi = z;
-}
-
 /* Pixel centres within R of the segment: on each row the union of the two
 ** end disks' and the central slab's intervals, a single interval since the
-** capsule is convex. A tolerance of 1e-9 px keeps exact boundary points. */
-void seg_draw_capsule (SegBuf *b, double x0d, double y0d, double x1d, double y1d,
+** capsule is convex. The slab's bounds are linear in the row, so each row
+** costs a few multiply-adds; a tolerance of 1e-9 px keeps exact boundary
+** points. Written once for double (coordinates below 2^24, whose squares
+** are exact) and once for long double (any coordinate within 2^30, exact
+** on x86-64). */
+#define CAPSULE(NAME, T, SQRT, FLOOR, CEIL)                                        \
+static void NAME (SegBuf *b, T x0, T y0, T x1, T y1, T R, const SegInk *ink) {    \
+  const T eps = (T)1e-9, INF = (T)INFINITY;                                        \
+  T ytop = (y0 < y1 ? y0 : y1) - R, ybot = (y0 > y1 ? y0 : y1) + R;               \
+  T ya_ = CEIL(ytop - eps), yb_ = FLOOR(ybot + eps);                               \
+  if (ya_ < 0) ya_ = 0;                                                            \
+  if (yb_ > (T)(b->h - 1)) yb_ = (T)(b->h - 1);                                    \
+  int64_t ya = (int64_t)ya_, yb = (int64_t)yb_;                                    \
+  T ux = x1 - x0, uy = y1 - y0, len = SQRT(ux * ux + uy * uy);                     \
+  T ex = len > 0 ? ux / len : 0, ey = len > 0 ? uy / len : 0;                      \
+  /* slab: along = (x - x0)ex + dy ey in [0, len], across = -(x - x0)ey + dy ex   \
+  ** in [-R, R], dy = y - y0; for ex != 0 (ey != 0) each gives an x interval     \
+  ** whose ends move by -ey/ex (ex/ey) per row */                                 \
+  int has_a = ex > 1e-12 || ex < -1e-12, has_c = ey > 1e-12 || ey < -1e-12;        \
+  T ia = has_a ? 1 / ex : 0, ic = has_c ? 1 / ey : 0;                              \
+  for (int64_t y = ya; y <= yb; y++) {                                             \
+    T lo = INF, hi = -INF, dy = (T)y - y0;                                         \
+    T d0 = dy, q0 = R * R - d0 * d0;                                               \
+    if (q0 >= -eps) {                                                              \
+      T s = SQRT(q0 > 0 ? q0 : 0);                                                 \
+      lo = x0 - s; hi = x0 + s;                                                    \
+    }                                                                              \
+    T d1 = (T)y - y1, q1 = R * R - d1 * d1;                                        \
+    if (q1 >= -eps) {                                                              \
+      T s = SQRT(q1 > 0 ? q1 : 0);                                                 \
+      if (x1 - s < lo) lo = x1 - s;                                                \
+      if (x1 + s > hi) hi = x1 + s;                                                \
+    }                                                                              \
+    if (len > 0) {                                                                 \
+      T slo = -INF, shi = INF, a, z;                                               \
+      if (has_a) {                                                                 \
+        a = x0 - dy * ey * ia; z = x0 + (len - dy * ey) * ia;                      \
+        if (a > z) { T t_ = a; a = z; z = t_; }                                    \
+        slo = a; shi = z;                                                          \
+      } else if (dy * ey < -eps || dy * ey > len + eps) slo = INF;                 \
+      if (has_c) {                                                                 \
+        a = x0 + (dy * ex - R) * ic; z = x0 + (dy * ex + R) * ic;                  \
+        if (a > z) { T t_ = a; a = z; z = t_; }                                    \
+        if (a > slo) slo = a;                                                      \
+        if (z < shi) shi = z;                                                      \
+      } else if (dy * ex < -R - eps || dy * ex > R + eps) slo = INF;               \
+      if (slo <= shi) { if (slo < lo) lo = slo; if (shi > hi) hi = shi; }          \
+    }                                                                              \
+    if (lo > hi) continue;                                                         \
+    if (lo < -1) lo = -1;                                                          \
+    if (hi > (T)b->w) hi = (T)b->w;                                                \
+    seg_draw_span(b, y, (int64_t)CEIL(lo - eps), (int64_t)FLOOR(hi + eps), ink);   \
+  }                                                                                \
+}
+
+CAPSULE(capsule_d, double, sqrt, floor, ceil)
+CAPSULE(capsule_ld, long double, sqrtl, floorl, ceill)
+
+void seg_draw_capsule (SegBuf *b, double x0, double y0, double x1, double y1,
                        double thickness, const SegInk *ink) {
-  /* long double: squares of coordinates up to 2^31 stay exact on x86-64 */
-  typedef long double ld;
-  const ld R = (ld)thickness / 2, eps = 1e-9L;
-  const ld x0 = x0d, y0 = y0d, x1 = x1d, y1 = y1d;
-  ld ytop = fminl(y0, y1) - R, ybot = fmaxl(y0, y1) + R;
-  int64_t ya = (int64_t)fmaxl(0, ceill(ytop - eps));
-  int64_t yb = (int64_t)fminl(b->h - 1, floorl(ybot + eps));
-  ld ux = x1 - x0, uy = y1 - y0, len = sqrtl(ux * ux + uy * uy);
-  ld ex = len > 0 ? ux / len : 0, ey = len > 0 ? uy / len : 0;
-  for (int64_t y = ya; y <= yb; y++) {
-    ld lo = INFINITY, hi = -INFINITY, py = (ld)y;
-    for (int e = 0; e < 2; e++) {
-      ld cx = e ? x1 : x0, d = py - (e ? y1 : y0), q = R * R - d * d;
-      if (q >= -eps) {
-        ld s = sqrtl(fmaxl(q, 0));
-        lo = fminl(lo, cx - s); hi = fmaxl(hi, cx + s);
-      }
-    }
-    if (len > 0) {
-      /* along = (x - x0)ex + (y - y0)ey in [0, len],
-      ** across = -(x - x0)ey + (y - y0)ex in [-R, R] */
-      ld slo = -INFINITY, shi = INFINITY, dy = py - y0;
-      clamp_linear(ex, -x0 * ex + dy * ey, 0, len, &slo, &shi);
-      clamp_linear(-ey, x0 * ey + dy * ex, -R, R, &slo, &shi);
-      if (slo <= shi) { lo = fminl(lo, slo); hi = fmaxl(hi, shi); }
-    }
-    if (lo > hi) continue;
-    lo = fmaxl(lo, -1); hi = fminl(hi, (ld)b->w);
-    seg_draw_span(b, y, (int64_t)ceill(lo - eps), (int64_t)floorl(hi + eps), ink);
-  }
+  const double small = 16777216.0;   /* 2^24 */
+  if (fabs(x0) < small && fabs(y0) < small && fabs(x1) < small && fabs(y1) < small &&
+      thickness < small)
+    capsule_d(b, x0, y0, x1, y1, thickness / 2, ink);
+  else
+    capsule_ld(b, x0, y0, x1, y1, (long double)thickness / 2, ink);
 }
 
 /* ---------- rectangles ---------- */
@@ -197,16 +232,16 @@ void seg_draw_circle (SegBuf *b, int64_t cx, int64_t cy, int64_t r, int fill,
   /* octant points (dx(t), t) for t = 0..tmax, mirrored: rows cy +- t carry
   ** x = cx +- dx(t), columns cx +- t carry y = cy +- dx(t) */
   int64_t tmax = isqrt64(r2 / 2);
-  for (int64_t y = 0; y < b->h; y++) {
+  int64_t ya = cy - tmax > 0 ? cy - tmax : 0, yb = cy + tmax < b->h - 1 ? cy + tmax : b->h - 1;
+  int64_t xa = cx - tmax > 0 ? cx - tmax : 0, xb = cx + tmax < b->w - 1 ? cx + tmax : b->w - 1;
+  for (int64_t y = ya; y <= yb; y++) {
     int64_t t = y > cy ? y - cy : cy - y;
-    if (t > tmax) continue;
     int64_t d = isqrt64(r2 - t * t);
     if (inside(b, cx - d, y)) put(b, cx - d, y, ink);
     if (inside(b, cx + d, y)) put(b, cx + d, y, ink);
   }
-  for (int64_t x = 0; x < b->w; x++) {
+  for (int64_t x = xa; x <= xb; x++) {
     int64_t t = x > cx ? x - cx : cx - x;
-    if (t > tmax) continue;
     int64_t d = isqrt64(r2 - t * t);
     if (inside(b, x, cy - d)) put(b, x, cy - d, ink);
     if (inside(b, x, cy + d)) put(b, x, cy + d, ink);
