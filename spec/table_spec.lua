@@ -218,6 +218,8 @@ describe("to_csv and write_csv", function()
       "bad argument #1 to 'to_csv' (table expected, got number)")
     assert.has_error(function() seg.write_csv({}, nil) end,
       "bad argument #2 to 'write_csv' (string expected, got nil)")
+    assert.has_error(function() seg.write_csv({}, 5) end,
+      "bad argument #2 to 'write_csv' (string expected, got number)")
     assert.has_error(function() seg.to_csv({{a = 1}}, {sepp = ";"}) end,
       "bad argument #2 to 'to_csv' (unknown option 'sepp'; valid: columns, sep, header)")
     assert.has_error(function() seg.to_csv({{a = 1}}, {sep = ";;"}) end,

@@ -424,7 +424,9 @@ static int l_to_csv (lua_State *L) {
 ** is left open across a call that can raise. */
 static int l_write_csv (lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
-  const char *path = luaL_checkstring(L, 2);
+  /* a string, not a number Lua would convert: a path is never computed */
+  if (lua_type(L, 2) != LUA_TSTRING) seg_typeerror(L, 2, "string");
+  const char *path = lua_tostring(L, 2);
   lua_settop(L, 3);
   tocsv(L, 3);
   size_t n;
