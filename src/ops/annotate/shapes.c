@@ -27,7 +27,12 @@ static void fill (uint8_t *p, int64_t n, const SegInk *ink) {
   if (ps == 1) { memset(p, ink->px.b[0], (size_t)n); return; }
   if (n <= 0) return;
   if (n < 8) {
-    for (int64_t i = 0; i < n; i++) memcpy(p + (size_t)i * ps, ink->px.b, ps);
+    const uint8_t *s = ink->px.b;
+    switch (ps) {
+      case 3: for (int64_t i = 0; i < n; i++) memcpy(p + i * 3, s, 3); break;
+      case 4: for (int64_t i = 0; i < n; i++) memcpy(p + i * 4, s, 4); break;
+      default: for (int64_t i = 0; i < n; i++) memcpy(p + (size_t)i * ps, s, ps);
+    }
     return;
   }
   memcpy(p, ink->px.b, ps);
