@@ -415,7 +415,7 @@ function Gen:args(target)
     end
   end
   -- save writes files: only ever under the scratch directory
-  if target.name == "save" and type(a[2]) == "string" then
+  if (target.name == "save" or target.name == "write_csv") and type(a[2]) == "string" then
     a[2] = self.tmp .. pick{"/f.png", "/f.jpg", "/f.pgm", "/f.ppm", "/f", "/f.xyz", "",
                             "/no/such/dir/f.png"}
   end
@@ -495,6 +495,8 @@ local elements = P.elements
 
 local resizing = {crop = true, resize = true}
 local mutating = {set = true, release = true, __gc = true, __close = true}
+-- draw_* and *_into change their object by name, as set does
+local function mutates (name) return mutating[name] or name:match("^draw_") or name:match("_into$") end
 
 -- Returns class, message for the first broken invariant of a result list.
 local function check_results(seg, target, a, r)
@@ -612,7 +614,7 @@ local function run_call(ctx, seed, index, describe_only)
   end
   if not rec.finding then
     for _, e in ipairs(before) do
-      if e.data and not (e.recv and mutating[target.name]) and not released(seg, e.v)
+      if e.data and not (e.recv and mutates(target.name)) and not released(seg, e.v)
           and e.v:data() ~= e.data then
         rec.finding = {"mutated-input", tostring(e.v) .. " changed"}
         break
