@@ -1,0 +1,289 @@
+/* felzenszwalb.c — Felzenszwalb & Huttenlocher, "Efficient graph-based
+** image segmentation", IJCV 2004, as scikit-image 0.19's
+** _felzenszwalb_cy.pyx runs it: gaussian per channel, 8-neighbour grid
+** graph, edges in increasing weight order, union-find with the adaptive
+** threshold Int(C) + k/|C|, then small components joined.
+**
+** Edge order. skimage argsorts the float64 weights with numpy's (unstable)
+** quicksort; we sort the float32 weights stably, so ties keep skimage's edge
+** order (right, down, down-right, up-right; each in raster order). An edge
+** is a 64-bit item: weight bits (a non-negative float compares as its bit
+** pattern) above the edge id dir*N + a, with ids increasing in skimage's
+** order, so sorting the items on their upper 32 bits by a stable LSD radix
+** sort gives the same order as a stable sort of the weights. Differences
+** from skimage therefore come only from float32 rounding (gaussian and
+** weights) and from numpy's order of exactly tied float64 weights. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ops/graphseg/graphseg.h"
+#include "ops/filter/filter.h"
+
+enum { RIGHT, DOWN, DRIGHT, URIGHT };
+#define RADIX_BITS 11
+#define RADIX (1 << RADIX_BITS)
+
+static size_t nedges (int w, int h) {
+  size_t W = (size_t)w, H = (size_t)h;
+  return (W - 1) * H + W * (H - 1) + 2 * (W - 1) * (H - 1);
+}
+
+/* Layout: items (E u64) | other (max(E u64, smoothed floats)).
+** The union-find arrays later take whichever of the two the sort left free. */
+static size_t other_bytes (int w, int h, int c) {
+  size_t e = nedges(w, h) * sizeof(uint64_t);
+  size_t sm = (size_t)w * (size_t)h * (size_t)c * sizeof(float);
+  size_t uf = (size_t)w * (size_t)h * 3 * sizeof(uint32_t);
+  if (sm > e) e = sm;
+  return e > uf ? e : uf;
+}
+
+size_t seg_felz_scratch (int w, int h, int c) {
+  size_t a = nedges(w, h) * sizeof(uint64_t);
+  a = (a + 63) & ~(size_t)63;
+  return a + other_bytes(w, h, c) + 64;
+}
+
+/* ---------- edge weights ---------- */
+
+typedef struct {
+  const float *sm;   /* smoothed, w*h*c */
+  uint64_t *items;
+  int w, h, c;
+  size_t off[4];     /* first item of each direction */
+} WeightJob;
+
+static inline float dist (const float *restrict p, const float *restrict q, int c) {
+  if (c == 1) return fabsf(p[0] - q[0]);
+  if (c == 3) {
+    float d0 = p[0] - q[0], d1 = p[1] - q[1], d2 = p[2] - q[2];
+    return sqrtf(d0 * d0 + d1 * d1 + d2 * d2);
+  }
+  float s = 0;
+  for (int k = 0; k < c; k++) s += (p[k] - q[k]) * (p[k] - q[k]);
+  return sqrtf(s);
+}
+
+static inline uint64_t item (float wgt, uint32_t id) {
+  uint32_t bits;
+  memcpy(&bits, &wgt, 4);
+  return (uint64_t)bits << 32 | id;
+}
+
+/* Rows [y0, y1) of all four directions. */
+static void weights_rows (void *arg, int y0, int y1) {
+  const WeightJob *j = arg;
+  int w = j->w, h = j->h, c = j->c;
+  uint32_t N = (uint32_t)w * (uint32_t)h;
+  size_t rs = (size_t)w * (size_t)c;
+  for (int y = y0; y < y1; y++) {
+    const float *r0 = j->sm + (size_t)y * rs, *r1 = r0 + rs;
+    uint32_t a = (uint32_t)y * (uint32_t)w;
+    uint64_t *o = j->items + j->off[RIGHT] + (size_t)y * (size_t)(w - 1);
+    for (int x = 0; x + 1 < w; x++)
+      o[x] = item(dist(r0 + (size_t)x * c, r0 + (size_t)(x + 1) * c, c), RIGHT * N + a + x);
+    if (y + 1 >= h) continue;
+    o = j->items + j->off[DOWN] + (size_t)y * (size_t)w;
+    for (int x = 0; x < w; x++)
+      o[x] = item(dist(r0 + (size_t)x * c, r1 + (size_t)x * c, c), DOWN * N + a + x);
+    o = j->items + j->off[DRIGHT] + (size_t)y * (size_t)(w - 1);
+    for (int x = 0; x + 1 < w; x++)
+      o[x] = item(dist(r0 + (size_t)x * c, r1 + (size_t)(x + 1) * c, c), DRIGHT * N + a + x);
+    o = j->items + j->off[URIGHT] + (size_t)y * (size_t)(w - 1);
+    for (int x = 0; x + 1 < w; x++)
+      o[x] = item(dist(r0 + (size_t)(x + 1) * c, r1 + (size_t)x * c, c), URIGHT * N + a + x);
+  }
+}
+
+/* ---------- stable LSD radix sort on bits 32..63 ---------- */
+
+typedef struct {
+  const uint64_t *src;
+  uint64_t *dst;
+  size_t n;
+  int shift, nchunks;
+  uint32_t *hist;    /* nchunks * RADIX: counts, then start offsets */
+} RadixJob;
+
+static void chunk_range (const RadixJob *j, int chunk, size_t *b, size_t *e) {
+  *b = j->n * (size_t)chunk / (size_t)j->nchunks;
+  *e = j->n * (size_t)(chunk + 1) / (size_t)j->nchunks;
+}
+
+static void radix_count (void *arg, int chunk, int b_, int e_) {
+  (void)b_; (void)e_;
+  const RadixJob *j = arg;
+  size_t b, e;
+  chunk_range(j, chunk, &b, &e);
+  uint32_t *restrict hc = j->hist + (size_t)chunk * RADIX;
+  memset(hc, 0, RADIX * sizeof *hc);
+  for (size_t i = b; i < e; i++) hc[(j->src[i] >> j->shift) & (RADIX - 1)]++;
+}
+
+static void radix_scatter (void *arg, int chunk, int b_, int e_) {
+  (void)b_; (void)e_;
+  const RadixJob *j = arg;
+  size_t b, e;
+  chunk_range(j, chunk, &b, &e);
+  uint32_t *restrict hc = j->hist + (size_t)chunk * RADIX;
+  const uint64_t *restrict s = j->src;
+  uint64_t *restrict d = j->dst;
+  for (size_t i = b; i < e; i++) {
+    uint64_t v = s[i];
+    d[hc[(v >> j->shift) & (RADIX - 1)]++] = v;
+  }
+}
+
+/* Sorts items (n < 2^32) on their upper 32 bits; returns the buffer that
+** holds the result (items or tmp). NULL when out of memory. The chunks are
+** our own (nchunks fixed ranges, one call each through the pool), so the
+** order never depends on the thread count. */
+static uint64_t *radix_sort (uint64_t *items, uint64_t *tmp, size_t n, int threads) {
+  int nch = threads < 1 ? 1 : threads;
+  if (n < ((size_t)1 << 16)) nch = 1;
+  if (nch > 64) nch = 64;
+  uint32_t *hist = malloc(sizeof(uint32_t) * RADIX * (size_t)nch);
+  if (!hist) return NULL;
+  RadixJob j = {items, tmp, n, 0, nch, hist};
+  for (int shift = 32; shift < 64; shift += RADIX_BITS) {
+    j.shift = shift;
+    seg_parallel_chunks(nch, nch, 1, radix_count, &j);
+    /* A digit shared by every item leaves the order as it is. */
+    int single = 0;
+    for (int d = 0; d < RADIX && !single; d++) {
+      size_t s = 0;
+      for (int c = 0; c < nch; c++) s += hist[(size_t)c * RADIX + d];
+      if (s == n) single = 1;
+      else if (s) break;
+    }
+    if (single) continue;
+    uint32_t at = 0;
+    for (int d = 0; d < RADIX; d++)
+      for (int c = 0; c < nch; c++) {
+        uint32_t k = hist[(size_t)c * RADIX + d];
+        hist[(size_t)c * RADIX + d] = at;
+        at += k;
+      }
+    seg_parallel_chunks(nch, nch, 1, radix_scatter, &j);
+    const uint64_t *t = j.src;
+    j.src = j.dst;
+    j.dst = (uint64_t *)t;
+  }
+  free(hist);
+  return (uint64_t *)j.src;
+}
+
+/* ---------- union-find ---------- */
+
+static inline uint32_t find (uint32_t *restrict parent, uint32_t p) {
+  while (parent[p] != p) {         /* path halving */
+    parent[p] = parent[parent[p]];
+    p = parent[p];
+  }
+  return p;
+}
+
+/* Endpoints of edge id. */
+static inline void ends (uint32_t id, uint32_t N, uint32_t w, uint32_t *p, uint32_t *q) {
+  uint32_t dir = id / N, a = id - dir * N;
+  switch (dir) {
+    case RIGHT: *p = a; *q = a + 1; break;
+    case DOWN: *p = a; *q = a + w; break;
+    case DRIGHT: *p = a; *q = a + w + 1; break;
+    default: *p = a + 1; *q = a + w; break;
+  }
+}
+
+/* Smoothed values as float: the scipy gaussian, or a plain scaled copy when
+** sigma is too small to smooth (scipy skips such axes). */
+static int smooth (const SegBuf *src, float *sm, double sigma, int threads) {
+  double scale = src->dtype == SEG_U8 ? 1.0 / 255 : src->dtype == SEG_U16 ? 1.0 / 65535 : 1.0;
+  SegBuf d = {src->w, src->h, src->c, SEG_F32, (size_t)src->w * (size_t)src->c * sizeof(float),
+              (uint8_t *)sm};
+  if (sigma > 1e-15)
+    return seg_gaussian_scipy(src, &d, sigma, 4.0, SEG_BORDER_REFLECT, scale, threads);
+  size_t rn = (size_t)src->w * (size_t)src->c;
+  for (int y = 0; y < src->h; y++) {
+    const uint8_t *s = seg_row(src, y);
+    float *o = sm + (size_t)y * rn;
+    for (size_t i = 0; i < rn; i++) o[i] = (float)(seg_elem(src->dtype, s, i) * scale);
+  }
+  return SEG_OK;
+}
+
+int32_t seg_felzenszwalb (const SegBuf *src, SegBuf *labels, double scale, double sigma,
+                          int64_t min_size, int threads, void *scratch) {
+  int w = src->w, h = src->h, c = src->c;
+  seg_assert(seg_buf_samesize(src, labels) && labels->dtype == SEG_I32);
+  uint32_t N = (uint32_t)w * (uint32_t)h;
+  size_t E = nedges(w, h);
+  size_t abytes = (E * sizeof(uint64_t) + 63) & ~(size_t)63;
+  uint8_t *base = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+  uint64_t *items = (uint64_t *)base;
+  uint8_t *other = base + abytes;
+  float *sm = (float *)other;
+  if (smooth(src, sm, sigma, threads) != SEG_OK) return -1;
+  uint64_t *sorted = items;
+  if (E > 0) {
+    WeightJob wj = {sm, items, w, h, c, {0}};
+    wj.off[DOWN] = (size_t)(w - 1) * (size_t)h;
+    wj.off[DRIGHT] = wj.off[DOWN] + (size_t)w * (size_t)(h - 1);
+    wj.off[URIGHT] = wj.off[DRIGHT] + (size_t)(w - 1) * (size_t)(h - 1);
+    seg_parallel_for(threads, h, 16, weights_rows, &wj);
+    sorted = radix_sort(items, (uint64_t *)other, E, threads);
+    if (!sorted) return -1;
+  }
+  /* union-find in the buffer the sort left free */
+  uint32_t *parent = (uint32_t *)(sorted == items ? other : (uint8_t *)items);
+  uint32_t *size = parent + N;
+  float *thr = (float *)(size + N);
+  double sc = scale / 255.0;
+  for (uint32_t p = 0; p < N; p++) {
+    parent[p] = p;
+    size[p] = 1;
+    thr[p] = (float)(0.0 + sc);    /* Int({p}) = 0, |{p}| = 1 */
+  }
+  uint32_t uw = (uint32_t)w;
+  for (size_t e = 0; e < E; e++) {
+    uint64_t v = sorted[e];
+    uint32_t p, q;
+    ends((uint32_t)v, N, uw, &p, &q);
+    uint32_t a = find(parent, p), b = find(parent, q);
+    if (a == b) continue;
+    uint32_t bits = (uint32_t)(v >> 32);
+    float cost;
+    memcpy(&cost, &bits, 4);
+    float t = thr[a] < thr[b] ? thr[a] : thr[b];
+    if (cost < t) {
+      /* union by size; the root's identity does not change the partition */
+      if (size[a] < size[b]) { uint32_t s = a; a = b; b = s; }
+      parent[b] = a;
+      size[a] += size[b];
+      thr[a] = (float)((double)cost + sc / (double)size[a]);
+    }
+  }
+  if (min_size > 1) {
+    for (size_t e = 0; e < E; e++) {
+      uint32_t p, q;
+      ends((uint32_t)sorted[e], N, uw, &p, &q);
+      uint32_t a = find(parent, p), b = find(parent, q);
+      if (a == b || (size[a] >= min_size && size[b] >= min_size)) continue;
+      if (size[a] < size[b]) { uint32_t s = a; a = b; b = s; }
+      parent[b] = a;
+      size[a] += size[b];
+    }
+  }
+  /* labels in raster order of each component's first pixel; 'size' now
+  ** maps a root to its label */
+  memset(size, 0, (size_t)N * sizeof *size);
+  int32_t n = 0;
+  for (int y = 0; y < h; y++) {
+    int32_t *o = seg_row_i32(labels, y);
+    for (int x = 0; x < w; x++) {
+      uint32_t r = find(parent, (uint32_t)y * uw + (uint32_t)x);
+      if (!size[r]) size[r] = (uint32_t)++n;
+      o[x] = (int32_t)size[r];
+    }
+  }
+  return n;
+}
