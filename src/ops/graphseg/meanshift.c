@@ -5,8 +5,9 @@
 ** means (cvRound of sum * (1/count) in double, ties to even) and the same
 ** stopping rule. Every pixel reads the unfiltered source only, so pixels
 ** are independent: rows run in parallel and the result never depends on
-** the thread count. OpenCV takes 3 channels only; one channel is the same
-** algorithm with a scalar colour. */
+** the thread count. OpenCV takes 3 channels only; one channel is run as
+** OpenCV runs the gray image replicated into 3 channels (each squared grey
+** difference counts three times), so that too is bit-exact. */
 #include <math.h>
 #include <stdlib.h>
 #include "ops/graphseg/graphseg.h"
@@ -48,7 +49,7 @@ static inline void shift_pixel (const MsJob *j, int C, int x0, int y0, uint8_t *
       for (int x = minx; x <= maxx; x++) {   /* branch-free: vectorizes */
         const uint8_t *p = r + (size_t)x * C;
         int t0 = p[0], t1 = C == 3 ? p[1] : 0, t2 = C == 3 ? p[2] : 0;
-        int d = sq(t0 - c0) + (C == 3 ? sq(t1 - c1) + sq(t2 - c2) : 0);
+        int d = C == 3 ? sq(t0 - c0) + sq(t1 - c1) + sq(t2 - c2) : 3 * sq(t0 - c0);
         int m = d <= isr2;
         rc += m;
         a0 += m * t0;
@@ -65,6 +66,7 @@ static inline void shift_pixel (const MsJob *j, int C, int x0, int y0, uint8_t *
     double ic = 1.0 / (double)count;
     int x1 = rnd((double)sx * ic), y1 = rnd((double)sy * ic);
     int m0 = rnd((double)s0 * ic), m1 = rnd((double)s1 * ic), m2 = rnd((double)s2 * ic);
+    if (C == 1) { m1 = m2 = m0; c1 = c2 = c0; }
     int stop = (x0 == x1 && y0 == y1) ||
                abs(x1 - x0) + abs(y1 - y0) + sq(m0 - c0) + sq(m1 - c1) + sq(m2 - c2) <= j->eps;
     x0 = x1; y0 = y1;
