@@ -46,7 +46,7 @@ static int l_meanshift (lua_State *L) {
   luaL_checktype(L, 2, LUA_TTABLE);
   seg_checkoptions(L, 2, keys);
   lua_settop(L, 2);
-  double sp = checkrange(L, 2, "spatial", NAN, 0.0, 16384.0);
+  double sp = checkrange(L, 2, "spatial", NAN, 0.0, 500.0);
   double sr = checkrange(L, 2, "range", NAN, 0.0, 1024.0);
   lua_Integer lev = seg_optintegerfield(L, 2, "max_level", 0);
   luaL_argcheck(L, lev == 0, 2, "only 'max_level' 0 is supported");
@@ -56,8 +56,9 @@ static int l_meanshift (lua_State *L) {
   SegImage *im = seg_checkimage(L, 1);
   luaL_argcheck(L, im->b.dtype == SEG_U8 && (im->b.c == 1 || im->b.c == 3), 1,
                 "u8 image with 1 or 3 channels expected");
+  void *scratch = seg_pushscratch(L, seg_meanshift_scratch(im->b.w, im->b.h, im->b.c));
   SegImage *out = seg_newimage_uninit(L, im->kind, im->b.w, im->b.h, im->b.c, SEG_U8);
-  seg_meanshift(&im->b, &out->b, sp, sr, (int)iters, eps, seg_ctx(L)->threads);
+  seg_meanshift(&im->b, &out->b, sp, sr, (int)iters, eps, seg_ctx(L)->threads, scratch);
   return 1;
 }
 

@@ -8,9 +8,9 @@
 ** quicksort; we sort the float32 weights stably, so ties keep skimage's edge
 ** order (right, down, down-right, up-right; each in raster order). An edge
 ** is a 64-bit item: weight bits (a non-negative float compares as its bit
-** pattern) above the edge id dir*N + a, with ids increasing in skimage's
-** order, so sorting the items on their upper 32 bits by a stable LSD radix
-** sort gives the same order as a stable sort of the weights. Differences
+** pattern) above the edge's id; the items are written in skimage's edge
+** order and sorted on their upper 32 bits by a stable LSD radix sort, which
+** gives the order of a stable sort of the weights. Differences
 ** from skimage therefore come only from float32 rounding (gaussian and
 ** weights) and from numpy's order of exactly tied float64 weights. */
 #include <math.h>
@@ -33,7 +33,7 @@ static size_t nedges (int w, int h) {
 static size_t other_bytes (int w, int h, int c) {
   size_t e = nedges(w, h) * sizeof(uint64_t);
   size_t sm = (size_t)w * (size_t)h * (size_t)c * sizeof(float);
-  size_t uf = (size_t)w * (size_t)h * 3 * sizeof(uint32_t);
+  size_t uf = ((size_t)w * (size_t)h + 1) * 3 * sizeof(uint32_t);
   if (sm > e) e = sm;
   return e > uf ? e : uf;
 }
@@ -64,6 +64,13 @@ static inline float dist (const float *restrict p, const float *restrict q, int 
   return sqrtf(s);
 }
 
+typedef struct { float thr; uint32_t size; } Node;
+
+/* An item: the weight's bits over the edge's id, first pixel p times 4
+** plus the direction; the second pixel is p + off[dir] (right: 1, down: w,
+** down-right: w + 1, up-right: w - 1, whose first pixel is the upper one).
+** The id only names the edge: ties keep the order in which the items are
+** written, skimage's. */
 static inline uint64_t item (float wgt, uint32_t id) {
   uint32_t bits;
   memcpy(&bits, &wgt, 4);
@@ -74,24 +81,23 @@ static inline uint64_t item (float wgt, uint32_t id) {
 static void weights_rows (void *arg, int y0, int y1) {
   const WeightJob *j = arg;
   int w = j->w, h = j->h, c = j->c;
-  uint32_t N = (uint32_t)w * (uint32_t)h;
   size_t rs = (size_t)w * (size_t)c;
   for (int y = y0; y < y1; y++) {
     const float *r0 = j->sm + (size_t)y * rs, *r1 = r0 + rs;
     uint32_t a = (uint32_t)y * (uint32_t)w;
     uint64_t *o = j->items + j->off[RIGHT] + (size_t)y * (size_t)(w - 1);
     for (int x = 0; x + 1 < w; x++)
-      o[x] = item(dist(r0 + (size_t)x * c, r0 + (size_t)(x + 1) * c, c), RIGHT * N + a + x);
+      o[x] = item(dist(r0 + (size_t)x * c, r0 + (size_t)(x + 1) * c, c), (a + x) << 2 | RIGHT);
     if (y + 1 >= h) continue;
     o = j->items + j->off[DOWN] + (size_t)y * (size_t)w;
     for (int x = 0; x < w; x++)
-      o[x] = item(dist(r0 + (size_t)x * c, r1 + (size_t)x * c, c), DOWN * N + a + x);
+      o[x] = item(dist(r0 + (size_t)x * c, r1 + (size_t)x * c, c), (a + x) << 2 | DOWN);
     o = j->items + j->off[DRIGHT] + (size_t)y * (size_t)(w - 1);
     for (int x = 0; x + 1 < w; x++)
-      o[x] = item(dist(r0 + (size_t)x * c, r1 + (size_t)(x + 1) * c, c), DRIGHT * N + a + x);
+      o[x] = item(dist(r0 + (size_t)x * c, r1 + (size_t)(x + 1) * c, c), (a + x) << 2 | DRIGHT);
     o = j->items + j->off[URIGHT] + (size_t)y * (size_t)(w - 1);
     for (int x = 0; x + 1 < w; x++)
-      o[x] = item(dist(r0 + (size_t)(x + 1) * c, r1 + (size_t)x * c, c), URIGHT * N + a + x);
+      o[x] = item(dist(r0 + (size_t)(x + 1) * c, r1 + (size_t)x * c, c), (a + x + 1) << 2 | URIGHT);
   }
 }
 
@@ -183,17 +189,6 @@ static inline uint32_t find (uint32_t *restrict parent, uint32_t p) {
   return p;
 }
 
-/* Endpoints of edge id. */
-static inline void ends (uint32_t id, uint32_t N, uint32_t w, uint32_t *p, uint32_t *q) {
-  uint32_t dir = id / N, a = id - dir * N;
-  switch (dir) {
-    case RIGHT: *p = a; *q = a + 1; break;
-    case DOWN: *p = a; *q = a + w; break;
-    case DRIGHT: *p = a; *q = a + w + 1; break;
-    default: *p = a + 1; *q = a + w; break;
-  }
-}
-
 /* Smoothed values as float: the scipy gaussian, or a plain scaled copy when
 ** sigma is too small to smooth (scipy skips such axes). */
 static int smooth (const SegBuf *src, float *sm, double sigma, int threads) {
@@ -233,54 +228,73 @@ int32_t seg_felzenszwalb (const SegBuf *src, SegBuf *labels, double scale, doubl
     sorted = radix_sort(items, (uint64_t *)other, E, threads);
     if (!sorted) return -1;
   }
-  /* union-find in the buffer the sort left free */
+  /* union-find in the buffer the sort left free: parent[], then the
+  ** threshold Int(C) + k/|C| (as float, as skimage's inner_cost) and size of
+  ** each root side by side, one cache line for both */
   uint32_t *parent = (uint32_t *)(sorted == items ? other : (uint8_t *)items);
-  uint32_t *size = parent + N;
-  float *thr = (float *)(size + N);
+  Node *nd = (Node *)(parent + N + (N & 1));
   double sc = scale / 255.0;
+  float thr1 = (float)(0.0 + sc);    /* Int({p}) = 0, |{p}| = 1 */
   for (uint32_t p = 0; p < N; p++) {
     parent[p] = p;
-    size[p] = 1;
-    thr[p] = (float)(0.0 + sc);    /* Int({p}) = 0, |{p}| = 1 */
+    nd[p].thr = thr1;
+    nd[p].size = 1;
   }
-  uint32_t uw = (uint32_t)w;
+  const uint32_t off[4] = {1, (uint32_t)w, (uint32_t)w + 1, (uint32_t)w - 1};
+  /* Pass 1. Edges the test rejects are kept, in order, at the front of
+  ** 'sorted': an edge inside a component stays inside, so the small
+  ** component pass needs only those. */
+  size_t kept = 0;
+  enum { PF = 16 };                  /* prefetch distance, in edges */
   for (size_t e = 0; e < E; e++) {
+    if (e + PF < E) {
+      uint32_t f = (uint32_t)sorted[e + PF];
+      __builtin_prefetch(parent + (f >> 2), 1);
+      __builtin_prefetch(parent + (f >> 2) + off[f & 3], 1);
+    }
     uint64_t v = sorted[e];
-    uint32_t p, q;
-    ends((uint32_t)v, N, uw, &p, &q);
+    uint32_t id = (uint32_t)v, p = id >> 2, q = p + off[id & 3];
     uint32_t a = find(parent, p), b = find(parent, q);
     if (a == b) continue;
     uint32_t bits = (uint32_t)(v >> 32);
     float cost;
     memcpy(&cost, &bits, 4);
-    float t = thr[a] < thr[b] ? thr[a] : thr[b];
+    float t = nd[a].thr < nd[b].thr ? nd[a].thr : nd[b].thr;
     if (cost < t) {
       /* union by size; the root's identity does not change the partition */
-      if (size[a] < size[b]) { uint32_t s = a; a = b; b = s; }
+      if (nd[a].size < nd[b].size) { uint32_t x = a; a = b; b = x; }
       parent[b] = a;
-      size[a] += size[b];
-      thr[a] = (float)((double)cost + sc / (double)size[a]);
+      nd[a].size += nd[b].size;
+      nd[a].thr = (float)((double)cost + sc / (double)nd[a].size);
+    } else {
+      sorted[kept++] = v;
     }
   }
   if (min_size > 1) {
-    for (size_t e = 0; e < E; e++) {
-      uint32_t p, q;
-      ends((uint32_t)sorted[e], N, uw, &p, &q);
+    for (uint32_t p = 0; p < N; p++) parent[p] = find(parent, p);   /* flat: one hop */
+    for (size_t e = 0; e < kept; e++) {
+      if (e + PF < kept) {
+        uint32_t f = (uint32_t)sorted[e + PF];
+        __builtin_prefetch(parent + (f >> 2));
+        __builtin_prefetch(parent + (f >> 2) + off[f & 3]);
+      }
+      uint32_t id = (uint32_t)sorted[e], p = id >> 2, q = p + off[id & 3];
       uint32_t a = find(parent, p), b = find(parent, q);
-      if (a == b || (size[a] >= min_size && size[b] >= min_size)) continue;
-      if (size[a] < size[b]) { uint32_t s = a; a = b; b = s; }
+      if (a == b || (nd[a].size >= min_size && nd[b].size >= min_size)) continue;
+      if (nd[a].size < nd[b].size) { uint32_t x = a; a = b; b = x; }
       parent[b] = a;
-      size[a] += size[b];
+      nd[a].size += nd[b].size;
     }
   }
+  uint32_t *size = (uint32_t *)nd;   /* reused: root -> label */
   /* labels in raster order of each component's first pixel; 'size' now
   ** maps a root to its label */
-  memset(size, 0, (size_t)N * sizeof *size);
+  memset(size, 0, (size_t)N * sizeof *size);   /* within nd's 8N bytes */
   int32_t n = 0;
   for (int y = 0; y < h; y++) {
     int32_t *o = seg_row_i32(labels, y);
     for (int x = 0; x < w; x++) {
-      uint32_t r = find(parent, (uint32_t)y * uw + (uint32_t)x);
+      uint32_t r = find(parent, (uint32_t)y * (uint32_t)w + (uint32_t)x);
       if (!size[r]) size[r] = (uint32_t)++n;
       o[x] = (int32_t)size[r];
     }

@@ -32,9 +32,12 @@ int32_t seg_felzenszwalb (const SegBuf *src, SegBuf *labels, double scale, doubl
 ** pixels within the square window cvRound(x -+ sp) whose squared colour
 ** distance is at most cvRound(sr^2), at most 'iters' times (1..100), until
 ** it stays put or moves by no more than 'eps' (city-block in x, y plus the
-** squared colour shift). Bit-exact with OpenCV. dst: src's shape. */
+** squared colour shift). Bit-exact with OpenCV; one channel is run as
+** OpenCV runs the gray image replicated into 3 channels. dst: src's shape;
+** scratch: seg_meanshift_scratch() bytes. */
+size_t seg_meanshift_scratch (int w, int h, int c);
 void seg_meanshift (const SegBuf *src, SegBuf *dst, double sp, double sr, int iters,
-                    double eps, int threads);
+                    double eps, int threads, void *scratch);
 
 /* ---------- rag.c ---------- */
 
@@ -56,7 +59,7 @@ int seg_rag_cut_threshold (SegRag *g, double thresh);
 ** the weights of its edges. Returns SEG_OK or SEG_ENOMEM. */
 int seg_rag_merge_hierarchical (SegRag *g, double thresh);
 /* Writes the merged label map: regions renumbered 1..n in raster order of
-** first pixel, background 0. Returns n. */
+** first pixel, background 0. Returns n, or -1 when out of memory. */
 int32_t seg_rag_relabel (const SegRag *g, const SegBuf *labels, SegBuf *out);
 
 #endif

@@ -10,10 +10,12 @@
 ** difference counts three times), so that too is bit-exact. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "ops/graphseg/graphseg.h"
 
 typedef struct {
   const SegBuf *src;
+  const int32_t *plane;  /* src as C planes of w*h int32: unit-stride vector loads */
   SegBuf *dst;
   float sp;
   int isr2, iters;
@@ -24,8 +26,15 @@ static inline int rnd (double v) { return (int)lrint(v); }
 static inline int rndf (float v) { return (int)lrintf(v); }
 static inline int sq (int v) { return v * v; }
 
+typedef int32_t vi __attribute__((vector_size(32)));
+/* Macros, not functions: a 32-byte vector passed by value would change the
+** ABI of the baseline (non-AVX) build. */
+#define vi_set(v) ((vi){(v), (v), (v), (v), (v), (v), (v), (v)})
+#define LOAD8(dst, p) memcpy(&(dst), (p), sizeof(vi))
+#define HSUM(v) ((int64_t)(v)[0] + (v)[1] + (v)[2] + (v)[3] + (v)[4] + (v)[5] + (v)[6] + (v)[7])
+
 /* One pixel; C is 1 or 3 (constant after inlining). */
-static inline void shift_pixel (const MsJob *j, int C, int x0, int y0, uint8_t *out) {
+__attribute__((always_inline)) static inline void shift_pixel (const MsJob *j, int C, int x0, int y0, uint8_t *out) {
   const SegBuf *src = j->src;
   int W = src->w, H = src->h;
   const uint8_t *s = seg_row_u8(src, y0) + (size_t)x0 * C;
@@ -39,29 +48,40 @@ static inline void shift_pixel (const MsJob *j, int C, int x0, int y0, uint8_t *
     if (miny < 0) miny = 0;
     if (maxx > W - 1) maxx = W - 1;
     if (maxy > H - 1) maxy = H - 1;
-    /* Row sums fit int32 (a window row holds at most 32769 pixels: the
-    ** binding bounds sp); window sums are int64, exact where OpenCV's int
-    ** sums are. x is summed relative to minx for the same reason. */
-    int64_t count = 0, s0 = 0, s1 = 0, s2 = 0, sx = 0, sy = 0;
+    /* Eight pixels at a time in int32 lanes, across the whole window, and
+    ** one horizontal sum at its end. The sums are exact: with sp <= 500
+    ** (the binding's bound) no lane can exceed 2^31 (x and y are taken
+    ** relative to the window's corner). Lanes past the row end read the
+    ** next bytes of the planes (padded) and are masked out. */
+    vi vc = {0}, v0 = {0}, v1 = {0}, v2 = {0}, vx = {0}, vy = {0};
+    const vi c0v = vi_set(c0), c1v = vi_set(c1), c2v = vi_set(c2), r2v = vi_set(isr2);
+    const vi iota = {0, 1, 2, 3, 4, 5, 6, 7};
+    size_t WH = (size_t)W * (size_t)H;
+    int n = maxx - minx + 1;
     for (int y = miny; y <= maxy; y++) {
-      const uint8_t *restrict r = seg_row_u8(src, y);
-      int rc = 0, a0 = 0, a1 = 0, a2 = 0, ax = 0;
-      for (int x = minx; x <= maxx; x++) {   /* branch-free: vectorizes */
-        const uint8_t *p = r + (size_t)x * C;
-        int t0 = p[0], t1 = C == 3 ? p[1] : 0, t2 = C == 3 ? p[2] : 0;
-        int d = C == 3 ? sq(t0 - c0) + sq(t1 - c1) + sq(t2 - c2) : 3 * sq(t0 - c0);
-        int m = d <= isr2;
-        rc += m;
-        a0 += m * t0;
-        a1 += m * t1;
-        a2 += m * t2;
-        ax += m * (x - minx);
+      const int32_t *r0 = j->plane + (size_t)y * W + minx;
+      const vi yv = vi_set(y - miny);
+      for (int x = 0; x < n; x += 8) {
+        vi xs = iota + x;
+        vi t0, d, t1 = {0}, t2 = {0};
+        LOAD8(t0, r0 + x);
+        if (C == 3) {
+          LOAD8(t1, r0 + WH + x);
+          LOAD8(t2, r0 + 2 * WH + x);
+          d = (t0 - c0v) * (t0 - c0v) + (t1 - c1v) * (t1 - c1v) + (t2 - c2v) * (t2 - c2v);
+        } else {
+          d = (t0 - c0v) * (t0 - c0v) * 3;
+        }
+        vi m = (d <= r2v) & (xs < n);
+        vc -= m;
+        v0 += t0 & m;
+        if (C == 3) { v1 += t1 & m; v2 += t2 & m; }
+        vx += xs & m;
+        vy += yv & m;
       }
-      count += rc;
-      s0 += a0; s1 += a1; s2 += a2;
-      sx += ax + (int64_t)minx * rc;
-      sy += (int64_t)y * rc;
     }
+    int64_t count = HSUM(vc), s0 = HSUM(v0), s1 = HSUM(v1), s2 = HSUM(v2);
+    int64_t sx = HSUM(vx) + (int64_t)minx * count, sy = HSUM(vy) + (int64_t)miny * count;
     if (count == 0) break;
     double ic = 1.0 / (double)count;
     int x1 = rnd((double)sx * ic), y1 = rnd((double)sy * ic);
@@ -77,7 +97,7 @@ static inline void shift_pixel (const MsJob *j, int C, int x0, int y0, uint8_t *
   if (C == 3) { out[1] = (uint8_t)c1; out[2] = (uint8_t)c2; }
 }
 
-static void ms_rows (void *arg, int y0, int y1) {
+SEG_CLONES static void ms_rows (void *arg, int y0, int y1) {
   const MsJob *j = arg;
   int W = j->src->w, C = j->src->c;
   for (int y = y0; y < y1; y++) {
@@ -89,13 +109,27 @@ static void ms_rows (void *arg, int y0, int y1) {
   }
 }
 
+size_t seg_meanshift_scratch (int w, int h, int c) {
+  /* + over-read of the last lanes */
+  return ((size_t)w * (size_t)h * (size_t)c + 8) * sizeof(int32_t);
+}
+
 void seg_meanshift (const SegBuf *src, SegBuf *dst, double sp, double sr, int iters,
-                    double eps, int threads) {
+                    double eps, int threads, void *scratch) {
   seg_assert(seg_buf_samesize(src, dst) && src->dtype == SEG_U8 && dst->dtype == SEG_U8);
   seg_assert((src->c == 1 || src->c == 3) && dst->c == src->c);
   MsJob j;
   j.src = src;
   j.dst = dst;
+  int32_t *pl = scratch;
+  size_t WH = (size_t)src->w * (size_t)src->h;
+  for (int y = 0; y < src->h; y++) {
+    const uint8_t *r = seg_row_u8(src, y);
+    for (int x = 0; x < src->w; x++)
+      for (int k = 0; k < src->c; k++) pl[k * WH + (size_t)y * src->w + x] = r[(size_t)x * src->c + k];
+  }
+  memset(pl + WH * (size_t)src->c, 0, 8 * sizeof *pl);
+  j.plane = pl;
   j.sp = (float)sp < 1 ? 1.0f : (float)sp;
   j.isr2 = rnd(sr * sr);
   j.iters = iters < 1 ? 1 : iters > 100 ? 100 : iters;
