@@ -186,7 +186,7 @@ SegRag *seg_rag_new (const SegBuf *L, const SegBuf *img, int conn, int threads) 
     int32_t *t = cur; cur = nxt; nxt = t;
   }
   free(rowa);
-  qsort(ev.v, ev.n, sizeof *ev.v, cmp_u64);
+  if (ev.n) qsort(ev.v, ev.n, sizeof *ev.v, cmp_u64);
   size_t ne = 0;
   for (size_t i = 0; i < ev.n; i++) if (ne == 0 || ev.v[ne - 1] != ev.v[i]) ev.v[ne++] = ev.v[i];
   g->edges = ev.v;
