@@ -67,6 +67,15 @@ for name, img, p in (('astro', astro, dict(scale=100, sigma=0.8, min_size=50)),
     out = 'felz_%s_%d.png' % (name, len(felz))
     felz.append({'input': name, 'opts': p, 'labels': save_labels(out, lab), 'n': int(lab.max())})
 refs['felzenszwalb'] = felz
+# tiny random images (odd shapes, ties): values and labels inline
+rng = np.random.default_rng(11)
+tiny = []
+for shape in ((1, 3), (3, 1), (2, 3), (3, 2), (4, 4), (1, 9), (7, 5)):
+    img = rng.integers(0, 256, size=shape).astype(np.uint8)
+    for p in (dict(scale=200, sigma=0, min_size=1), dict(scale=50, sigma=0.5, min_size=3)):
+        lab = segmentation.felzenszwalb(img, channel_axis=None, **p) + 1
+        tiny.append({'image': img.tolist(), 'opts': p, 'labels': lab.tolist()})
+refs['felzenszwalb_tiny'] = tiny
 
 # ---- meanshift: OpenCV on the RGB crop (the algorithm treats channels
 # alike, so channel order does not matter) and on gray replicated to 3

@@ -38,15 +38,40 @@ static size_t other_bytes (int w, int h, int c) {
   return e > uf ? e : uf;
 }
 
-size_t seg_felz_scratch (int w, int h, int c) {
+/* The items' buffer; big enough for the union-find arrays too, which take
+** it when the sort leaves its result in the other one. */
+static size_t items_bytes (int w, int h) {
   size_t a = nedges(w, h) * sizeof(uint64_t);
-  a = (a + 63) & ~(size_t)63;
-  return a + other_bytes(w, h, c) + 64;
+  size_t uf = ((size_t)w * (size_t)h + 1) * 3 * sizeof(uint32_t);
+  if (uf > a) a = uf;
+  return (a + 63) & ~(size_t)63;
+}
+
+size_t seg_felz_scratch (int w, int h, int c) {
+  return items_bytes(w, h) + other_bytes(w, h, c) + 64;
 }
 
 /* ---------- edge weights ---------- */
 
+/* skimage's float64 weight of the edge (p, q) of the unsmoothed image:
+** values img_as_float64 (v * (1/255), v * (1/65535), f32 widened), the
+** squared differences summed in channel order (numpy's sum over 3 or so
+** elements), then sqrt. */
+static double exact_cost (const SegBuf *src, double s, uint32_t p, uint32_t q) {
+  uint32_t w = (uint32_t)src->w;
+  const uint8_t *rp = seg_row(src, (int)(p / w)), *rq = seg_row(src, (int)(q / w));
+  size_t ip = (size_t)(p % w) * (size_t)src->c, iq = (size_t)(q % w) * (size_t)src->c;
+  double sum = 0;
+  for (int k = 0; k < src->c; k++) {
+    double d = seg_elem(src->dtype, rq, iq + k) * s - seg_elem(src->dtype, rp, ip + k) * s;
+    sum += d * d;
+  }
+  return sqrt(sum);
+}
+
 typedef struct {
+  const SegBuf *exact;  /* the source when unsmoothed: weights from exact_cost */
+  double s;             /* its img_as_float64 scale */
   const float *sm;   /* smoothed, w*h*c */
   uint64_t *items;
   int w, h, c;
@@ -64,6 +89,8 @@ static inline float dist (const float *restrict p, const float *restrict q, int 
   return sqrtf(s);
 }
 
+/* A root's threshold Int(C) + k/|C| rounded to float (as skimage's
+** inner_cost) and its size. */
 typedef struct { float thr; uint32_t size; } Node;
 
 /* An item: the weight's bits over the edge's id, first pixel p times 4
@@ -98,6 +125,21 @@ static void weights_rows (void *arg, int y0, int y1) {
     o = j->items + j->off[URIGHT] + (size_t)y * (size_t)(w - 1);
     for (int x = 0; x + 1 < w; x++)
       o[x] = item(dist(r0 + (size_t)(x + 1) * c, r1 + (size_t)x * c, c), (a + x + 1) << 2 | URIGHT);
+  }
+  if (!j->exact) return;
+  /* unsmoothed: the float keys are the exact double weights, rounded */
+  const uint32_t off[4] = {1, (uint32_t)w, (uint32_t)w + 1, (uint32_t)w - 1};
+  for (int y = y0; y < y1; y++) {
+    uint64_t *seg[4] = {j->items + j->off[RIGHT] + (size_t)y * (size_t)(w - 1),
+                        j->items + j->off[DOWN] + (size_t)y * (size_t)w,
+                        j->items + j->off[DRIGHT] + (size_t)y * (size_t)(w - 1),
+                        j->items + j->off[URIGHT] + (size_t)y * (size_t)(w - 1)};
+    int len[4] = {w - 1, y + 1 < h ? w : 0, y + 1 < h ? w - 1 : 0, y + 1 < h ? w - 1 : 0};
+    for (int d = 0; d < 4; d++)
+      for (int i = 0; i < len[d]; i++) {
+        uint32_t id = (uint32_t)seg[d][i], p = id >> 2;
+        seg[d][i] = item((float)exact_cost(j->exact, j->s, p, p + off[id & 3]), id);
+      }
   }
 }
 
@@ -212,15 +254,17 @@ int32_t seg_felzenszwalb (const SegBuf *src, SegBuf *labels, double scale, doubl
   seg_assert(seg_buf_samesize(src, labels) && labels->dtype == SEG_I32);
   uint32_t N = (uint32_t)w * (uint32_t)h;
   size_t E = nedges(w, h);
-  size_t abytes = (E * sizeof(uint64_t) + 63) & ~(size_t)63;
+  size_t abytes = items_bytes(w, h);
   uint8_t *base = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
   uint64_t *items = (uint64_t *)base;
   uint8_t *other = base + abytes;
   float *sm = (float *)other;
   if (smooth(src, sm, sigma, threads) != SEG_OK) return -1;
+  int exact = !(sigma > 1e-15);
+  double xs = src->dtype == SEG_U8 ? 1.0 / 255 : src->dtype == SEG_U16 ? 1.0 / 65535 : 1.0;
   uint64_t *sorted = items;
   if (E > 0) {
-    WeightJob wj = {sm, items, w, h, c, {0}};
+    WeightJob wj = {exact ? src : NULL, xs, sm, items, w, h, c, {0}};
     wj.off[DOWN] = (size_t)(w - 1) * (size_t)h;
     wj.off[DRIGHT] = wj.off[DOWN] + (size_t)w * (size_t)(h - 1);
     wj.off[URIGHT] = wj.off[DRIGHT] + (size_t)(w - 1) * (size_t)(h - 1);
@@ -234,10 +278,9 @@ int32_t seg_felzenszwalb (const SegBuf *src, SegBuf *labels, double scale, doubl
   uint32_t *parent = (uint32_t *)(sorted == items ? other : (uint8_t *)items);
   Node *nd = (Node *)(parent + N + (N & 1));
   double sc = scale / 255.0;
-  float thr1 = (float)(0.0 + sc);    /* Int({p}) = 0, |{p}| = 1 */
-  for (uint32_t p = 0; p < N; p++) {
+  for (uint32_t p = 0; p < N; p++) {   /* Int({p}) = 0, |{p}| = 1 */
     parent[p] = p;
-    nd[p].thr = thr1;
+    nd[p].thr = (float)sc;
     nd[p].size = 1;
   }
   const uint32_t off[4] = {1, (uint32_t)w, (uint32_t)w + 1, (uint32_t)w - 1};
@@ -260,12 +303,20 @@ int32_t seg_felzenszwalb (const SegBuf *src, SegBuf *labels, double scale, doubl
     float cost;
     memcpy(&cost, &bits, 4);
     float t = nd[a].thr < nd[b].thr ? nd[a].thr : nd[b].thr;
-    if (cost < t) {
+    /* skimage compares the double weight with the float threshold; the
+    ** float weight decides unless it equals the threshold. Without
+    ** smoothing the double weight is at hand (exact): then it decides
+    ** there, and it makes the merged region's threshold. */
+    double cd = cost;
+    int pass = cost < t;
+    if (exact && cost == t) pass = (cd = exact_cost(src, xs, p, q)) < (double)t;
+    if (pass) {
+      if (exact && cost != t) cd = exact_cost(src, xs, p, q);
       /* union by size; the root's identity does not change the partition */
       if (nd[a].size < nd[b].size) { uint32_t x = a; a = b; b = x; }
       parent[b] = a;
       nd[a].size += nd[b].size;
-      nd[a].thr = (float)((double)cost + sc / (double)nd[a].size);
+      nd[a].thr = (float)(cd + sc / (double)nd[a].size);
     } else {
       sorted[kept++] = v;
     }
