@@ -124,6 +124,23 @@ describe("meanshift", function()
     end
   end)
 
+  it("labels the modes on request: skimage.measure.label of the filtered colours", function()
+    for i, m in ipairs(ref.meanshift) do
+      if m.modes then
+        local img = inputs[m.input]:crop(0, 0, 120, 90)
+        local out, lab, n = img:meanshift{spatial = m.spatial, range = m.range, labels = true}
+        same(out, load(m.out), "case " .. i)
+        assert.are.equal("Labels", seg.type(lab))
+        assert.are.equal(m.modes_n, n)
+        same(lab, labels(m.modes), "modes " .. i)
+      end
+    end
+    local flat = seg.image(3, 2, 1, "u8", 5)
+    local _, lab, n = flat:meanshift{spatial = 1, range = 1, labels = true}
+    assert.are.equal(1, n)
+    assert.are.same({{1, 1, 1}, {1, 1, 1}}, lab:to_table())
+  end)
+
   it("does not depend on the thread count", function()
     local before = seg.threads()
     local img = inputs.coffee:crop(0, 0, 64, 48)

@@ -10,7 +10,7 @@ Run with Debian's /usr/bin/python3:
 import os
 import cv2
 import numpy as np
-from skimage import segmentation
+from skimage import measure, segmentation
 from skimage.future import graph
 
 from luatable import lua
@@ -84,8 +84,13 @@ refs['felzenszwalb_tiny'] = tiny
 ms = []
 for name, img, sp, sr in (('astro', astro, 8, 16), ('coffee', coffee, 5, 30), ('astro', astro, 12.5, 9.5)):
     out = cv2.pyrMeanShiftFiltering(img[:90, :120].copy(), sp, sr, maxLevel=0)
+    # the modes: 8-connected regions of equal filtered colour
+    code = (out[:, :, 0].astype(np.int64) << 16) | (out[:, :, 1].astype(np.int64) << 8) | out[:, :, 2]
+    modes = measure.label(code, connectivity=2, background=-1)
     ms.append({'input': name, 'spatial': sp, 'range': sr,
-               'out': save_png('ms_%s_%d.png' % (name, len(ms)), out)})
+               'out': save_png('ms_%s_%d.png' % (name, len(ms)), out),
+               'modes': save_labels('ms_modes_%s_%d.png' % (name, len(ms)), modes),
+               'modes_n': int(modes.max())})
 g3 = cv2.merge([camera, camera, camera])[:90, :120].copy()
 out = cv2.pyrMeanShiftFiltering(g3, 6, 12, maxLevel=0)
 assert (out[:, :, 0] == out[:, :, 1]).all() and (out[:, :, 0] == out[:, :, 2]).all()

@@ -38,10 +38,11 @@ static int l_felzenszwalb (lua_State *L) {
   return 2;
 }
 
-/* img:meanshift{spatial=, range=, max_level=0, iters=5, eps=1} -> Image
-** (cv2.pyrMeanShiftFiltering(img, spatial, range, maxLevel=0)) */
+/* img:meanshift{spatial=, range=, max_level=0, iters=5, eps=1, labels=false}
+** -> Image [, Labels, n] (cv2.pyrMeanShiftFiltering(img, spatial, range,
+** maxLevel=0); labels: the 8-connected regions of equal filtered colour) */
 static int l_meanshift (lua_State *L) {
-  static const char *const keys[] = {"spatial", "range", "max_level", "iters", "eps", NULL};
+  static const char *const keys[] = {"spatial", "range", "max_level", "iters", "eps", "labels", NULL};
   seg_checkimage(L, 1);
   luaL_checktype(L, 2, LUA_TTABLE);
   seg_checkoptions(L, 2, keys);
@@ -53,13 +54,25 @@ static int l_meanshift (lua_State *L) {
   lua_Integer iters = seg_optintegerfield(L, 2, "iters", 5);
   luaL_argcheck(L, iters >= 1 && iters <= 100, 2, "'iters' must be in 1..100");
   double eps = checkrange(L, 2, "eps", 1.0, 0.0, HUGE_VAL);
+  int want_labels = seg_optboolfield(L, 2, "labels", 0);
   SegImage *im = seg_checkimage(L, 1);
   luaL_argcheck(L, im->b.dtype == SEG_U8 && (im->b.c == 1 || im->b.c == 3), 1,
                 "u8 image with 1 or 3 channels expected");
   void *scratch = seg_pushscratch(L, seg_meanshift_scratch(im->b.w, im->b.h, im->b.c));
   SegImage *out = seg_newimage_uninit(L, im->kind, im->b.w, im->b.h, im->b.c, SEG_U8);
+  SegImage *lab = NULL;
+  uint32_t *parent = NULL;
+  if (want_labels) {
+    luaL_argcheck(L, (int64_t)im->b.w * im->b.h < ((int64_t)1 << 32), 1, "image too large");
+    parent = seg_pushscratch(L, (size_t)im->b.w * (size_t)im->b.h * sizeof *parent);
+    lab = seg_newimage_uninit(L, SEG_KIND_LABELS, im->b.w, im->b.h, 1, SEG_I32);
+  }
   seg_meanshift(&im->b, &out->b, sp, sr, (int)iters, eps, seg_ctx(L)->threads, scratch);
-  return 1;
+  if (!lab) return 1;
+  lua_pushvalue(L, -3);      /* out */
+  lua_pushvalue(L, -2);      /* lab */
+  lua_pushinteger(L, seg_equal_regions(&out->b, &lab->b, parent));
+  return 3;
 }
 
 /* lab:merge{image=, threshold=, connectivity=8} and

@@ -39,6 +39,12 @@ size_t seg_meanshift_scratch (int w, int h, int c);
 void seg_meanshift (const SegBuf *src, SegBuf *dst, double sp, double sr, int iters,
                     double eps, int threads, void *scratch);
 
+/* Labels of the regions of equal colour (8-connected) of a u8 image, 1..n
+** in raster order of first pixel: the modes of a mean-shift filtered image
+** as skimage.measure.label(colour code, connectivity=2, background=-1)
+** numbers them. 'parent': w*h scratch (w*h < 2^32). Returns n. */
+int32_t seg_equal_regions (const SegBuf *img, SegBuf *labels, uint32_t *parent);
+
 /* ---------- rag.c ---------- */
 
 /* Region adjacency graph of a label map (i32, labels >= 0; 0 is background

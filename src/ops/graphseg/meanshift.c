@@ -136,3 +136,53 @@ void seg_meanshift (const SegBuf *src, SegBuf *dst, double sp, double sr, int it
   j.eps = eps < 0 ? 0 : eps;
   seg_parallel_for(threads, src->h, 1, ms_rows, &j);
 }
+
+/* Raster union-find over equal 8-neighbours with the smaller index as
+** root: a root is its component's first pixel, so one raster pass numbers
+** the components in order. */
+static uint32_t eq_find (uint32_t *restrict parent, uint32_t p) {
+  while (parent[p] != p) {
+    parent[p] = parent[parent[p]];
+    p = parent[p];
+  }
+  return p;
+}
+
+static void eq_union (uint32_t *restrict parent, uint32_t a, uint32_t b) {
+  a = eq_find(parent, a);
+  b = eq_find(parent, b);
+  if (a < b) parent[b] = a;
+  else if (b < a) parent[a] = b;
+}
+
+int32_t seg_equal_regions (const SegBuf *img, SegBuf *labels, uint32_t *parent) {
+  seg_assert(seg_buf_samesize(img, labels) && labels->dtype == SEG_I32 && img->dtype == SEG_U8);
+  int w = img->w, h = img->h, c = img->c;
+  for (int y = 0; y < h; y++) {
+    const uint8_t *r = seg_row_u8(img, y), *u = y ? seg_row_u8(img, y - 1) : NULL;
+    uint32_t base = (uint32_t)y * (uint32_t)w;
+    for (int x = 0; x < w; x++) {
+      uint32_t p = base + (uint32_t)x;
+      parent[p] = p;
+      const uint8_t *v = r + (size_t)x * c;
+      if (x > 0 && !memcmp(v, v - c, (size_t)c)) eq_union(parent, p, p - 1);
+      if (!u) continue;
+      for (int dx = -1; dx <= 1; dx++) {
+        int xx = x + dx;
+        if (xx < 0 || xx >= w) continue;
+        if (!memcmp(v, u + (size_t)xx * c, (size_t)c)) eq_union(parent, p, p - (uint32_t)w + (uint32_t)dx);
+      }
+    }
+  }
+  int32_t n = 0;
+  for (int y = 0; y < h; y++) {
+    int32_t *o = seg_row_i32(labels, y);
+    uint32_t base = (uint32_t)y * (uint32_t)w;
+    for (int x = 0; x < w; x++) {
+      uint32_t p = base + (uint32_t)x, r = eq_find(parent, p);
+      if (r == p) o[x] = ++n;
+      else o[x] = seg_row_i32(labels, (int)(r / (uint32_t)w))[r % (uint32_t)w];
+    }
+  }
+  return n;
+}
