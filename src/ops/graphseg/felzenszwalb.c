@@ -290,10 +290,20 @@ int32_t seg_felzenszwalb (const SegBuf *src, SegBuf *labels, double scale, doubl
   size_t kept = 0;
   enum { PF = 16 };                  /* prefetch distance, in edges */
   for (size_t e = 0; e < E; e++) {
-    if (e + PF < E) {
-      uint32_t f = (uint32_t)sorted[e + PF];
+    /* two-stage prefetch: the pixels' parents 2*PF edges ahead, then, once
+    ** those are in cache, their parents' nodes (mostly the roots) */
+    if (e + 2 * PF < E) {
+      uint32_t f = (uint32_t)sorted[e + 2 * PF];
       __builtin_prefetch(parent + (f >> 2), 1);
       __builtin_prefetch(parent + (f >> 2) + off[f & 3], 1);
+    }
+    if (e + PF < E) {
+      uint32_t f = (uint32_t)sorted[e + PF];
+      uint32_t pa = parent[f >> 2], pb = parent[(f >> 2) + off[f & 3]];
+      __builtin_prefetch(nd + pa, 1);
+      __builtin_prefetch(nd + pb, 1);
+      __builtin_prefetch(parent + pa, 1);
+      __builtin_prefetch(parent + pb, 1);
     }
     uint64_t v = sorted[e];
     uint32_t id = (uint32_t)v, p = id >> 2, q = p + off[id & 3];
