@@ -105,7 +105,7 @@ static inline uint64_t item (float wgt, uint32_t id) {
 }
 
 /* Rows [y0, y1) of all four directions. */
-static void weights_rows (void *arg, int y0, int y1) {
+SEG_CLONES static void weights_rows (void *arg, int y0, int y1) {
   const WeightJob *j = arg;
   int w = j->w, h = j->h, c = j->c;
   size_t rs = (size_t)w * (size_t)c;
