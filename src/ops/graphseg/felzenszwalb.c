@@ -10,9 +10,11 @@
 ** is a 64-bit item: weight bits (a non-negative float compares as its bit
 ** pattern) above the edge's id; the items are written in skimage's edge
 ** order and sorted on their upper 32 bits by a stable LSD radix sort, which
-** gives the order of a stable sort of the weights. Differences
-** from skimage therefore come only from float32 rounding (gaussian and
-** weights) and from numpy's order of exactly tied float64 weights. */
+** gives the order of a stable sort of the weights. Differences from
+** skimage therefore come only from float32 rounding (gaussian and weights;
+** without smoothing the weights are skimage's float64 ones, see
+** exact_cost) and from numpy's order of exactly tied float64 weights. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +54,12 @@ size_t seg_felz_scratch (int w, int h, int c) {
 }
 
 /* ---------- edge weights ---------- */
+
+/* double -> float, saturating to infinity (a plain cast of a double beyond
+** the float range is undefined): huge f32 values or scales. */
+static inline float to_float (double v) {
+  return v > FLT_MAX ? INFINITY : v < -FLT_MAX ? -INFINITY : (float)v;
+}
 
 /* skimage's float64 weight of the edge (p, q) of the unsmoothed image:
 ** values img_as_float64 (v * (1/255), v * (1/65535), f32 widened), the
@@ -138,7 +146,7 @@ SEG_CLONES static void weights_rows (void *arg, int y0, int y1) {
     for (int d = 0; d < 4; d++)
       for (int i = 0; i < len[d]; i++) {
         uint32_t id = (uint32_t)seg[d][i], p = id >> 2;
-        seg[d][i] = item((float)exact_cost(j->exact, j->s, p, p + off[id & 3]), id);
+        seg[d][i] = item(to_float(exact_cost(j->exact, j->s, p, p + off[id & 3])), id);
       }
   }
 }
@@ -280,7 +288,7 @@ int32_t seg_felzenszwalb (const SegBuf *src, SegBuf *labels, double scale, doubl
   double sc = scale / 255.0;
   for (uint32_t p = 0; p < N; p++) {   /* Int({p}) = 0, |{p}| = 1 */
     parent[p] = p;
-    nd[p].thr = (float)sc;
+    nd[p].thr = to_float(sc);
     nd[p].size = 1;
   }
   const uint32_t off[4] = {1, (uint32_t)w, (uint32_t)w + 1, (uint32_t)w - 1};
@@ -326,7 +334,7 @@ int32_t seg_felzenszwalb (const SegBuf *src, SegBuf *labels, double scale, doubl
       if (nd[a].size < nd[b].size) { uint32_t x = a; a = b; b = x; }
       parent[b] = a;
       nd[a].size += nd[b].size;
-      nd[a].thr = (float)(cd + sc / (double)nd[a].size);
+      nd[a].thr = to_float(cd + sc / (double)nd[a].size);
     } else {
       sorted[kept++] = v;
     }
