@@ -86,6 +86,12 @@ describe("felzenszwalb", function()
     local one = seg.image(1, 1, 1, "f32", 0 / 0)
     local _, n = one:felzenszwalb{sigma = 0}
     assert.are.equal(1, n)
+    local wild = seg.image(3, 3, 1, "f32", 0)
+    wild:set(0, 0, 3e38); wild:set(1, 1, -3e38); wild:set(2, 2, 0 / 0)
+    for _, o in ipairs{{sigma = 0, scale = 1e300}, {scale = -5}, {sigma = 2, min_size = 1e12}} do
+      local lab, k = wild:felzenszwalb(o)
+      assert(k >= 1 and k <= 9 and lab:max() == k)
+    end
   end)
 
   it("min_size merges every component below it", function()
