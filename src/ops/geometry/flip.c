@@ -1,0 +1,166 @@
+/* flip.c — mirror images and quarter turns (flip, rotate90, transpose).
+** Pure data movement: every kernel copies whole pixels, dispatched on the
+** pixel size so the common ones (1, 2, 3, 4, 6, 8, 12, 16 bytes) move as
+** fixed-size values the compiler keeps in registers. */
+#include <string.h>
+#include "ops/geometry/geometry.h"
+
+typedef struct { uint8_t b[3]; } Px3;
+typedef struct { uint16_t v[3]; } Px6;
+typedef struct { uint32_t v[3]; } Px12;
+typedef struct { uint64_t v[2]; } Px16;
+
+/* ---------- flip ---------- */
+
+#define DEF_REV(NAME, T)                                                    \
+  static void NAME (const uint8_t *restrict s, uint8_t *restrict d, int w) { \
+    const T *sp = (const T *)(const void *)s;                               \
+    T *dp = (T *)(void *)d;                                                  \
+    for (int x = 0; x < w; x++) dp[x] = sp[w - 1 - x];                       \
+  }
+DEF_REV(rev1, uint8_t)
+DEF_REV(rev2, uint16_t)
+DEF_REV(rev3, Px3)
+DEF_REV(rev4, uint32_t)
+DEF_REV(rev6, Px6)
+DEF_REV(rev8, uint64_t)
+DEF_REV(rev12, Px12)
+DEF_REV(rev16, Px16)
+
+typedef void (*RevFn) (const uint8_t *restrict, uint8_t *restrict, int);
+
+static RevFn rev_for (size_t px) {
+  switch (px) {
+    case 1: return rev1;
+    case 2: return rev2;
+    case 3: return rev3;
+    case 4: return rev4;
+    case 6: return rev6;
+    case 8: return rev8;
+    case 12: return rev12;
+    case 16: return rev16;
+    default: return NULL;
+  }
+}
+
+typedef struct FlipJob {
+  const SegBuf *src;
+  SegBuf *dst;
+  int fx, fy;
+  size_t px;
+  RevFn rev;
+} FlipJob;
+
+static void flip_rows (void *arg, int y0, int y1) {
+  const FlipJob *j = arg;
+  const SegBuf *s = j->src;
+  int w = s->w;
+  size_t px = j->px, n = (size_t)w * px;
+  for (int y = y0; y < y1; y++) {
+    const uint8_t *sr = seg_row(s, j->fy ? s->h - 1 - y : y);
+    uint8_t *dr = seg_row(j->dst, y);
+    if (!j->fx) memcpy(dr, sr, n);
+    else if (j->rev) j->rev(sr, dr, w);
+    else
+      for (int x = 0; x < w; x++) memcpy(dr + (size_t)x * px, sr + (size_t)(w - 1 - x) * px, px);
+  }
+}
+
+void seg_flip (const SegBuf *src, SegBuf *dst, int fx, int fy, int threads) {
+  seg_assert(seg_buf_samesize(src, dst) && src->c == dst->c && src->dtype == dst->dtype);
+  size_t px = (size_t)src->c * seg_dtype_size(src->dtype);
+  FlipJob j = {src, dst, fx, fy, px, rev_for(px)};
+  /* about 64 KiB per chunk: below that a thread costs more than the copy */
+  size_t rb = (size_t)src->w * px;
+  int grain = rb >= 65536 ? 1 : (int)(65536 / (rb ? rb : 1));
+  seg_parallel_for(threads, src->h, grain, flip_rows, &j);
+}
+
+/* ---------- transpose and quarter turns ---------- */
+
+/* Output rows are cut into bands of TILE rows and each band into TILE
+** columns; a TILE x TILE tile reads TILE source rows at TILE pixels each,
+** so both sides of the copy stay in L1 (at 16-byte pixels, 64 KiB). */
+#define TILE 64
+
+typedef struct TurnJob {
+  const SegBuf *src;
+  SegBuf *dst;
+  int fx, fy;
+  size_t px;
+} TurnJob;
+
+#define DEF_TURN(NAME, T)                                                       \
+  static void NAME (const TurnJob *j, int oy0, int oy1) {                       \
+    const SegBuf *s = j->src;                                                   \
+    SegBuf *d = j->dst;                                                         \
+    const uint8_t *base = s->data;                                              \
+    size_t st = s->stride;                                                      \
+    for (int bx = 0; bx < d->w; bx += TILE) {                                   \
+      int bx1 = bx + TILE < d->w ? bx + TILE : d->w;                            \
+      for (int oy = oy0; oy < oy1; oy++) {                                      \
+        int sx = j->fx ? s->w - 1 - oy : oy;                                    \
+        const uint8_t *col = base + (size_t)sx * sizeof(T);                     \
+        T *restrict dr = (T *)(void *)seg_row(d, oy);                          \
+        if (j->fy)                                                              \
+          for (int ox = bx; ox < bx1; ox++)                                     \
+            dr[ox] = *(const T *)(const void *)(col + (size_t)(s->h - 1 - ox) * st); \
+        else                                                                    \
+          for (int ox = bx; ox < bx1; ox++)                                     \
+            dr[ox] = *(const T *)(const void *)(col + (size_t)ox * st);         \
+      }                                                                         \
+    }                                                                           \
+  }
+DEF_TURN(turn1, uint8_t)
+DEF_TURN(turn2, uint16_t)
+DEF_TURN(turn3, Px3)
+DEF_TURN(turn4, uint32_t)
+DEF_TURN(turn6, Px6)
+DEF_TURN(turn8, uint64_t)
+DEF_TURN(turn12, Px12)
+DEF_TURN(turn16, Px16)
+
+static void turn_any (const TurnJob *j, int oy0, int oy1) {
+  const SegBuf *s = j->src;
+  SegBuf *d = j->dst;
+  size_t px = j->px;
+  for (int bx = 0; bx < d->w; bx += TILE) {
+    int bx1 = bx + TILE < d->w ? bx + TILE : d->w;
+    for (int oy = oy0; oy < oy1; oy++) {
+      int sx = j->fx ? s->w - 1 - oy : oy;
+      uint8_t *dr = seg_row(d, oy);
+      for (int ox = bx; ox < bx1; ox++)
+        memcpy(dr + (size_t)ox * px, seg_row(s, j->fy ? s->h - 1 - ox : ox) + (size_t)sx * px, px);
+    }
+  }
+}
+
+/* Work item b is the band of output rows [b * TILE, (b + 1) * TILE). */
+static void turn_bands (void *arg, int b0, int b1) {
+  const TurnJob *j = arg;
+  int h = j->dst->h;
+  for (int b = b0; b < b1; b++) {
+    int oy0 = b * TILE, oy1 = oy0 + TILE < h ? oy0 + TILE : h;
+    switch (j->px) {
+      case 1: turn1(j, oy0, oy1); break;
+      case 2: turn2(j, oy0, oy1); break;
+      case 3: turn3(j, oy0, oy1); break;
+      case 4: turn4(j, oy0, oy1); break;
+      case 6: turn6(j, oy0, oy1); break;
+      case 8: turn8(j, oy0, oy1); break;
+      case 12: turn12(j, oy0, oy1); break;
+      case 16: turn16(j, oy0, oy1); break;
+      default: turn_any(j, oy0, oy1); break;
+    }
+  }
+}
+
+void seg_turn (const SegBuf *src, SegBuf *dst, int how, int threads) {
+  seg_assert(dst->w == src->h && dst->h == src->w && src->c == dst->c && src->dtype == dst->dtype);
+  TurnJob j = {src, dst, how & 1, (how >> 1) & 1, (size_t)src->c * seg_dtype_size(src->dtype)};
+  int bands = (dst->h + TILE - 1) / TILE;
+  /* a band moves TILE * w pixels; bands of under 64 KiB share a thread */
+  size_t bb = (size_t)TILE * (size_t)dst->w * j.px;
+  int grain = bb >= 65536 ? 1 : (int)(65536 / (bb ? bb : 1));
+  seg_parallel_for(threads, bands, grain, turn_bands, &j);
+}
