@@ -98,6 +98,17 @@ describe("flip, rotate90 and transpose", function()
     -- a pixel moves where np.rot90 puts it: out(x, y) = in(w - 1 - y, x)
     local r = big:rotate90(1)
     assert.are.same({big:get(300 - 10, 14)}, {r:get(14, 10)})
+    -- bytes go through 8 x 8 block transposes: every pixel of every turn
+    local g = seg.image(203, 149, 1, "u8")
+    for y = 0, 148 do for x = 0, 202 do g:set(x, y, (x * 7 + y * 13) % 251) end end
+    local t = g:to_table()
+    local turns = {[1] = g:rotate90(1):to_table(), [-1] = g:rotate90(-1):to_table(),
+                   [0] = g:transpose():to_table()}
+    for y = 1, 203 do for x = 1, 149 do
+      assert(turns[0][y][x] == t[x][y], "transpose")
+      assert(turns[1][y][x] == t[x][203 - y + 1], "rotate90(1)")
+      assert(turns[-1][y][x] == t[149 - x + 1][y], "rotate90(-1)")
+    end end
     local f = seg.image(5, 3, 6, "f32")   -- 24-byte pixels: the generic path
     f:set(4, 2, 1, 2, 3, 4, 5, 6)
     assert.are.same({1, 2, 3, 4, 5, 6}, {f:transpose():get(2, 4)})

@@ -12,8 +12,10 @@ typedef struct { uint64_t v[2]; } Px16;
 
 /* ---------- flip ---------- */
 
+/* Baseline x86-64 has no byte shuffle (pshufb is SSSE3): the clones
+** reverse 16 or 32 bytes per instruction. */
 #define DEF_REV(NAME, T)                                                    \
-  static void NAME (const uint8_t *restrict s, uint8_t *restrict d, int w) { \
+  SEG_CLONES static void NAME (const uint8_t *restrict s, uint8_t *restrict d, int w) { \
     const T *sp = (const T *)(const void *)s;                               \
     T *dp = (T *)(void *)d;                                                  \
     for (int x = 0; x < w; x++) dp[x] = sp[w - 1 - x];                       \
@@ -111,7 +113,7 @@ typedef struct TurnJob {
       }                                                                         \
     }                                                                           \
   }
-DEF_TURN(turn1, uint8_t)
+DEF_TURN(turn1_scalar, uint8_t)
 DEF_TURN(turn2, uint16_t)
 DEF_TURN(turn3, Px3)
 DEF_TURN(turn4, uint32_t)
@@ -119,6 +121,72 @@ DEF_TURN(turn6, Px6)
 DEF_TURN(turn8, uint64_t)
 DEF_TURN(turn12, Px12)
 DEF_TURN(turn16, Px16)
+
+/* 8 x 8 bytes: d row j = byte j of the eight rows s + i * ss, through
+** three rounds of interleaving (bytes, pairs, quads) in 16-byte vectors:
+** punpckl/h on SSE2, zip on NEON. ss and ds may be negative. */
+typedef uint8_t V16b __attribute__((vector_size(16)));
+typedef uint16_t V8h __attribute__((vector_size(16)));
+typedef uint32_t V4s __attribute__((vector_size(16)));
+typedef uint64_t V2d __attribute__((vector_size(16)));
+
+static inline V16b pair_rows (const uint8_t *a, const uint8_t *b) {
+  uint64_t x, y;
+  memcpy(&x, a, 8);
+  memcpy(&y, b, 8);
+  V2d v = {x, y};
+  return SEG_SHUFFLE((V16b)v, (V16b)v, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+}
+
+static inline void store_pair (uint8_t *d0, uint8_t *d1, V4s v) {
+  V2d q = (V2d)v;
+  uint64_t lo = q[0], hi = q[1];
+  memcpy(d0, &lo, 8);
+  memcpy(d1, &hi, 8);
+}
+
+static inline void t8x8 (const uint8_t *s, ptrdiff_t ss, uint8_t *d, ptrdiff_t ds) {
+  V8h a0 = (V8h)pair_rows(s, s + ss), a1 = (V8h)pair_rows(s + 2 * ss, s + 3 * ss);
+  V8h a2 = (V8h)pair_rows(s + 4 * ss, s + 5 * ss), a3 = (V8h)pair_rows(s + 6 * ss, s + 7 * ss);
+  V4s b0 = (V4s)SEG_SHUFFLE(a0, a1, 0, 8, 1, 9, 2, 10, 3, 11);
+  V4s b1 = (V4s)SEG_SHUFFLE(a0, a1, 4, 12, 5, 13, 6, 14, 7, 15);
+  V4s b2 = (V4s)SEG_SHUFFLE(a2, a3, 0, 8, 1, 9, 2, 10, 3, 11);
+  V4s b3 = (V4s)SEG_SHUFFLE(a2, a3, 4, 12, 5, 13, 6, 14, 7, 15);
+  store_pair(d, d + ds, SEG_SHUFFLE(b0, b2, 0, 4, 1, 5));
+  store_pair(d + 2 * ds, d + 3 * ds, SEG_SHUFFLE(b0, b2, 2, 6, 3, 7));
+  store_pair(d + 4 * ds, d + 5 * ds, SEG_SHUFFLE(b1, b3, 0, 4, 1, 5));
+  store_pair(d + 6 * ds, d + 7 * ds, SEG_SHUFFLE(b1, b3, 2, 6, 3, 7));
+}
+
+/* Bytes: whole 8 x 8 blocks of the band through t8x8, the ragged right
+** and bottom edges through the scalar kernel. Output (x, y) is input
+** (sx(y), sy(x)); block (ox, oy) reads source rows sy(ox .. ox+7) (upward
+** when fy) from column min(sx(oy), sx(oy+7)) and writes output rows
+** oy .. oy+7 (upward when fx, whose source columns run backwards). */
+static void turn1 (const TurnJob *j, int oy0, int oy1) {
+  const SegBuf *s = j->src;
+  SegBuf *d = j->dst;
+  ptrdiff_t st = (ptrdiff_t)s->stride, dt = (ptrdiff_t)d->stride;
+  int oyb = oy0 + (oy1 - oy0) / 8 * 8, oxb = d->w / 8 * 8;
+  for (int bx = 0; bx < oxb; bx += TILE) {
+    int bx1 = bx + TILE < oxb ? bx + TILE : oxb;
+    for (int oy = oy0; oy < oyb; oy += 8) {
+      int sx = j->fx ? s->w - 1 - (oy + 7) : oy;
+      uint8_t *dp = seg_row(d, j->fx ? oy + 7 : oy);
+      for (int ox = bx; ox < bx1; ox += 8) {
+        const uint8_t *sp = seg_row(s, j->fy ? s->h - 1 - ox : ox) + sx;
+        t8x8(sp, j->fy ? -st : st, dp + ox, j->fx ? -dt : dt);
+      }
+    }
+  }
+  /* the right strip of every row, then the bottom rows in full */
+  for (int oy = oy0; oxb < d->w && oy < oyb; oy++) {
+    int sx = j->fx ? s->w - 1 - oy : oy;
+    uint8_t *dr = seg_row(d, oy);
+    for (int ox = oxb; ox < d->w; ox++) dr[ox] = seg_row(s, j->fy ? s->h - 1 - ox : ox)[sx];
+  }
+  if (oyb < oy1) turn1_scalar(j, oyb, oy1);
+}
 
 static void turn_any (const TurnJob *j, int oy0, int oy1) {
   const SegBuf *s = j->src;
