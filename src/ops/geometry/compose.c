@@ -104,11 +104,26 @@ void seg_promote (const SegBuf *src, int mask, SegBuf *dst, int threads) {
   seg_parallel_for(threads, src->h, 64, promote_rows, &j);
 }
 
+/* Integer rows sum exactly in 64 bits (a row of u16 cannot reach 2^63);
+** f32 in double. */
 void seg_channel_sums (const SegBuf *src, double *sum) {
   int c = src->c;
+  size_t n = (size_t)src->w * (size_t)c;
   for (int y = 0; y < src->h; y++) {
     const uint8_t *r = seg_row(src, y);
-    for (int x = 0; x < src->w; x++)
-      for (int k = 0; k < c; k++) sum[k] += seg_elem(src->dtype, r, (size_t)x * (size_t)c + (size_t)k);
+    if (src->dtype == SEG_U8 && c == 1) {
+      uint64_t t = 0;
+      for (size_t i = 0; i < n; i++) t += r[i];
+      sum[0] += (double)t;
+    } else if (src->dtype == SEG_U8 || src->dtype == SEG_U16) {
+      uint64_t t[256] = {0};
+      const uint16_t *r16 = (const uint16_t *)(const void *)r;
+      for (size_t i = 0, k = 0; i < n; i++, k = k + 1 == (size_t)c ? 0 : k + 1)
+        t[k] += src->dtype == SEG_U8 ? r[i] : r16[i];
+      for (int k = 0; k < c && k < 256; k++) sum[k] += (double)t[k];
+    } else {
+      for (size_t i = 0, k = 0; i < n; i++, k = k + 1 == (size_t)c ? 0 : k + 1)
+        sum[k] += seg_elem(src->dtype, r, i);
+    }
   }
 }

@@ -42,7 +42,7 @@ static void grid_of (const SegBuf *s, const SegClahe *o, Grid *g) {
 
 /* Scratch layout (each part 16-byte aligned): lut (tiles x bins u16),
 ** histograms (slots x bins i32), xmap (W i32), ymap (H i32), ind1, ind2
-** (w i32), xa, xa1 (w f32). */
+** (w i32), xa, xa1 (w f32), and for u8 the tables as f32 (tiles x 256). */
 static size_t align16 (size_t n) { return (n + 15) & ~(size_t)15; }
 
 size_t seg_clahe_scratch (const SegBuf *src, const SegClahe *o, int threads) {
@@ -51,7 +51,8 @@ size_t seg_clahe_scratch (const SegBuf *src, const SegClahe *o, int threads) {
   size_t tiles = (size_t)o->tiles_x * (size_t)o->tiles_y;
   return align16(tiles * (size_t)g.bins * 2) +
          align16((size_t)slots_of(threads) * (size_t)g.bins * 4) +
-         align16((size_t)g.W * 4) + align16((size_t)g.H * 4) + 4 * align16((size_t)g.w * 4);
+         align16((size_t)g.W * 4) + align16((size_t)g.H * 4) + 4 * align16((size_t)g.w * 4) +
+         (src->dtype == SEG_U8 ? align16(tiles * 256 * 4) : 0);
 }
 
 /* cv::borderInterpolate(p, len, BORDER_REFLECT_101) */
@@ -62,6 +63,7 @@ static int reflect101 (int p, int len) {
 }
 
 typedef struct ClaheJob {
+  float *flut;         /* u8: the tables as floats (exact), for the interpolation */
   const SegBuf *src;
   SegBuf *dst;
   Grid g;
@@ -120,6 +122,41 @@ static void lut_chunk (void *arg, int chunk, int t0, int t1) {
   }
 }
 
+/* One row of a one-channel u8 image: OpenCV's expression on exact float
+** copies of the tables (u8 -> float is exact), so the clones may gather
+** and round eight or sixteen pixels at a time with the same result. */
+SEG_CLONES FPSTRICT
+static void interp_u8 (const uint8_t *restrict row, uint8_t *restrict drow, int w,
+                       const float *restrict f1, const float *restrict f2,
+                       const int32_t *restrict ind1, const int32_t *restrict ind2,
+                       const float *restrict xa, const float *restrict xa1, float ya, float ya1) {
+  for (int x = 0; x < w; x++) {
+    int v = row[x], i1 = ind1[x] + v, i2 = ind2[x] + v;
+    float res = (f1[i1] * xa1[x] + f1[i2] * xa[x]) * ya1 + (f2[i1] * xa1[x] + f2[i2] * xa[x]) * ya;
+    float r = nearbyintf(res);
+    r = r < 0.0f ? 0.0f : r;
+    r = r > 255.0f ? 255.0f : r;
+    drow[x] = (uint8_t)(int)r;
+  }
+}
+
+/* The same for one-channel u16, on the u16 tables themselves. */
+SEG_CLONES FPSTRICT
+static void interp_u16 (const uint16_t *restrict row, uint16_t *restrict drow, int w,
+                        const uint16_t *restrict p1, const uint16_t *restrict p2,
+                        const int32_t *restrict ind1, const int32_t *restrict ind2,
+                        const float *restrict xa, const float *restrict xa1, float ya, float ya1) {
+  for (int x = 0; x < w; x++) {
+    int v = row[x], i1 = ind1[x] + v, i2 = ind2[x] + v;
+    float res = ((float)p1[i1] * xa1[x] + (float)p1[i2] * xa[x]) * ya1 +
+                ((float)p2[i1] * xa1[x] + (float)p2[i2] * xa[x]) * ya;
+    float r = nearbyintf(res);
+    r = r < 0.0f ? 0.0f : r;
+    r = r > 65535.0f ? 65535.0f : r;
+    drow[x] = (uint16_t)(int)r;
+  }
+}
+
 FPSTRICT
 static void interp_rows (void *arg, int y0, int y1) {
   const ClaheJob *j = arg;
@@ -138,13 +175,14 @@ static void interp_rows (void *arg, int y0, int y1) {
     const uint8_t *row = seg_row(s, y);
     uint8_t *drow = seg_row(j->dst, y);
     if (s->dtype == SEG_U8 && c == 1) {
-      for (int x = 0; x < g->w; x++) {
-        int v = row[x], i1 = j->ind1[x] + v, i2 = j->ind2[x] + v;
-        float res = ((float)p1[i1] * j->xa1[x] + (float)p1[i2] * j->xa[x]) * ya1 +
-                    ((float)p2[i1] * j->xa1[x] + (float)p2[i2] * j->xa[x]) * ya;
-        float r = nearbyintf(res);
-        drow[x] = (uint8_t)(r <= 0 ? 0 : r >= 255 ? 255 : (int)r);
-      }
+      const float *f1 = j->flut + (size_t)ty1 * (size_t)j->tx * 256;
+      const float *f2 = j->flut + (size_t)ty2 * (size_t)j->tx * 256;
+      interp_u8(row, drow, g->w, f1, f2, j->ind1, j->ind2, j->xa, j->xa1, ya, ya1);
+      continue;
+    }
+    if (c == 1) {
+      interp_u16((const uint16_t *)(const void *)row, (uint16_t *)(void *)drow, g->w, p1, p2,
+                 j->ind1, j->ind2, j->xa, j->xa1, ya, ya1);
       continue;
     }
     for (int x = 0; x < g->w; x++) {
@@ -211,9 +249,12 @@ void seg_clahe (const SegBuf *src, SegBuf *dst, const SegClahe *o, int threads, 
     if (j.clip < 1) j.clip = 1;
   }
   int rgrain = (int)(65536 / ((size_t)g->w + 1)) + 1;
+  if (src->dtype == SEG_U8 && src->c == 1) j.flut = (float *)(void *)(p + align16((size_t)g->w * 4));
   for (int k = 0; k < src->c; k++) {
     j.k = k;
     seg_parallel_chunks(slots, tiles, 1, lut_chunk, &j);
+    if (j.flut)
+      for (size_t i = 0; i < (size_t)tiles * 256; i++) j.flut[i] = (float)j.lut[i];
     seg_parallel_for(threads, g->h, rgrain, interp_rows, &j);
   }
 }

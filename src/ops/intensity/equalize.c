@@ -30,17 +30,24 @@ static void hist_chunk (void *arg, int chunk, int y0, int y1) {
   uint32_t *h = j->hist + (size_t)chunk * (size_t)c * (size_t)j->bins;
   memset(h, 0, (size_t)c * (size_t)j->bins * sizeof *h);
   size_t n = (size_t)s->w;
+  if (s->dtype == SEG_U8 && c == 1) {
+    /* four sub-histograms break the store-to-load chains of runs */
+    uint32_t q[4][256];
+    memset(q, 0, sizeof q);
+    for (int y = y0; y < y1; y++) {
+      const uint8_t *r = seg_row(s, y);
+      size_t i = 0;
+      for (; i + 4 <= n; i += 4) { q[0][r[i]]++; q[1][r[i + 1]]++; q[2][r[i + 2]]++; q[3][r[i + 3]]++; }
+      for (; i < n; i++) q[0][r[i]]++;
+    }
+    for (int v = 0; v < 256; v++) h[v] = q[0][v] + q[1][v] + q[2][v] + q[3][v];
+    return;
+  }
   for (int y = y0; y < y1; y++) {
     if (s->dtype == SEG_U8) {
       const uint8_t *r = seg_row(s, y);
-      if (c == 1) {
-        /* four sub-histograms break the store-to-load chains of runs */
-        size_t i = 0;
-        for (; i + 4 <= n; i += 4) { h[r[i]]++; h[r[i + 1]]++; h[r[i + 2]]++; h[r[i + 3]]++; }
-        for (; i < n; i++) h[r[i]]++;
-      } else
-        for (size_t i = 0; i < n; i++)
-          for (int k = 0; k < c; k++) h[(size_t)k * 256 + r[i * (size_t)c + (size_t)k]]++;
+      for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < c; k++) h[(size_t)k * 256 + r[i * (size_t)c + (size_t)k]]++;
     } else {
       const uint16_t *r = seg_row_u16(s, y);
       for (size_t i = 0; i < n; i++)
@@ -58,8 +65,11 @@ static void lut_rows (void *arg, int y0, int y1) {
     if (s->dtype == SEG_U8) {
       const uint8_t *r = seg_row(s, y);
       uint8_t *d = seg_row(j->dst, y);
-      if (c == 1)
-        for (size_t i = 0; i < n; i++) d[i] = (uint8_t)j->lut[r[i]];
+      if (c == 1) {
+        uint8_t lut8[256];
+        for (int v = 0; v < 256; v++) lut8[v] = (uint8_t)j->lut[v];
+        for (size_t i = 0; i < n; i++) d[i] = lut8[r[i]];
+      }
       else
         for (size_t i = 0; i < n; i++)
           for (int k = 0; k < c; k++) {
