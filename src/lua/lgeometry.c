@@ -65,10 +65,31 @@ static int l_transpose (lua_State *L) {
 ** 'key' of the options table at 'arg' in errors. Integer dtypes take
 ** integers in their range only (no silent rounding or wrapping), a Mask 0
 ** or 1. Returns 0 when v is nil (the caller's default). */
+static void putfill (lua_State *L, int arg, const char *key, double x, SegKind kind,
+                     SegDtype t, uint8_t *p) {
+  if (kind == SEG_KIND_MASK) {
+    if (x != 0 && x != 1) seg_optfielderror(L, arg, key, "0 or 1 for a Mask");
+    *p = (uint8_t)x;
+  } else if (t == SEG_F32) {
+    float f = (float)x;
+    memcpy(p, &f, 4);
+  } else {
+    double lo = t == SEG_I32 ? -2147483648.0 : 0.0;
+    double hi = t == SEG_U8 ? 255.0 : t == SEG_U16 ? 65535.0 : 2147483647.0;
+    if (x != floor(x) || x < lo || x > hi) {
+      lua_pushfstring(L, "an integer in %d..%d for %s", (int)lo, (int)hi, seg_dtype_name(t));
+      seg_optfielderror(L, arg, key, lua_tostring(L, -1));
+    }
+    if (t == SEG_U8) *p = (uint8_t)x;
+    else if (t == SEG_U16) { uint16_t u = (uint16_t)x; memcpy(p, &u, 2); }
+    else { int32_t i = (int32_t)x; memcpy(p, &i, 4); }
+  }
+}
+
 static int readfill (lua_State *L, int arg, const char *key, int v, SegKind kind,
                      SegDtype t, int c, uint8_t *pixel) {
   if (lua_isnil(L, v)) return 0;
-  double val[256];
+  size_t es = seg_dtype_size(t);
   if (lua_type(L, v) == LUA_TTABLE) {
     if (luaL_len(L, v) != c) {
       lua_pushfstring(L, "a number or a table of %d numbers", c);
@@ -77,37 +98,16 @@ static int readfill (lua_State *L, int arg, const char *key, int v, SegKind kind
     for (int k = 0; k < c; k++) {
       lua_geti(L, v, k + 1);
       int ok;
-      val[k] = lua_tonumberx(L, -1, &ok);
-      if (!ok || val[k] != val[k]) seg_optfielderror(L, arg, key, "a number or a table of numbers");
+      double x = lua_tonumberx(L, -1, &ok);
+      if (!ok || x != x) seg_optfielderror(L, arg, key, "a number or a table of numbers");
       lua_pop(L, 1);
+      putfill(L, arg, key, x, kind, t, pixel + (size_t)k * es);
     }
   } else {
     int ok;
     double x = lua_tonumberx(L, v, &ok);
     if (!ok || x != x) seg_optfielderror(L, arg, key, "a number or a table of numbers");
-    for (int k = 0; k < c; k++) val[k] = x;
-  }
-  size_t es = seg_dtype_size(t);
-  for (int k = 0; k < c; k++) {
-    double x = val[k];
-    uint8_t *p = pixel + (size_t)k * es;
-    if (kind == SEG_KIND_MASK) {
-      if (x != 0 && x != 1) seg_optfielderror(L, arg, key, "0 or 1 for a Mask");
-      *p = (uint8_t)x;
-    } else if (t == SEG_F32) {
-      float f = (float)x;
-      memcpy(p, &f, 4);
-    } else {
-      double lo = t == SEG_I32 ? -2147483648.0 : 0.0;
-      double hi = t == SEG_U8 ? 255.0 : t == SEG_U16 ? 65535.0 : 2147483647.0;
-      if (x != floor(x) || x < lo || x > hi) {
-        lua_pushfstring(L, "an integer in %d..%d for %s", (int)lo, (int)hi, seg_dtype_name(t));
-        seg_optfielderror(L, arg, key, lua_tostring(L, -1));
-      }
-      if (t == SEG_U8) *p = (uint8_t)x;
-      else if (t == SEG_U16) { uint16_t u = (uint16_t)x; memcpy(p, &u, 2); }
-      else { int32_t i = (int32_t)x; memcpy(p, &i, 4); }
-    }
+    for (int k = 0; k < c; k++) putfill(L, arg, key, x, kind, t, pixel + (size_t)k * es);
   }
   return 1;
 }
@@ -149,9 +149,9 @@ static int l_pad (lua_State *L) {
   SegImage *im = seg_checkimage(L, 1);                   /* live again after the reads */
   luaL_argcheck(L, lua_isnil(L, 4) || mode == SEG_PAD_CONSTANT, 3,
                 "'value' goes with mode \"constant\" only");
-  luaL_argcheck(L, im->b.c <= 256, 1, "too many channels");
-  uint8_t pixel[256 * 4];
-  memset(pixel, 0, sizeof pixel);
+  size_t pxb = (size_t)im->b.c * seg_dtype_size(im->b.dtype);
+  uint8_t *pixel = seg_pushscratch(L, pxb);              /* 5 */
+  memset(pixel, 0, pxb);
   readfill(L, 3, "value", 4, im->kind, im->b.dtype, im->b.c, pixel);
   im = seg_checkimage(L, 1);                             /* the value's reads ran Lua too */
   lua_Integer ow = im->b.w + l + r, oh = im->b.h + t + b;
@@ -370,9 +370,9 @@ static int l_montage (lua_State *L) {
   }
   int64_t W = (cw + pad) * cols + pad, H = (chh + pad) * rows + pad;
   luaL_argcheck(L, W <= MAX_SIDE && H <= MAX_SIDE, 1, "montage too large");
-  uint8_t pixel[256 * 4];
-  memset(pixel, 0, sizeof pixel);
-  luaL_argcheck(L, t.c <= 256, 1, "too many channels");
+  size_t pxb = (size_t)t.c * seg_dtype_size(t.dtype);
+  uint8_t *pixel = seg_pushscratch(L, pxb);
+  memset(pixel, 0, pxb);
   int fill_mean = lua_type(L, 3) == LUA_TSTRING && strcmp(lua_tostring(L, 3), "mean") == 0;
   if (!fill_mean && lua_isnil(L, 3)) fill_mean = 1;
   else if (!fill_mean && lua_type(L, 3) == LUA_TSTRING)
@@ -384,7 +384,8 @@ static int l_montage (lua_State *L) {
   const SegBuf **bufs = seg_pushscratch(L, (size_t)n * sizeof *bufs);
   convert_all(L, base, n, &t, bufs);
   if (fill_mean) {
-    double sum[256] = {0};
+    double *sum = seg_pushscratch(L, (size_t)t.c * sizeof(double));
+    memset(sum, 0, (size_t)t.c * sizeof(double));
     double count = 0;
     for (int i = 0; i < n; i++) {
       seg_channel_sums(bufs[i], sum);

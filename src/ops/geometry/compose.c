@@ -115,7 +115,7 @@ void seg_channel_sums (const SegBuf *src, double *sum) {
       uint64_t t = 0;
       for (size_t i = 0; i < n; i++) t += r[i];
       sum[0] += (double)t;
-    } else if (src->dtype == SEG_U8 || src->dtype == SEG_U16) {
+    } else if ((src->dtype == SEG_U8 || src->dtype == SEG_U16) && c <= 256) {
       uint64_t t[256] = {0};
       const uint16_t *r16 = (const uint16_t *)(const void *)r;
       for (size_t i = 0, k = 0; i < n; i++, k = k + 1 == (size_t)c ? 0 : k + 1)
