@@ -80,12 +80,30 @@ static void fill_px (uint8_t *d, const uint8_t *v, size_t px, size_t n) {
   }
 }
 
+/* Border pixels through the column map; the common pixel sizes copy with
+** constant-size moves (a memcpy of a runtime size is a call per pixel). */
+#define BORDER_LOOP(PX)                                                      \
+  for (int x = x0; x < x1; x++) {                                            \
+    int32_t sx = xmap[x];                                                    \
+    memcpy(dr + (size_t)x * (PX), sx < 0 ? v : sr + (size_t)sx * (PX), PX);  \
+  }
+
 static void pad_border (const PadJob *j, const uint8_t *sr, uint8_t *dr, int x0, int x1) {
-  size_t px = j->px;
-  for (int x = x0; x < x1; x++) {
-    int32_t sx = j->xmap[x];
-    if (sx < 0) memcpy(dr + (size_t)x * px, j->value, px);
-    else memcpy(dr + (size_t)x * px, sr + (size_t)sx * px, px);
+  const int32_t *xmap = j->xmap;
+  const uint8_t *v = j->value;
+  switch (j->px) {
+    case 1: BORDER_LOOP(1) break;
+    case 2: BORDER_LOOP(2) break;
+    case 3: BORDER_LOOP(3) break;
+    case 4: BORDER_LOOP(4) break;
+    case 6: BORDER_LOOP(6) break;
+    case 8: BORDER_LOOP(8) break;
+    case 12: BORDER_LOOP(12) break;
+    case 16: BORDER_LOOP(16) break;
+    default: {
+      size_t px = j->px;
+      BORDER_LOOP(px)
+    }
   }
 }
 
