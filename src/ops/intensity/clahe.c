@@ -21,6 +21,14 @@
 #define FPSTRICT __attribute__((optimize("fp-contract=off")))
 #endif
 
+/* Round half to even of 0 <= v < 2^23 (cvRound's result there): adding
+** 2^23 leaves no fraction bits, so the sum rounds to an integer in the
+** current (default, to-nearest-even) mode; exact, and a single add where
+** nearbyintf is a libm call on baseline x86-64. */
+static inline float round_even (float v) {
+  return (v + 0x1p23f) - 0x1p23f;
+}
+
 static int slots_of (int threads) { return threads < 1 ? 1 : threads > 256 ? 256 : threads; }
 
 typedef struct Grid {
@@ -96,6 +104,10 @@ static void lut_chunk (void *arg, int chunk, int t0, int t1) {
       const uint8_t *row = seg_row(s, inside ? y : j->ymap[y]);
       if (inside && s->dtype == SEG_U8 && c == 1)
         for (int x = x0; x < x1; x++) hist[row[x]]++;
+      else if (inside && c == 1) {
+        const uint16_t *r16 = (const uint16_t *)(const void *)row;
+        for (int x = x0; x < x1; x++) hist[r16[x]]++;
+      }
       else if (inside)
         for (int x = x0; x < x1; x++) hist[elem(s, row, x, k)]++;
       else
@@ -116,7 +128,7 @@ static void lut_chunk (void *arg, int chunk, int t0, int t1) {
     int sum = 0, top = bins - 1;
     for (int i = 0; i < bins; i++) {
       sum += hist[i];
-      float v = nearbyintf((float)sum * j->lut_scale);
+      float v = round_even((float)sum * j->lut_scale);
       lut[i] = (uint16_t)(v <= 0 ? 0 : v >= (float)top ? top : (int)v);
     }
   }
@@ -150,8 +162,7 @@ static void interp_u16 (const uint16_t *restrict row, uint16_t *restrict drow, i
     int v = row[x], i1 = ind1[x] + v, i2 = ind2[x] + v;
     float res = ((float)p1[i1] * xa1[x] + (float)p1[i2] * xa[x]) * ya1 +
                 ((float)p2[i1] * xa1[x] + (float)p2[i2] * xa[x]) * ya;
-    float r = nearbyintf(res);
-    r = r < 0.0f ? 0.0f : r;
+    float r = round_even(res);
     r = r > 65535.0f ? 65535.0f : r;
     drow[x] = (uint16_t)(int)r;
   }
