@@ -79,7 +79,7 @@ local function elements(v)
 end
 
 -- Methods whose result may differ in size from the object they are called on.
-local resizing = {crop = true, resize = true}
+local resizing = {crop = true, resize = true, pad = true, rotate90 = true, transpose = true}
 
 -- Checks the objects a call returned: a kind, a positive size that matches
 -- the input's, a Mask of 0/1 u8, Labels of non-negative i32 whose largest
