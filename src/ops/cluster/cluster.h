@@ -20,6 +20,8 @@ const char *seg_cluster_strerror (int status);
 
 /* Most channels a pixel may have. */
 #define SEG_KMEANS_MAXC 64
+/* Most clusters. */
+#define SEG_KMEANS_MAXK 1024
 
 typedef struct SegKmeansOpts {
   int k;            /* 1 .. number of pixels */

@@ -16,6 +16,7 @@
 
 #define CHUNK 512
 #define MAXBLOCKS 256
+#define PARTIAL_BUDGET ((size_t)1 << 22)   /* doubles of per-block partials */
 
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
@@ -322,13 +323,28 @@ static void seed_pp (Km *m, Rng *rng, float *cen, int threads) {
   }
 }
 
+/* Blocks: their size depends on n, k and C only (never on threads), at
+** most MAXBLOCKS of them, fewer when k * C makes the partials large. */
+static void layout (size_t n, int k, int C, size_t *bsz, int *nb) {
+  size_t pstride = (size_t)k * (size_t)(C + 1) + 2, maxb = PARTIAL_BUDGET / pstride;
+  if (maxb > MAXBLOCKS) maxb = MAXBLOCKS;
+  if (maxb < 16) maxb = 16;
+  size_t b = (n + maxb - 1) / maxb;
+  if (b < 4096) b = 4096;
+  b = (b + CHUNK - 1) / CHUNK * CHUNK;
+  *bsz = b;
+  *nb = (int)((n + b - 1) / b);
+}
+
 size_t seg_kmeans_scratch (int w, int h, int c, int k) {
-  if (w < 1 || h < 1 || c < 1 || c > SEG_KMEANS_MAXC || k < 1) return 0;
+  if (w < 1 || h < 1 || c < 1 || c > SEG_KMEANS_MAXC || k < 1 || k > SEG_KMEANS_MAXK) return 0;
   size_t n = (size_t)w * (size_t)h, np = (n + 7) & ~(size_t)7;
   if (np > SIZE_MAX / sizeof(float) / (size_t)(c + 1) - 64) return 0;
-  size_t kc = (size_t)k * (size_t)c;
+  size_t kc = (size_t)k * (size_t)c, bsz;
+  int nb;
+  layout(n, k, c, &bsz, &nb);
   size_t b = (size_t)(c + 1) * np * sizeof(float) + 64;
-  b += ((size_t)MAXBLOCKS * (kc + (size_t)k + 2) + MAXBLOCKS) * sizeof(double);
+  b += ((size_t)nb * (kc + (size_t)k + 2) + (size_t)nb) * sizeof(double);
   b += 3 * kc * sizeof(float) + (kc + (size_t)k) * sizeof(double) + 256;
   return b;
 }
@@ -350,12 +366,9 @@ int seg_kmeans (const SegBuf *src, const SegKmeansOpts *o, SegBuf *labels, float
   m.C = C;
   m.k = k;
   m.n = (size_t)src->w * (size_t)src->h;
-  seg_assert(k >= 1 && (size_t)k <= m.n);
+  seg_assert(k >= 1 && k <= SEG_KMEANS_MAXK && (size_t)k <= m.n);
   m.np = (m.n + 7) & ~(size_t)7;
-  size_t bsz = (m.n + MAXBLOCKS - 1) / MAXBLOCKS;
-  if (bsz < 4096) bsz = 4096;
-  m.bsz = (bsz + CHUNK - 1) / CHUNK * CHUNK;
-  m.nb = (int)((m.n + m.bsz - 1) / m.bsz);
+  layout(m.n, k, C, &m.bsz, &m.nb);
   size_t kc = (size_t)k * (size_t)C;
   m.pstride = kc + (size_t)k + 2;
   uint8_t *p = (uint8_t *)(((uintptr_t)scratch + 31) & ~(uintptr_t)31);
