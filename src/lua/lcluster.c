@@ -36,7 +36,7 @@ static int l_kmeans (lua_State *L) {
   luaL_argcheck(L, k >= 1 && (size_t)k <= n, 2, "k must be between 1 and the pixel count");
   luaL_argcheck(L, k <= SEG_KMEANS_MAXK, 2, "k must be at most 1024");
   o.k = (int)k;
-  size_t ns = seg_kmeans_scratch(src->w, src->h, src->c, o.k);
+  size_t ns = seg_kmeans_scratch(src->w, src->h, src->c, o.k, o.threads);
   if (ns == 0) luaL_argerror(L, 1, "image too large");
   void *scratch = seg_pushscratch(L, ns);
   float *cen = seg_pushscratch(L, (size_t)o.k * (size_t)src->c * sizeof(float));

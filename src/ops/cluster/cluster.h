@@ -32,8 +32,9 @@ typedef struct SegKmeansOpts {
   int threads;
 } SegKmeansOpts;
 
-/* Bytes of scratch seg_kmeans needs; 0 when that overflows size_t. */
-size_t seg_kmeans_scratch (int w, int h, int c, int k);
+/* Bytes of scratch seg_kmeans needs on 'threads' threads (the same
+** o->threads); 0 when that overflows size_t. */
+size_t seg_kmeans_scratch (int w, int h, int c, int k, int threads);
 
 /* labels (i32, src's size, contiguous) receive 1..k: each pixel's nearest
 ** centre (squared Euclidean distance in float, ties to the lower index);
