@@ -7,11 +7,14 @@
 #include "ops/region/region.h"
 
 /* A run of row y, columns [x0, x1], still to be scanned for pixels that
-** pass and are not yet filled. */
-typedef struct Span { int y, x0, x1; } Span;
+** pass and are not yet filled; it was pushed from the filled run [p0, p1]
+** of row y - dy (Heckbert's "Seed fill" in Graphics Gems: a run found in
+** row y scans onwards, row y + dy, in full, and back, row y - dy, only
+** beyond the ends of its parent run, which is filled already). */
+typedef struct Span { int y, x0, x1, dy, p0, p1; } Span;
 typedef struct Stack { Span *s; size_t n, cap; } Stack;
 
-static int push (Stack *st, int y, int x0, int x1) {
+static int push (Stack *st, int y, int x0, int x1, int dy, int p0, int p1) {
   if (st->n == st->cap) {
     size_t cap = st->cap ? 2 * st->cap : 256;
     Span *p = realloc(st->s, cap * sizeof *p);
@@ -19,7 +22,7 @@ static int push (Stack *st, int y, int x0, int x1) {
     st->s = p;
     st->cap = cap;
   }
-  st->s[st->n++] = (Span){y, x0, x1};
+  st->s[st->n++] = (Span){y, x0, x1, dy, p0, p1};
   return 0;
 }
 
@@ -83,8 +86,8 @@ static int NAME (const SegBuf *src, const SegFloodBounds *b, const int *xy,     
     while (r < w - 1 && !d[r + 1] && PASS(r + 1)) r++;                          \
     memset(d + l, 1, (size_t)(r - l + 1));                                      \
     int a = l - e < 0 ? 0 : l - e, z = r + e >= w ? w - 1 : r + e;              \
-    if (sy > 0 && push(&st, sy - 1, a, z)) fail = 1;                            \
-    if (sy < h - 1 && push(&st, sy + 1, a, z)) fail = 1;                        \
+    if (sy > 0 && push(&st, sy - 1, a, z, -1, l, r)) fail = 1;                  \
+    if (sy < h - 1 && push(&st, sy + 1, a, z, 1, l, r)) fail = 1;               \
     while (st.n && !fail) {                                                     \
       Span sp = st.s[--st.n];                                                   \
       s = ROW(src, sp.y);                                                       \
@@ -96,8 +99,14 @@ static int NAME (const SegBuf *src, const SegFloodBounds *b, const int *xy,     
         while (r < w - 1 && !d[r + 1] && PASS(r + 1)) r++;                      \
         memset(d + l, 1, (size_t)(r - l + 1));                                  \
         a = l - e < 0 ? 0 : l - e; z = r + e >= w ? w - 1 : r + e;              \
-        if (sp.y > 0 && push(&st, sp.y - 1, a, z)) { fail = 1; break; }         \
-        if (sp.y < h - 1 && push(&st, sp.y + 1, a, z)) { fail = 1; break; }     \
+        int ny = sp.y + sp.dy, by = sp.y - sp.dy;                               \
+        if (ny >= 0 && ny < h && push(&st, ny, a, z, sp.dy, l, r)) { fail = 1; break; } \
+        if (by >= 0 && by < h) {                                                \
+          if (a < sp.p0 && push(&st, by, a, sp.p0 - 1 < z ? sp.p0 - 1 : z, -sp.dy, l, r)) \
+            { fail = 1; break; }                                                \
+          if (z > sp.p1 && push(&st, by, sp.p1 + 1 > a ? sp.p1 + 1 : a, z, -sp.dy, l, r)) \
+            { fail = 1; break; }                                                \
+        }                                                                       \
         x = r + 1;   /* r + 1 failed, is filled or is outside */                \
       }                                                                         \
     }                                                                           \
