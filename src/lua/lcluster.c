@@ -31,6 +31,9 @@ static int l_kmeans (lua_State *L) {
   SegImage *im = seg_checkimage(L, 1);   /* live after the option reads */
   luaL_argcheck(L, im->b.dtype != SEG_I32, 1, "u8, u16 or f32 pixels expected");
   luaL_argcheck(L, im->b.c <= SEG_KMEANS_MAXC, 1, "at most 64 channels expected");
+  /* The pixels clustered: the image itself for "rgb". Another space
+  ** converts here, into an f32 image pushed on the stack, and points src
+  ** at it (every allocation below is sized from src). */
   const SegBuf *src = &im->b;
   size_t n = (size_t)src->w * (size_t)src->h;
   luaL_argcheck(L, k >= 1 && (size_t)k <= n, 2, "k must be between 1 and the pixel count");
