@@ -157,6 +157,11 @@ FLOOD_FN(filln_i32, int32_t, seg_row_i32)
 FLOOD_FN(filln_f32, float, seg_row_f32)
 #undef PASSN
 #undef PASS
+/* Three u8 channels (RGB), the common colour case, unrolled. */
+#define PASS(x) (lo[0] <= s[3 * (x)] && s[3 * (x)] <= hi[0] && lo[1] <= s[3 * (x) + 1] && \
+                 s[3 * (x) + 1] <= hi[1] && lo[2] <= s[3 * (x) + 2] && s[3 * (x) + 2] <= hi[2])
+FLOOD_FN(fill3_u8, uint8_t, seg_row_u8)
+#undef PASS
 
 int seg_flood_fill (const SegBuf *src, const SegFloodBounds *b, const int *xy, int nseeds,
                     int force, int conn, SegBuf *dst) {
@@ -164,7 +169,7 @@ int seg_flood_fill (const SegBuf *src, const SegFloodBounds *b, const int *xy, i
   seg_assert(conn == 4 || conn == 8);
   int one = src->c == 1;
   switch (src->dtype) {
-    case SEG_U8: return (one ? fill1_u8 : filln_u8)(src, b, xy, nseeds, force, conn, dst);
+    case SEG_U8: return (one ? fill1_u8 : src->c == 3 ? fill3_u8 : filln_u8)(src, b, xy, nseeds, force, conn, dst);
     case SEG_U16: return (one ? fill1_u16 : filln_u16)(src, b, xy, nseeds, force, conn, dst);
     case SEG_I32: return (one ? fill1_i32 : filln_i32)(src, b, xy, nseeds, force, conn, dst);
     default: return (one ? fill1_f32 : filln_f32)(src, b, xy, nseeds, force, conn, dst);
