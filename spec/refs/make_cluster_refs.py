@@ -58,7 +58,7 @@ IMG = {'astro': astro, 'coffee': coffee, 'camera': camera, 'cam16': cam16, 'feat
 
 cases = []
 for name, k, attempts in [('astro', 4, 3), ('astro', 8, 3), ('coffee', 6, 3), ('camera', 3, 3),
-                          ('cam16', 4, 3), ('feat', 5, 3)]:
+                          ('cam16', 4, 3), ('feat', 5, 3), ('coffee', 12, 2), ('astro', 20, 2)]:
     img = IMG[name]
     data = img.reshape(img.shape[0] * img.shape[1], -1).astype(np.float32)
     crit = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 100, 0.0)
