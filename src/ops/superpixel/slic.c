@@ -1,0 +1,480 @@
+/* slic.c — SLIC superpixels (Achanta et al., TPAMI 2012) as scikit-image
+** 0.19's skimage.segmentation.slic (slic_superpixels.py, _slic.pyx):
+** seeds on skimage's regular_grid with zero colour, k-means in
+** (y, x, features) where every cluster k only claims pixels inside the box
+** cy +- 2 step_y, cx +- 2 step_x, distance
+**   ((cy - y)^2 + (cx - x)^2) / step^2 + |f - f_k|^2 [/ maxdist_k for SLICO],
+** ties to the lowest k, all max_iter iterations run (skimage's early exit
+** never triggers), then _enforce_label_connectivity_cython.
+**
+** Where skimage loops over clusters and their boxes, we loop over rows:
+** each row visits, in increasing k, the clusters whose box spans it, over
+** their x-interval. Every pixel sees the same candidates in the same order
+** as skimage's loop, so the argmin and its tie-break are the same, while
+** rows run in parallel with nothing shared and the inner loop over x is a
+** branch-free compare-and-select GCC vectorises. Cluster sums for the
+** update step are accumulated per chunk in 64-bit fixed point, so their
+** total, hence the result, does not depend on how rows were split. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "superpixel.h"
+
+#define BAND 8    /* rows per band of the cluster index */
+
+/* ---------- skimage.util.regular_grid for (1, h, w) ---------- */
+
+static void regular_grid3 (const int64_t shape[3], int64_t n, int start[3], int step[3]) {
+  double space = (double)shape[0] * (double)shape[1] * (double)shape[2];
+  if (n < 1) n = 1;
+  if (space <= (double)n) {
+    for (int i = 0; i < 3; i++) { start[i] = 0; step[i] = 1; }
+    return;
+  }
+  int order[3] = {0, 1, 2};                  /* stable argsort of shape */
+  for (int i = 1; i < 3; i++)
+    for (int j = i; j > 0 && shape[order[j - 1]] > shape[order[j]]; j--) {
+      int t = order[j]; order[j] = order[j - 1]; order[j - 1] = t;
+    }
+  double sorted[3], st[3];
+  for (int i = 0; i < 3; i++) { sorted[i] = (double)shape[order[i]]; st[i] = pow(space / (double)n, 1.0 / 3.0); }
+  if (sorted[0] < st[0] || sorted[1] < st[1] || sorted[2] < st[2]) {
+    for (int dim = 0; dim < 2; dim++) {
+      st[dim] = sorted[dim];
+      double sp = 1;
+      for (int j = dim + 1; j < 3; j++) sp *= sorted[j];
+      for (int j = dim + 1; j < 3; j++) st[j] = pow(sp / (double)n, 1.0 / (double)(3 - dim - 1));
+      if (sorted[0] >= st[0] && sorted[1] >= st[1] && sorted[2] >= st[2]) break;
+    }
+  }
+  for (int i = 0; i < 3; i++) {
+    start[order[i]] = (int)floor(st[i] / 2);
+    int s = (int)nearbyint(st[i]);           /* np.round: half to even */
+    step[order[i]] = s < 1 ? 1 : s;
+  }
+}
+
+void seg_regular_grid2 (int h, int w, int64_t n, int *y0, int *sy, int *x0, int *sx) {
+  int64_t shape[3] = {1, h, w};
+  int start[3], step[3];
+  regular_grid3(shape, n, start, step);
+  *y0 = start[1]; *sy = step[1]; *x0 = start[2]; *sx = step[2];
+}
+
+/* ---------- state ---------- */
+
+typedef struct Slic {
+  int w, h, C, ncl, threads;
+  const float *f;             /* planar features, C planes of w*h */
+  const uint8_t *mask;        /* w*h 0/1 or NULL */
+  int32_t *lab;               /* w*h: 1-based cluster, 0 = none */
+  float *xf;                  /* 0, 1, ..., w-1 */
+  /* clusters: centres in double (the update), float copies for the loops */
+  double *cy, *cx, *cf;       /* cf[k*C + c] */
+  float *fy, *fx, *ff, *imd;  /* imd: 1/maxdist (SLICO) */
+  double *maxd;               /* SLICO max colour distance, starts at 1, never decreases */
+  int *y0, *y1, *x0, *x1;     /* box, [y0, y1) x [x0, x1) */
+  uint8_t *alive;             /* a cluster left empty gets skimage's NaN centre: it never wins again */
+  int *bstart, *blist, nband; /* clusters per band of BAND rows, increasing k */
+  int stepy, stepx;
+  float sw;                   /* 1 / step^2 */
+  int colour, zero;
+  /* per-chunk accumulators (threads slots): count, sum y, sum x, sum f (fixed point) */
+  int64_t *acc;
+  double fscale;              /* fixed-point scale of the feature sums */
+  double *cmax;               /* per-chunk SLICO maxima */
+  float *rowbuf;              /* threads * w: best distance of a row */
+} Slic;
+
+#define ACCW(s) (3 + (s)->C)
+
+/* Box of cluster k as skimage: <Py_ssize_t>max(c - 2 step, 0) and
+** <Py_ssize_t>min(c + 2 step + 1, n). */
+static void set_box (Slic *s, int k) {
+  double y = s->cy[k], x = s->cx[k];
+  double a = y - 2.0 * s->stepy, b = y + 2.0 * s->stepy + 1, c = x - 2.0 * s->stepx, d = x + 2.0 * s->stepx + 1;
+  s->y0[k] = (int)(a > 0 ? a : 0);
+  s->y1[k] = (int)(b < s->h ? b : s->h);
+  s->x0[k] = (int)(c > 0 ? c : 0);
+  s->x1[k] = (int)(d < s->w ? d : s->w);
+}
+
+/* Rebuilds the per-band cluster lists (counting pass, then filling). */
+static void index_bands (Slic *s) {
+  memset(s->bstart, 0, sizeof(int) * (size_t)(s->nband + 1));
+  for (int k = 0; k < s->ncl; k++) {
+    set_box(s, k);
+    s->fy[k] = (float)s->cy[k];
+    s->fx[k] = (float)s->cx[k];
+    for (int c = 0; c < s->C; c++) s->ff[(size_t)k * s->C + c] = (float)s->cf[(size_t)k * s->C + c];
+    s->imd[k] = (float)(1.0 / s->maxd[k]);
+    if (!s->alive[k] || s->y0[k] >= s->y1[k] || s->x0[k] >= s->x1[k]) continue;
+    for (int b = s->y0[k] / BAND; b <= (s->y1[k] - 1) / BAND; b++) s->bstart[b + 1]++;
+  }
+  for (int b = 0; b < s->nband; b++) s->bstart[b + 1] += s->bstart[b];
+  int *fill = s->blist + s->bstart[s->nband];   /* nband ints of room past the list */
+  for (int b = 0; b < s->nband; b++) fill[b] = s->bstart[b];
+  for (int k = 0; k < s->ncl; k++) {
+    if (!s->alive[k] || s->y0[k] >= s->y1[k] || s->x0[k] >= s->x1[k]) continue;
+    for (int b = s->y0[k] / BAND; b <= (s->y1[k] - 1) / BAND; b++) s->blist[fill[b]++] = k;
+  }
+}
+
+/* ---------- assignment: one row ---------- */
+
+/* best/lab over [x0, x1) against one cluster; 'dyy' = (cy - y)^2. */
+SEG_CLONES static void scan3 (float *restrict best, int32_t *restrict lab, const float *restrict xf,
+                              const float *restrict f0, const float *restrict f1,
+                              const float *restrict f2, int x0, int x1, float cx, float dyy,
+                              float sw, float m0, float m1, float m2, int32_t id) {
+  for (int x = x0; x < x1; x++) {
+    float dx = cx - xf[x];
+    float t0 = f0[x] - m0, t1 = f1[x] - m1, t2 = f2[x] - m2;
+    float d = (dyy + dx * dx) * sw + (t0 * t0 + t1 * t1 + t2 * t2);
+    int better = d < best[x];
+    best[x] = better ? d : best[x];
+    lab[x] = better ? id : lab[x];
+  }
+}
+
+SEG_CLONES static void scan1 (float *restrict best, int32_t *restrict lab, const float *restrict xf,
+                              const float *restrict f0, int x0, int x1, float cx, float dyy,
+                              float sw, float m0, int32_t id) {
+  for (int x = x0; x < x1; x++) {
+    float dx = cx - xf[x];
+    float t0 = f0[x] - m0;
+    float d = (dyy + dx * dx) * sw + t0 * t0;
+    int better = d < best[x];
+    best[x] = better ? d : best[x];
+    lab[x] = better ? id : lab[x];
+  }
+}
+
+SEG_CLONES static void scan_space (float *restrict best, int32_t *restrict lab,
+                                   const float *restrict xf, int x0, int x1, float cx, float dyy,
+                                   float sw, int32_t id) {
+  for (int x = x0; x < x1; x++) {
+    float dx = cx - xf[x];
+    float d = (dyy + dx * dx) * sw;
+    int better = d < best[x];
+    best[x] = better ? d : best[x];
+    lab[x] = better ? id : lab[x];
+  }
+}
+
+/* General case (any C, SLICO): the colour term divided by maxdist_k as skimage. */
+static void scan_gen (const Slic *s, float *restrict best, int32_t *restrict lab, size_t off,
+                      int k, int x0, int x1, float dyy) {
+  const float *m = s->ff + (size_t)k * s->C;
+  size_t plane = (size_t)s->w * s->h;
+  float cx = s->fx[k], md = (float)s->maxd[k];
+  for (int x = x0; x < x1; x++) {
+    float dx = cx - s->xf[x];
+    float d = (dyy + dx * dx) * s->sw, dc = 0;
+    for (int c = 0; c < s->C; c++) {
+      float t = s->f[c * plane + off + x] - m[c];
+      dc += t * t;
+    }
+    if (s->zero) dc /= md;
+    d += dc;
+    if (d < best[x]) { best[x] = d; lab[x] = k + 1; }
+  }
+}
+
+static void assign_rows (void *arg, int chunk, int ya, int yb) {
+  Slic *s = arg;
+  int w = s->w, C = s->C;
+  size_t plane = (size_t)w * s->h;
+  float *best = s->rowbuf + (size_t)chunk * w;
+  int64_t *acc = s->acc + (size_t)chunk * s->ncl * ACCW(s);
+  double *cmax = s->cmax ? s->cmax + (size_t)chunk * s->ncl : NULL;
+  (void)cmax;
+  for (int y = ya; y < yb; y++) {
+    size_t off = (size_t)y * w;
+    int32_t *lab = s->lab + off;
+    const uint8_t *mk = s->mask ? s->mask + off : NULL;
+    for (int x = 0; x < w; x++) best[x] = mk && !mk[x] ? -FLT_MAX : FLT_MAX;
+    int b = y / BAND;
+    for (int i = s->bstart[b]; i < s->bstart[b + 1]; i++) {
+      int k = s->blist[i];
+      if (y < s->y0[k] || y >= s->y1[k]) continue;
+      float dy = s->fy[k] - (float)y, dyy = dy * dy;
+      int x0 = s->x0[k], x1 = s->x1[k];
+      if (!s->colour)
+        scan_space(best, lab, s->xf, x0, x1, s->fx[k], dyy, s->sw, k + 1);
+      else if (C == 3 && !s->zero)
+        scan3(best, lab, s->xf, s->f + off, s->f + plane + off, s->f + 2 * plane + off, x0, x1,
+              s->fx[k], dyy, s->sw, s->ff[3 * k], s->ff[3 * k + 1], s->ff[3 * k + 2], k + 1);
+      else if (C == 1 && !s->zero)
+        scan1(best, lab, s->xf, s->f + off, x0, x1, s->fx[k], dyy, s->sw, s->ff[k], k + 1);
+      else
+        scan_gen(s, best, lab, off, k, x0, x1, dyy);
+    }
+    /* cluster sums for the update (pixels outside the mask keep label 0) */
+    for (int x = 0; x < w; x++) {
+      int k = lab[x] - 1;
+      if (k < 0) continue;
+      int64_t *a = acc + (size_t)k * ACCW(s);
+      a[0]++;
+      a[1] += y;
+      a[2] += x;
+      for (int c = 0; c < C; c++) a[3 + c] += llrint(s->f[c * plane + off + x] * s->fscale);
+    }
+  }
+}
+
+/* SLICO: the largest colour distance of each cluster's pixels to its new centre. */
+static void maxdist_rows (void *arg, int chunk, int ya, int yb) {
+  Slic *s = arg;
+  size_t plane = (size_t)s->w * s->h;
+  double *cmax = s->cmax + (size_t)chunk * s->ncl;
+  for (int y = ya; y < yb; y++)
+    for (int x = 0; x < s->w; x++) {
+      size_t p = (size_t)y * s->w + x;
+      int k = s->lab[p] - 1;
+      if (k < 0) continue;
+      float dc = 0;
+      for (int c = 0; c < s->C; c++) {
+        float t = s->f[c * plane + p] - s->ff[(size_t)k * s->C + c];
+        dc += t * t;
+      }
+      if (dc > cmax[k]) cmax[k] = dc;
+    }
+}
+
+static void iterate (Slic *s, int iters) {
+  int ncl = s->ncl, aw = ACCW(s);
+  int grain = 1 + 8192 / s->w;
+  for (int it = 0; it < iters; it++) {
+    index_bands(s);
+    memset(s->acc, 0, sizeof(int64_t) * (size_t)s->threads * ncl * aw);
+    seg_parallel_chunks(s->threads, s->h, grain, assign_rows, s);
+    for (int k = 0; k < ncl; k++) {
+      int64_t sum[3 + SEG_SLIC_MAXC] = {0};
+      for (int t = 0; t < s->threads; t++)
+        for (int j = 0; j < aw; j++) sum[j] += s->acc[((size_t)t * ncl + k) * aw + j];
+      if (sum[0] == 0) { s->alive[k] = 0; continue; }
+      double n = (double)sum[0];
+      s->cy[k] = (double)sum[1] / n;
+      s->cx[k] = (double)sum[2] / n;
+      for (int c = 0; c < s->C; c++) s->cf[(size_t)k * s->C + c] = (double)sum[3 + c] / (n * s->fscale);
+    }
+    if (s->zero && s->colour) {
+      for (int k = 0; k < ncl; k++)
+        for (int c = 0; c < s->C; c++) s->ff[(size_t)k * s->C + c] = (float)s->cf[(size_t)k * s->C + c];
+      for (size_t i = 0; i < (size_t)s->threads * ncl; i++) s->cmax[i] = 0;
+      seg_parallel_chunks(s->threads, s->h, grain, maxdist_rows, s);
+      for (int t = 0; t < s->threads; t++)
+        for (int k = 0; k < ncl; k++)
+          if (s->cmax[(size_t)t * ncl + k] > s->maxd[k]) s->maxd[k] = s->cmax[(size_t)t * ncl + k];
+    }
+  }
+}
+
+/* ---------- skimage's _enforce_label_connectivity_cython, 2-d ---------- */
+
+static int enforce_connectivity (const int32_t *seg, int32_t *out, int w, int h,
+                                 int64_t min_size, int64_t max_size, int32_t *list) {
+  static const int ddx[4] = {1, -1, 0, 0}, ddy[4] = {0, 0, 1, -1};
+  size_t n = (size_t)w * h;
+  for (size_t i = 0; i < n; i++) out[i] = 0;
+  int32_t cur = 1;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      size_t p = (size_t)y * w + x;
+      if (seg[p] == 0 || out[p] > 0) continue;
+      int32_t adjacent = cur, label = seg[p];
+      out[p] = cur;
+      int64_t size = 1, visited = 0;
+      list[0] = (int32_t)p;
+      while (visited < size && size < max_size) {
+        int32_t q = list[visited];
+        int qy = q / w, qx = q % w;
+        for (int i = 0; i < 4; i++) {
+          int yy = qy + ddy[i], xx = qx + ddx[i];
+          if (xx < 0 || xx >= w || yy < 0 || yy >= h) continue;
+          size_t r = (size_t)yy * w + xx;
+          if (seg[r] == label && out[r] == 0) {
+            out[r] = cur;
+            list[size++] = (int32_t)r;
+            if (size >= max_size) break;
+          } else if (out[r] > 0 && out[r] != cur) {
+            adjacent = out[r];
+          }
+        }
+        visited++;
+      }
+      if (size < min_size)
+        for (int64_t i = 0; i < size; i++) out[list[i]] = adjacent;
+      else
+        cur++;
+    }
+  int32_t top = 0;
+  for (size_t i = 0; i < n; i++) top = out[i] > top ? out[i] : top;
+  return top;
+}
+
+/* ---------- seeds ---------- */
+
+/* Mask seeds: skimage draws random mask pixels and moves them by k-means
+** (_get_mask_centroids, numpy's RandomState(123)); we put them on a square
+** grid over the mask's bounding box, spacing sqrt(area / n), keeping the
+** points inside the mask, which the spatial-only SLIC pass then spreads
+** as skimage's does. Returns the number of seeds (at most cap). */
+static int mask_seeds (const uint8_t *m, int w, int h, int n, double *cy, double *cx, int cap,
+                       double *spacing, int64_t *area) {
+  int64_t a = 0;
+  int ya = h, yb = -1, xa = w, xb = -1;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      if (m[(size_t)y * w + x]) {
+        a++;
+        if (y < ya) ya = y;
+        if (y > yb) yb = y;
+        if (x < xa) xa = x;
+        if (x > xb) xb = x;
+      }
+  *area = a;
+  if (a == 0) return 0;
+  double s = sqrt((double)a / n);
+  if (s < 1) s = 1;
+  *spacing = s;
+  int k = 0;
+  for (double y = ya + s / 2 - 0.5; y <= yb && k < cap; y += s)
+    for (double x = xa + s / 2 - 0.5; x <= xb && k < cap; x += s) {
+      int iy = (int)nearbyint(y), ix = (int)nearbyint(x);
+      if (iy > yb) iy = yb;
+      if (ix > xb) ix = xb;
+      if (!m[(size_t)iy * w + ix]) continue;
+      cy[k] = iy; cx[k] = ix; k++;
+    }
+  if (k == 0) {                  /* a thin mask between grid points: its first pixel */
+    for (size_t p = 0; p < (size_t)w * h; p++)
+      if (m[p]) { cy[0] = (double)(p / w); cx[0] = (double)(p % w); return 1; }
+  }
+  return k;
+}
+
+/* ---------- driver ---------- */
+
+int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSlicOpts *o,
+              int threads) {
+  int w = src->w, h = src->h;
+  size_t np = (size_t)w * h;
+  int lab = o->convert2lab > 0 || (o->convert2lab < 0 && src->c == 3);
+  int C = lab ? 3 : src->c;
+  seg_assert(C >= 1 && C <= SEG_SLIC_MAXC && labels->dtype == SEG_I32 && seg_buf_samesize(src, labels));
+  seg_assert(!lab || src->c >= 3);
+  if (threads < 1) threads = 1;
+  int rc = -SEG_ENOMEM;
+  Slic s;
+  memset(&s, 0, sizeof s);
+  s.w = w; s.h = h; s.C = C; s.threads = threads;
+  s.colour = 1; s.zero = o->slic_zero;
+
+  /* seeds: skimage's regular grid, or our grid over the mask */
+  uint8_t *m = NULL;
+  int y0, sy, x0, sx, ncl;
+  double step;
+  int64_t area = (int64_t)np;
+  seg_regular_grid2(h, w, o->n_segments, &y0, &sy, &x0, &sx);
+  int gy = (h - y0 + sy - 1) / sy, gx = (w - x0 + sx - 1) / sx;
+  int cap = gy * gx;
+  if (mask) {
+    m = malloc(np);
+    if (!m) return -SEG_ENOMEM;
+    for (int y = 0; y < h; y++) memcpy(m + (size_t)y * w, seg_row(mask, y), (size_t)w);
+    cap = o->n_segments < (int64_t)np ? o->n_segments : (int)np;
+  }
+  /* everything else in one block */
+  size_t nf = np * C;
+  float *f = malloc(sizeof(float) * (nf + 2 * nf));
+  int32_t *lb = malloc(sizeof(int32_t) * np * 2);
+  double *dbl = malloc(sizeof(double) * (size_t)cap * (4 + 2 * C) + sizeof(double) * (size_t)threads * cap);
+  float *flt = malloc(sizeof(float) * ((size_t)cap * (3 + C) + w + (size_t)threads * w));
+  int *ints = malloc(sizeof(int) * ((size_t)cap * 4 + (size_t)h / BAND + 2));
+  uint8_t *alive = malloc((size_t)cap);
+  s.acc = malloc(sizeof(int64_t) * (size_t)threads * cap * (3 + C));
+  if (!f || !lb || !dbl || !flt || !ints || !alive || !s.acc) goto done;
+
+  if (seg_superpixel_features(src, lab, 1, o->sigma, 1.0 / o->compactness, f, f + nf, threads) != SEG_OK)
+    goto done;
+  s.f = f;
+  s.mask = m;
+  s.cy = dbl; s.cx = dbl + cap; s.maxd = dbl + 2 * (size_t)cap; s.cf = dbl + 3 * (size_t)cap;
+  s.cmax = dbl + (size_t)cap * (3 + C);       /* threads * cap */
+  s.fy = flt; s.fx = flt + cap; s.imd = flt + 2 * (size_t)cap; s.ff = flt + 3 * (size_t)cap;
+  s.xf = flt + (size_t)cap * (3 + C);
+  s.rowbuf = s.xf + w;
+  s.y0 = ints; s.y1 = ints + cap; s.x0 = ints + 2 * (size_t)cap; s.x1 = ints + 3 * (size_t)cap;
+  s.nband = (h + BAND - 1) / BAND;
+  s.bstart = ints + 4 * (size_t)cap;
+  s.alive = alive;
+  s.lab = lb;
+  for (int x = 0; x < w; x++) s.xf[x] = (float)x;
+  memset(lb, 0, sizeof(int32_t) * np);
+
+  if (m) {
+    double spacing = 1;
+    ncl = mask_seeds(m, w, h, o->n_segments, s.cy, s.cx, cap, &spacing, &area);
+    step = spacing;
+  } else {
+    ncl = 0;
+    for (int y = y0; y < h; y += sy)
+      for (int x = x0; x < w; x += sx) { s.cy[ncl] = y; s.cx[ncl] = x; ncl++; }
+    step = sy > sx ? sy : sx;               /* max(steps), steps_z = 1 */
+  }
+  s.ncl = ncl;
+  for (int k = 0; k < ncl; k++) {
+    s.maxd[k] = 1;
+    alive[k] = 1;
+    for (int c = 0; c < C; c++) s.cf[(size_t)k * C + c] = 0;   /* seeds start with colour 0 */
+  }
+  if (ncl > 0) {
+    /* _slic_cython's boxes use regular_grid(shape, number of seeds) */
+    int a0, b0;
+    seg_regular_grid2(h, w, ncl, &a0, &s.stepy, &b0, &s.stepx);
+    s.sw = (float)(1.0 / ((float)step * (float)step));
+    /* band lists: each box spans at most (4 step + 1) rows; nband more ints for filling */
+    size_t per = (size_t)(4 * s.stepy + 1) / BAND + 2, most = (size_t)s.nband + 1;
+    s.blist = malloc(sizeof(int) * ((size_t)ncl * (per < most ? per : most) + (size_t)s.nband));
+    if (!s.blist) goto done;
+    /* fixed point for the feature sums: |sum| < 2^62 */
+    float fmaxabs = 0;
+    for (size_t i = 0; i < nf; i++) fmaxabs = fmaxf(fmaxabs, fabsf(f[i]));
+    double q = 61.0 - log2((double)np + 1) - log2((double)fmaxabs + 1e-30);
+    if (q > 40) q = 40;
+    s.fscale = exp2(floor(q));
+    if (m) {                                /* update_centroids: spatial-only pass first */
+      s.colour = 0;
+      iterate(&s, o->max_iter);
+      s.colour = 1;
+    }
+    iterate(&s, o->max_iter);
+  }
+
+  int32_t *out = (int32_t *)labels->data;
+  int contiguous = labels->stride == (size_t)w * sizeof(int32_t);
+  int32_t *dst = contiguous ? out : lb + np;
+  if (o->enforce_connectivity && ncl > 0) {
+    double segsize = (double)area / ncl;
+    int64_t min_size = (int64_t)(o->min_size_factor * segsize);
+    int64_t max_size = (int64_t)(o->max_size_factor * segsize);
+    if (max_size < 1) max_size = 1;
+    if (max_size > (int64_t)np) max_size = (int64_t)np;
+    int32_t *list = malloc(sizeof(int32_t) * (size_t)max_size);
+    if (!list) goto done;
+    rc = enforce_connectivity(lb, dst, w, h, min_size, max_size, list);
+    free(list);
+  } else {
+    int32_t top = 0;
+    for (size_t i = 0; i < np; i++) { dst[i] = lb[i]; top = lb[i] > top ? lb[i] : top; }
+    rc = top;
+  }
+  if (!contiguous)
+    for (int y = 0; y < h; y++) memcpy(seg_row(labels, y), dst + (size_t)y * w, sizeof(int32_t) * w);
+done:
+  free(m); free(f); free(lb); free(dbl); free(flt); free(ints); free(alive); free(s.acc); free(s.blist);
+  return rc;
+}
