@@ -67,6 +67,7 @@ void seg_regular_grid2 (int h, int w, int64_t n, int *y0, int *sy, int *x0, int 
 typedef struct Slic {
   int w, h, C, ncl, threads;
   const float *f;             /* planar features, C planes of w*h */
+  int32_t *fq;                /* the same in fixed point, f * fscale rounded, for the sums */
   const uint8_t *mask;        /* w*h 0/1 or NULL */
   int32_t *lab;               /* w*h: 1-based cluster, 0 = none */
   float *xf;                  /* 0, 1, ..., w-1 */
@@ -124,7 +125,7 @@ static void index_bands (Slic *s) {
 /* ---------- assignment: one row ---------- */
 
 /* best/lab over [x0, x1) against one cluster; 'dyy' = (cy - y)^2. */
-SEG_CLONES static void scan3 (float *restrict best, int32_t *restrict lab, const float *restrict xf,
+static inline void scan3 (float *restrict best, int32_t *restrict lab, const float *restrict xf,
                               const float *restrict f0, const float *restrict f1,
                               const float *restrict f2, int x0, int x1, float cx, float dyy,
                               float sw, float m0, float m1, float m2, int32_t id) {
@@ -132,32 +133,32 @@ SEG_CLONES static void scan3 (float *restrict best, int32_t *restrict lab, const
     float dx = cx - xf[x];
     float t0 = f0[x] - m0, t1 = f1[x] - m1, t2 = f2[x] - m2;
     float d = (dyy + dx * dx) * sw + (t0 * t0 + t1 * t1 + t2 * t2);
-    int better = d < best[x];
+    int better = d < best[x];     /* clusters come in increasing k: ties to the lowest */
     best[x] = better ? d : best[x];
     lab[x] = better ? id : lab[x];
   }
 }
 
-SEG_CLONES static void scan1 (float *restrict best, int32_t *restrict lab, const float *restrict xf,
+static inline void scan1 (float *restrict best, int32_t *restrict lab, const float *restrict xf,
                               const float *restrict f0, int x0, int x1, float cx, float dyy,
                               float sw, float m0, int32_t id) {
   for (int x = x0; x < x1; x++) {
     float dx = cx - xf[x];
     float t0 = f0[x] - m0;
     float d = (dyy + dx * dx) * sw + t0 * t0;
-    int better = d < best[x];
+    int better = d < best[x];     /* clusters come in increasing k: ties to the lowest */
     best[x] = better ? d : best[x];
     lab[x] = better ? id : lab[x];
   }
 }
 
-SEG_CLONES static void scan_space (float *restrict best, int32_t *restrict lab,
+static inline void scan_space (float *restrict best, int32_t *restrict lab,
                                    const float *restrict xf, int x0, int x1, float cx, float dyy,
                                    float sw, int32_t id) {
   for (int x = x0; x < x1; x++) {
     float dx = cx - xf[x];
     float d = (dyy + dx * dx) * sw;
-    int better = d < best[x];
+    int better = d < best[x];     /* clusters come in increasing k: ties to the lowest */
     best[x] = better ? d : best[x];
     lab[x] = better ? id : lab[x];
   }
@@ -182,7 +183,7 @@ static void scan_gen (const Slic *s, float *restrict best, int32_t *restrict lab
   }
 }
 
-static void assign_rows (void *arg, int chunk, int ya, int yb) {
+SEG_CLONES static void assign_rows (void *arg, int chunk, int ya, int yb) {
   Slic *s = arg;
   int w = s->w, C = s->C;
   size_t plane = (size_t)w * s->h;
@@ -211,15 +212,31 @@ static void assign_rows (void *arg, int chunk, int ya, int yb) {
       else
         scan_gen(s, best, lab, off, k, x0, x1, dyy);
     }
-    /* cluster sums for the update (pixels outside the mask keep label 0) */
-    for (int x = 0; x < w; x++) {
-      int k = lab[x] - 1;
-      if (k < 0) continue;
-      int64_t *a = acc + (size_t)k * ACCW(s);
-      a[0]++;
-      a[1] += y;
-      a[2] += x;
-      for (int c = 0; c < C; c++) a[3 + c] += llrint(s->f[c * plane + off + x] * s->fscale);
+    /* cluster sums for the update, a run of equal labels at a time (pixels
+    ** outside the mask keep label 0) */
+    for (int x = 0; x < w;) {
+      int32_t id = lab[x];
+      int xe = x + 1;
+      while (xe + 8 <= w) {                     /* runs are long: 8 labels a step */
+        int32_t diff = 0;
+        for (int i = 0; i < 8; i++) diff |= lab[xe + i] ^ id;
+        if (diff) break;
+        xe += 8;
+      }
+      while (xe < w && lab[xe] == id) xe++;
+      if (id > 0) {
+        int64_t *a = acc + (size_t)(id - 1) * ACCW(s), len = xe - x;
+        a[0] += len;
+        a[1] += (int64_t)y * len;
+        a[2] += ((int64_t)x + xe - 1) * len / 2;
+        for (int c = 0; c < C; c++) {
+          const int32_t *restrict q = s->fq + c * plane + off;
+          int64_t sum = 0;
+          for (int i = x; i < xe; i++) sum += q[i];
+          a[3 + c] += sum;
+        }
+      }
+      x = xe;
     }
   }
 }
@@ -287,17 +304,19 @@ static int enforce_connectivity (const int32_t *seg, int32_t *out, int w, int h,
       int32_t adjacent = cur, label = seg[p];
       out[p] = cur;
       int64_t size = 1, visited = 0;
-      list[0] = (int32_t)p;
+      list[0] = y;
+      list[1] = x;
       while (visited < size && size < max_size) {
-        int32_t q = list[visited];
-        int qy = q / w, qx = q % w;
+        int qy = list[2 * visited], qx = list[2 * visited + 1];
         for (int i = 0; i < 4; i++) {
           int yy = qy + ddy[i], xx = qx + ddx[i];
           if (xx < 0 || xx >= w || yy < 0 || yy >= h) continue;
           size_t r = (size_t)yy * w + xx;
           if (seg[r] == label && out[r] == 0) {
             out[r] = cur;
-            list[size++] = (int32_t)r;
+            list[2 * size] = yy;
+            list[2 * size + 1] = xx;
+            size++;
             if (size >= max_size) break;
           } else if (out[r] > 0 && out[r] != cur) {
             adjacent = out[r];
@@ -306,7 +325,7 @@ static int enforce_connectivity (const int32_t *seg, int32_t *out, int w, int h,
         visited++;
       }
       if (size < min_size)
-        for (int64_t i = 0; i < size; i++) out[list[i]] = adjacent;
+        for (int64_t i = 0; i < size; i++) out[(size_t)list[2 * i] * w + list[2 * i + 1]] = adjacent;
       else
         cur++;
     }
@@ -442,10 +461,20 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
     if (!s.blist) goto done;
     /* fixed point for the feature sums: |sum| < 2^62 */
     float fmaxabs = 0;
-    for (size_t i = 0; i < nf; i++) fmaxabs = fmaxf(fmaxabs, fabsf(f[i]));
-    double q = 61.0 - log2((double)np + 1) - log2((double)fmaxabs + 1e-30);
+    for (size_t i = 0; i < nf; i++) {
+      float a = fabsf(f[i]);
+      fmaxabs = a > fmaxabs ? a : fmaxabs;     /* NaN never wins */
+    }
+    /* the features in 32-bit fixed point (|f q| < 2^30), summed in 64 bits:
+    ** exact and order-free sums; the rounding is below 2^-30 of the range */
+    double q = 30.0 - ceil(log2((double)fmaxabs + 1e-30));
     if (q > 40) q = 40;
-    s.fscale = exp2(floor(q));
+    s.fscale = exp2(q);
+    s.fq = (int32_t *)(f + nf);                 /* the smoothing's scratch, free again */
+    for (size_t i = 0; i < nf; i++) {
+      double v = (double)f[i] * s.fscale;      /* truncated: the same for every split */
+      s.fq[i] = v == v ? (int32_t)v : 0;
+    }
     if (m) {                                /* update_centroids: spatial-only pass first */
       s.colour = 0;
       iterate(&s, o->max_iter);
@@ -463,7 +492,7 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
     int64_t max_size = (int64_t)(o->max_size_factor * segsize);
     if (max_size < 1) max_size = 1;
     if (max_size > (int64_t)np) max_size = (int64_t)np;
-    int32_t *list = malloc(sizeof(int32_t) * (size_t)max_size);
+    int32_t *list = malloc(sizeof(int32_t) * 2 * (size_t)max_size);   /* (y, x) pairs */
     if (!list) goto done;
     rc = enforce_connectivity(lb, dst, w, h, min_size, max_size, list);
     free(list);
