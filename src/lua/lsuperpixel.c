@@ -71,7 +71,31 @@ static int l_slic (lua_State *L) {
   return 2;
 }
 
+/* img:quickshift{ratio=1, kernel_size=5, max_dist=10, sigma=0, seed=42,
+** convert2lab=} -> Labels, n */
+static int l_quickshift (lua_State *L) {
+  static const char *const keys[] = {"ratio", "kernel_size", "max_dist", "sigma", "seed",
+                                     "convert2lab", NULL};
+  checksource(L);
+  seg_checkoptions(L, 2, keys);
+  lua_settop(L, 2);
+  SegQuickshiftOpts o;
+  o.ratio = checkrange(L, 2, "ratio", 1, 0, 1e6, "a number >= 0");
+  /* the window is (2 ceil(3 k) + 1)^2 pixels: 100 is already 361201 a pixel */
+  o.kernel_size = checkrange(L, 2, "kernel_size", 5, 1, 100, "a number from 1 to 100");
+  o.max_dist = checkrange(L, 2, "max_dist", 10, 0, HUGE_VAL, "a number >= 0");
+  o.sigma = checkrange(L, 2, "sigma", 0, 0, 500, "a number from 0 to 500");
+  o.seed = (uint64_t)seg_optintegerfield(L, 2, "seed", 42);
+  SegImage *im = checksource(L);
+  o.convert2lab = checklab(L, 2, im);
+  SegImage *out = seg_newlabels(L, im->b.w, im->b.h);
+  int r = seg_quickshift(&im->b, &out->b, &o, seg_ctx(L)->threads);
+  if (r < 0) luaL_error(L, "%s", seg_strerror(-r));
+  lua_pushinteger(L, r);
+  return 2;
+}
+
 void seg_open_superpixel (lua_State *L) {
-  static const luaL_Reg methods[] = {{"slic", l_slic}, {NULL, NULL}};
+  static const luaL_Reg methods[] = {{"slic", l_slic}, {"quickshift", l_quickshift}, {NULL, NULL}};
   seg_register(L, methods);
 }
