@@ -10,6 +10,7 @@
 ** colour deconvolution) is a 256-entry table built per call. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "colour.h"
 
 #define CHUNK 256
@@ -51,18 +52,37 @@ static double pre_value (SegColourSpace sp, double v) {
 
 /* Cube root of x in [0.008856, inf) (xyz2lab only takes it there): an
 ** exponent-bits first guess within a few percent, then three Newton steps
-** (error squares each step: 3e-2, 1e-3, 1e-6, 1e-12). */
+** (error squares each step: 3e-2, 1e-3, 1e-6, 1e-12). Bit casts through
+** memcpy and selects on integer masks keep the loops vectorisable. */
 static inline double cbrt_pos (double x) {
-  union { double d; uint64_t u; } b = {x};
-  b.u = b.u / 3 + UINT64_C(0x2a9f7893782da1ce);
-  double y = b.d;
-  for (int k = 0; k < 3; k++) y = (2.0 * y + x / (y * y)) * (1.0 / 3.0);
+  float xf = (float)x, yf;
+  int32_t u;                        /* the guess in float: 32-bit lanes divide by 3 */
+  memcpy(&u, &xf, 4);
+  u = u / 3 + 0x2a5137a0;
+  memcpy(&yf, &u, 4);
+  double y = yf;
+  y = (2.0 * y + x / (y * y)) * (1.0 / 3.0);
+  y = (2.0 * y + x / (y * y)) * (1.0 / 3.0);
+  y = (2.0 * y + x / (y * y)) * (1.0 / 3.0);
   return y;
 }
 
+/* a where m is all ones, b where it is 0, blended on the bits: both arms
+** are computed unconditionally, so GCC cannot sink one (with its
+** possibly trapping division) under a branch, which stops vectorisation. */
+static inline double pick (int64_t m, double a, double b) {
+  int64_t ia, ib;
+  memcpy(&ia, &a, 8);
+  memcpy(&ib, &b, 8);
+  ia = (ia & m) | (ib & ~m);
+  memcpy(&a, &ia, 8);
+  return a;
+}
+
 static inline double lab_f (double t) {
-  double c = cbrt_pos(t > 0.008856 ? t : 0.008856);
-  return t > 0.008856 ? c : 7.787 * t + 16.0 / 116.0;
+  int64_t big = -(int64_t)(t > 0.008856);
+  double c = cbrt_pos(pick(big, t, 0.008856)), l = 7.787 * t + 16.0 / 116.0;
+  return pick(big, c, l);
 }
 
 /* ---------- chunk transforms: p[0..2][0..n) in, q[0..2][0..n) out ---------- */
@@ -103,72 +123,121 @@ SEG_CLONES static void hsv_fwd (double *restrict p0, double *restrict p1, double
                                 int n) {
   for (int i = 0; i < n; i++) {
     double r = p0[i], g = p1[i], b = p2[i];
-    double v = fmax(fmax(r, g), b), m = fmin(fmin(r, g), b), delta = v - m;
-    double dd = delta != 0 ? delta : 1.0;
-    double h = b == v ? 4.0 + (r - g) / dd : g == v ? 2.0 + (b - r) / dd : (g - b) / dd;
-    h = h / 6.0;
-    h = h - floor(h);                 /* Python's % 1.0 */
-    double s = v != 0 ? delta / v : 0;
-    q0[i] = delta != 0 ? h : 0;
-    q1[i] = delta != 0 && s == s ? s : 0;
+    int64_t rg = r > g, gb = g > b, rb = r > b;
+    double v = rg ? (rb ? r : b) : (gb ? g : b);
+    double m = rg ? (gb ? b : g) : (rb ? b : r);
+    double delta = v - m;
+    int64_t grey = delta == 0, isb = b == v, isg = g == v, zero = v == 0;
+    double dd = grey ? 1.0 : delta;
+    double hb = 4.0 + (r - g) / dd, hg = 2.0 + (b - r) / dd, hr = (g - b) / dd;
+    double h = (isb ? hb : isg ? hg : hr) / 6.0;
+    int64_t neg = h < 0;
+    h = neg ? h + 1.0 : h;           /* Python's % 1.0: h is in [-1/6, 1) */
+    double s = delta / (zero ? 1.0 : v);
+    int64_t ok = !grey & (s == s);
+    q0[i] = grey ? 0.0 : h;
+    q1[i] = ok ? s : 0.0;
     q2[i] = v;
   }
 }
 
-static void lab_inv (double *restrict p0, double *restrict p1, double *restrict p2,
-                     double *restrict q0, double *restrict q1, double *restrict q2, int n) {
+/* t^(1/12) for t in [0.0031308, ~1e4]: a guess on the float bits (within
+** 6%), then Newton on u^12 = t (errors 2e-2, 2e-3, 3e-5, 4e-9, 1e-16).
+** (libm's pow and, without -fno-math-errno, sqrt would not vectorise.) */
+static inline double root12 (double t) {
+  float tf = (float)t, uf;
+  int32_t b;
+  memcpy(&b, &tf, 4);
+  b = b / 12 + 976573781;             /* 11/12 of the bits of 1.0f */
+  memcpy(&uf, &b, 4);
+  double u = uf;
+  for (int k = 0; k < 5; k++) {
+    double u2 = u * u, u4 = u2 * u2, u8 = u4 * u4, u11 = u8 * u2 * u;
+    u = (11.0 * u + t / u11) * (1.0 / 12.0);
+  }
+  return u;
+}
+
+/* sRGB companding of xyz2rgb: 1.055 t^(1/2.4) - 0.055 above 0.0031308,
+** 12.92 t below, clipped to 0..1; t^(1/2.4) = (t^(1/12))^5. Values above
+** 1e4 are clipped to 1 anyway: the root's input is capped there. */
+static inline double srgb_gamma (double t) {
+  int64_t big = -(int64_t)(t > 0.0031308);
+  double c = pick(big, t, 1.0);
+  c = pick(-(int64_t)(c < 1e4), c, 1e4);
+  double u = root12(c), u2 = u * u;
+  double g = pick(big, 1.055 * (u2 * u2 * u) - 0.055, t * 12.92);
+  g = pick(-(int64_t)(g > 0), g, 0.0);
+  return pick(-(int64_t)(g < 1), g, 1.0);
+}
+
+static inline double lab_finv (double t) {
+  return pick(-(int64_t)(t > 0.2068966), t * t * t, (t - 16.0 / 116.0) / 7.787);
+}
+
+SEG_CLONES static void lab_inv (double *restrict p0, double *restrict p1, double *restrict p2,
+                                double *restrict q0, double *restrict q1, double *restrict q2,
+                                int n) {
   for (int i = 0; i < n; i++) {
     double y = (p0[i] + 16.0) / 116.0, x = p1[i] / 500.0 + y, z = y - p2[i] / 200.0;
-    if (z < 0) z = 0;                 /* lab2xyz clips Z (with a warning) */
-    double xyz[3] = {x, y, z}, rgb[3];
-    for (int c = 0; c < 3; c++) {
-      double t = xyz[c];
-      xyz[c] = (t > 0.2068966 ? t * t * t : (t - 16.0 / 116.0) / 7.787) * white[c];
-    }
-    for (int c = 0; c < 3; c++) {
-      double t = rgb_from_xyz[c][0] * xyz[0] + rgb_from_xyz[c][1] * xyz[1] +
-                 rgb_from_xyz[c][2] * xyz[2];
-      t = t > 0.0031308 ? 1.055 * pow(t, 1.0 / 2.4) - 0.055 : t * 12.92;
-      rgb[c] = t < 0 ? 0 : t > 1 ? 1 : t;
-    }
-    q0[i] = rgb[0]; q1[i] = rgb[1]; q2[i] = rgb[2];
+    z = pick(-(int64_t)(z < 0), 0.0, z);   /* lab2xyz clips Z (with a warning) */
+    double X = lab_finv(x) * white[0], Y = lab_finv(y) * white[1], Z = lab_finv(z) * white[2];
+    q0[i] = srgb_gamma(rgb_from_xyz[0][0] * X + rgb_from_xyz[0][1] * Y + rgb_from_xyz[0][2] * Z);
+    q1[i] = srgb_gamma(rgb_from_xyz[1][0] * X + rgb_from_xyz[1][1] * Y + rgb_from_xyz[1][2] * Z);
+    q2[i] = srgb_gamma(rgb_from_xyz[2][0] * X + rgb_from_xyz[2][1] * Y + rgb_from_xyz[2][2] * Z);
   }
 }
 
-static void hed_inv (double *restrict p0, double *restrict p1, double *restrict p2,
-                     double *restrict q0, double *restrict q1, double *restrict q2, int n) {
-  const double adj = -log(1e-6);
+/* e^x for x <= 0 (hed2rgb's exp of minus the optical densities): Cody-Waite
+** reduction and a degree-11 Taylor polynomial on |r| <= ln2/2 (error below
+** 1e-15 relative), 2^n from the exponent bits; x below -700 gives 0. */
+static inline double exp_neg (double x) {
+  int64_t tiny = -(int64_t)(x < -700.0);
+  x = pick(tiny, -700.0, x);
+  double n = (x * 1.4426950408889634 + 6755399441055744.0) - 6755399441055744.0;
+  double r = x - n * 0.6931471803691238 - n * 1.9082149292705877e-10;
+  double p = 1.0 / 39916800;
+  p = p * r + 1.0 / 3628800; p = p * r + 1.0 / 362880; p = p * r + 1.0 / 40320;
+  p = p * r + 1.0 / 5040; p = p * r + 1.0 / 720; p = p * r + 1.0 / 120;
+  p = p * r + 1.0 / 24; p = p * r + 1.0 / 6; p = p * r + 0.5; p = p * r + 1.0;
+  p = p * r + 1.0;
+  int64_t bits;
+  memcpy(&bits, &p, 8);
+  bits += (int64_t)n * ((int64_t)1 << 52);
+  memcpy(&p, &bits, 8);
+  return pick(tiny, 0.0, p);
+}
+
+SEG_CLONES static void hed_inv (double *restrict p0, double *restrict p1, double *restrict p2,
+                                double *restrict q0, double *restrict q1, double *restrict q2,
+                                int n) {
+  const double adj = 13.815510557964274;      /* -log(1e-6) */
   for (int i = 0; i < n; i++) {
-    double s[3] = {p0[i] * adj, p1[i] * adj, p2[i] * adj}, rgb[3];
-    for (int c = 0; c < 3; c++) {
-      double t = exp(-(s[0] * rgb_from_hed[0][c] + s[1] * rgb_from_hed[1][c] +
-                       s[2] * rgb_from_hed[2][c]));
-      rgb[c] = t > 1 ? 1 : t;         /* exp is never negative */
-    }
-    q0[i] = rgb[0]; q1[i] = rgb[1]; q2[i] = rgb[2];
+    double s0 = p0[i] * adj, s1 = p1[i] * adj, s2 = p2[i] * adj;
+    double r = exp_neg(-(s0 * rgb_from_hed[0][0] + s1 * rgb_from_hed[1][0] + s2 * rgb_from_hed[2][0]));
+    double g = exp_neg(-(s0 * rgb_from_hed[0][1] + s1 * rgb_from_hed[1][1] + s2 * rgb_from_hed[2][1]));
+    double b = exp_neg(-(s0 * rgb_from_hed[0][2] + s1 * rgb_from_hed[1][2] + s2 * rgb_from_hed[2][2]));
+    q0[i] = pick(-(int64_t)(r > 1), 1.0, r);   /* positive exponents: clipped to 1 */
+    q1[i] = pick(-(int64_t)(g > 1), 1.0, g);
+    q2[i] = pick(-(int64_t)(b > 1), 1.0, b);
   }
 }
 
-/* hsv2rgb: sector floor(6h) taken modulo 6 (after numpy's cast to uint8). */
+/* hsv2rgb: sector floor(6h) taken modulo 6 (after numpy's cast to uint8,
+** for h in [0, 1] the same), the six cases chosen by bit blends. */
 SEG_CLONES static void hsv_inv (double *restrict p0, double *restrict p1, double *restrict p2,
                                 double *restrict q0, double *restrict q1, double *restrict q2,
                                 int n) {
   for (int i = 0; i < n; i++) {
     double h = p0[i], s = p1[i], v = p2[i];
     double hi = floor(h * 6.0), f = h * 6.0 - hi;
+    double k = hi - 6.0 * floor(hi * (1.0 / 6.0));
     double p = v * (1 - s), q = v * (1 - f * s), t = v * (1 - (1 - f) * s);
-    int k = (int)fmod(hi, 6.0);
-    if (k < 0) k += 6;
-    double r, g, b;
-    switch (k) {
-      case 0: r = v; g = t; b = p; break;
-      case 1: r = q; g = v; b = p; break;
-      case 2: r = p; g = v; b = t; break;
-      case 3: r = p; g = q; b = v; break;
-      case 4: r = t; g = p; b = v; break;
-      default: r = v; g = p; b = q; break;
-    }
-    q0[i] = r; q1[i] = g; q2[i] = b;
+    int64_t k0 = -(int64_t)(k == 0), k1 = -(int64_t)(k == 1), k2 = -(int64_t)(k == 2);
+    int64_t k3 = -(int64_t)(k == 3), k4 = -(int64_t)(k == 4);
+    q0[i] = pick(k0, v, pick(k1, q, pick(k2, p, pick(k3, p, pick(k4, t, v)))));
+    q1[i] = pick(k0, t, pick(k1, v, pick(k2, v, pick(k3, q, pick(k4, p, p)))));
+    q2[i] = pick(k0, p, pick(k1, p, pick(k2, t, pick(k3, v, pick(k4, v, q)))));
   }
 }
 
