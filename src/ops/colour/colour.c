@@ -269,6 +269,11 @@ static void run_rows (void *arg, int y0, int y1) {
         const uint8_t *s = row + base;
         for (int i = 0; i < n; i++)
           for (int c = 0; c < 3; c++) p[c][i] = j->lut[s[(size_t)i * src->c + c]];
+      } else if (src->dtype == SEG_F32 && !pre) {
+        const float *s = (const float *)row + base;
+        size_t sc = (size_t)src->c;
+        for (int c = 0; c < 3; c++)
+          for (int i = 0; i < n; i++) p[c][i] = s[(size_t)i * sc + c] * j->gain + j->offset;
       } else {
         for (int i = 0; i < n; i++)
           for (int c = 0; c < 3; c++) {
