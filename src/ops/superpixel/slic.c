@@ -86,6 +86,8 @@ typedef struct Slic {
   double fscale;              /* fixed-point scale of the feature sums */
   double *cmax;               /* per-chunk SLICO maxima */
   float *rowbuf;              /* threads * w: best distance of a row */
+  int *cand;                  /* threads * cand_stride: a row's candidates, bucketed by block */
+  size_t cand_stride;
 } Slic;
 
 #define ACCW(s) (3 + (s)->C)
@@ -183,6 +185,98 @@ static void scan_gen (const Slic *s, float *restrict best, int32_t *restrict lab
   }
 }
 
+/* Distance of candidate k over 16 lanes into (bb, ll), tie to the lower label. */
+#define CAND16(bb, ll, k) do { \
+    int lo_ = s->x0[k], hi_ = s->x1[k]; \
+    int32_t id_ = (k) + 1; \
+    float dy_ = s->fy[k] - y, dyy_ = dy_ * dy_, cx_ = s->fx[k]; \
+    float m0_ = s->ff[3 * (k)], m1_ = s->ff[3 * (k) + 1], m2_ = s->ff[3 * (k) + 2]; \
+    for (int i = 0; i < 16; i++) { \
+      int x = xs + i; \
+      float dx = cx_ - xv[i]; \
+      float t0 = f0[x] - m0_, t1 = f1[x] - m1_, t2 = f2[x] - m2_; \
+      float d = (dyy_ + dx * dx) * sw + (t0 * t0 + t1 * t1 + t2 * t2); \
+      int in = (x >= lo_) & (x < hi_); \
+      int better = in & ((d < bb[i]) | ((d == bb[i]) & (id_ < ll[i]))); \
+      bb[i] = better ? d : bb[i]; \
+      ll[i] = better ? id_ : ll[i]; \
+    } \
+  } while (0)
+
+/* One block of 16 pixels [xs, xs + 16) against its active candidates,
+** best distances and labels held in registers, in two independent chains
+** (even and odd candidates: one chain is bound by the latency of its
+** compare-and-blend), merged at the end. Candidates come in any order: a
+** tie goes to the lower label, as skimage's increasing-k loop. */
+__attribute__((always_inline)) static inline void block16 (float *restrict best, int32_t *restrict lab, const float *restrict f0,
+                            const float *restrict f1, const float *restrict f2, int xs,
+                            const Slic *s, const int *act, int na, float y) {
+  float b0[16], b1[16], xv[16];
+  int32_t l0[16], l1[16];
+  for (int i = 0; i < 16; i++) {
+    b0[i] = best[xs + i]; l0[i] = lab[xs + i];
+    b1[i] = FLT_MAX; l1[i] = INT32_MAX;
+    xv[i] = (float)(xs + i);
+  }
+  float sw = s->sw;
+  int a = 0;
+  for (; a + 1 < na; a += 2) {
+    int ka = act[a], kb = act[a + 1];
+    CAND16(b0, l0, ka);
+    CAND16(b1, l1, kb);
+  }
+  if (a < na) CAND16(b0, l0, act[a]);
+  for (int i = 0; i < 16; i++) {
+    int better = (b1[i] < b0[i]) | ((b1[i] == b0[i]) & (l1[i] < l0[i]));
+    best[xs + i] = better ? b1[i] : b0[i];
+    lab[xs + i] = better ? l1[i] : l0[i];
+  }
+}
+
+/* The row's candidates (clusters whose box spans row y) swept left to
+** right in blocks of 16 pixels, each block seeing only the candidates
+** whose x-interval overlaps it: 3-channel SLIC without SLICO. */
+SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict best, int32_t *restrict lab,
+                        const float *f0, const float *f1, const float *f2) {
+  int w = s->w, ncl = s->ncl, nb = (w + 15) >> 4;
+  int *cand = s->cand + (size_t)chunk * s->cand_stride;
+  int *sorted = cand + ncl, *act = sorted + ncl, *start = act + ncl, *pos = start + nb + 1;
+  int nc = 0, b = y / BAND;
+  for (int i = s->bstart[b]; i < s->bstart[b + 1]; i++) {
+    int k = s->blist[i];
+    if (y >= s->y0[k] && y < s->y1[k]) cand[nc++] = k;
+  }
+  for (int j = 0; j <= nb; j++) start[j] = 0;
+  for (int i = 0; i < nc; i++) start[(s->x0[cand[i]] >> 4) + 1]++;
+  for (int j = 0; j < nb; j++) start[j + 1] += start[j];
+  for (int j = 0; j < nb; j++) pos[j] = start[j];
+  for (int i = 0; i < nc; i++) sorted[pos[s->x0[cand[i]] >> 4]++] = cand[i];
+  int na = 0;
+  float yf = (float)y;
+  for (int j = 0; j < nb; j++) {
+    int xs = j << 4, m = 0;
+    for (int i = 0; i < na; i++)
+      if (s->x1[act[i]] > xs) act[m++] = act[i];
+    na = m;
+    for (int i = start[j]; i < start[j + 1]; i++) act[na++] = sorted[i];
+    if (xs + 16 <= w) {
+      block16(best, lab, f0, f1, f2, xs, s, act, na, yf);
+      continue;
+    }
+    for (int a = 0; a < na; a++) {           /* the last, partial block */
+      int k = act[a], lo = s->x0[k] > xs ? s->x0[k] : xs, hi = s->x1[k];
+      float dy = s->fy[k] - yf, dyy = dy * dy, cx = s->fx[k];
+      const float *mc = s->ff + 3 * (size_t)k;
+      for (int x = lo; x < hi; x++) {
+        float dx = cx - (float)x;
+        float t0 = f0[x] - mc[0], t1 = f1[x] - mc[1], t2 = f2[x] - mc[2];
+        float d = (dyy + dx * dx) * s->sw + (t0 * t0 + t1 * t1 + t2 * t2);
+        if (d < best[x] || (d == best[x] && k + 1 < lab[x])) { best[x] = d; lab[x] = k + 1; }
+      }
+    }
+  }
+}
+
 SEG_CLONES static void assign_rows (void *arg, int chunk, int ya, int yb) {
   Slic *s = arg;
   int w = s->w, C = s->C;
@@ -197,6 +291,9 @@ SEG_CLONES static void assign_rows (void *arg, int chunk, int ya, int yb) {
     const uint8_t *mk = s->mask ? s->mask + off : NULL;
     for (int x = 0; x < w; x++) best[x] = mk && !mk[x] ? -FLT_MAX : FLT_MAX;
     int b = y / BAND;
+    if (s->colour && C == 3 && !s->zero)
+      row_blocks(s, chunk, y, best, lab, s->f + off, s->f + plane + off, s->f + 2 * plane + off);
+    else
     for (int i = s->bstart[b]; i < s->bstart[b + 1]; i++) {
       int k = s->blist[i];
       if (y < s->y0[k] || y >= s->y1[k]) continue;
@@ -473,6 +570,9 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
     size_t per = (size_t)(4 * s.stepy + 1) / BAND + 2, most = (size_t)s.nband + 1;
     s.blist = malloc(sizeof(int) * ((size_t)ncl * (per < most ? per : most) + (size_t)s.nband));
     if (!s.blist) goto done;
+    s.cand_stride = 3 * (size_t)ncl + 2 * (size_t)((w + 15) / 16) + 2;
+    s.cand = malloc(sizeof(int) * s.cand_stride * (size_t)threads);
+    if (!s.cand) goto done;
     /* fixed point for the feature sums: |sum| < 2^62 */
     float fmaxabs = 0;
     for (size_t i = 0; i < nf; i++) {
@@ -518,6 +618,6 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
   if (!contiguous)
     for (int y = 0; y < h; y++) memcpy(seg_row(labels, y), dst + (size_t)y * w, sizeof(int32_t) * w);
 done:
-  free(m); free(f); free(lb); free(dbl); free(flt); free(ints); free(alive); free(s.acc); free(s.blist);
+  free(m); free(f); free(lb); free(dbl); free(flt); free(ints); free(alive); free(s.acc); free(s.blist); free(s.cand);
   return rc;
 }
