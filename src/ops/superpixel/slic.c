@@ -186,16 +186,19 @@ static void scan_gen (const Slic *s, float *restrict best, int32_t *restrict lab
 }
 
 /* Distance of candidate k over 16 lanes into (bb, ll), tie to the lower label. */
-#define CAND16(bb, ll, k) do { \
+#define CAND16(bb, ll, k, zero) do { \
     int lo_ = s->x0[k], hi_ = s->x1[k]; \
     int32_t id_ = (k) + 1; \
     float dy_ = s->fy[k] - y, dyy_ = dy_ * dy_, cx_ = s->fx[k]; \
     float m0_ = s->ff[3 * (k)], m1_ = s->ff[3 * (k) + 1], m2_ = s->ff[3 * (k) + 2]; \
+    float md_ = (float)s->maxd[k]; \
     for (int i = 0; i < 16; i++) { \
       int x = xs + i; \
       float dx = cx_ - xv[i]; \
       float t0 = f0[x] - m0_, t1 = f1[x] - m1_, t2 = f2[x] - m2_; \
-      float d = (dyy_ + dx * dx) * sw + (t0 * t0 + t1 * t1 + t2 * t2); \
+      float dc = t0 * t0 + t1 * t1 + t2 * t2; \
+      if (zero) dc = dc / md_;   /* SLICO, skimage's division */ \
+      float d = (dyy_ + dx * dx) * sw + dc; \
       int in = (x >= lo_) & (x < hi_); \
       int better = in & ((d < bb[i]) | ((d == bb[i]) & (id_ < ll[i]))); \
       bb[i] = better ? d : bb[i]; \
@@ -210,7 +213,7 @@ static void scan_gen (const Slic *s, float *restrict best, int32_t *restrict lab
 ** tie goes to the lower label, as skimage's increasing-k loop. */
 __attribute__((always_inline)) static inline void block16 (float *restrict best, int32_t *restrict lab, const float *restrict f0,
                             const float *restrict f1, const float *restrict f2, int xs,
-                            const Slic *s, const int *act, int na, float y) {
+                            const Slic *s, const int *act, int na, float y, int zero) {
   float b0[16], b1[16], xv[16];
   int32_t l0[16], l1[16];
   for (int i = 0; i < 16; i++) {
@@ -222,10 +225,10 @@ __attribute__((always_inline)) static inline void block16 (float *restrict best,
   int a = 0;
   for (; a + 1 < na; a += 2) {
     int ka = act[a], kb = act[a + 1];
-    CAND16(b0, l0, ka);
-    CAND16(b1, l1, kb);
+    CAND16(b0, l0, ka, zero);
+    CAND16(b1, l1, kb, zero);
   }
-  if (a < na) CAND16(b0, l0, act[a]);
+  if (a < na) CAND16(b0, l0, act[a], zero);
   for (int i = 0; i < 16; i++) {
     int better = (b1[i] < b0[i]) | ((b1[i] == b0[i]) & (l1[i] < l0[i]));
     best[xs + i] = better ? b1[i] : b0[i];
@@ -235,7 +238,7 @@ __attribute__((always_inline)) static inline void block16 (float *restrict best,
 
 /* The row's candidates (clusters whose box spans row y) swept left to
 ** right in blocks of 16 pixels, each block seeing only the candidates
-** whose x-interval overlaps it: 3-channel SLIC without SLICO. */
+** whose x-interval overlaps it: 3-channel SLIC and SLICO. */
 SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict best, int32_t *restrict lab,
                         const float *f0, const float *f1, const float *f2) {
   int w = s->w, ncl = s->ncl, nb = (w + 15) >> 4;
@@ -260,17 +263,21 @@ SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict be
     na = m;
     for (int i = start[j]; i < start[j + 1]; i++) act[na++] = sorted[i];
     if (xs + 16 <= w) {
-      block16(best, lab, f0, f1, f2, xs, s, act, na, yf);
+      if (s->zero) block16(best, lab, f0, f1, f2, xs, s, act, na, yf, 1);
+      else block16(best, lab, f0, f1, f2, xs, s, act, na, yf, 0);
       continue;
     }
     for (int a = 0; a < na; a++) {           /* the last, partial block */
       int k = act[a], lo = s->x0[k] > xs ? s->x0[k] : xs, hi = s->x1[k];
       float dy = s->fy[k] - yf, dyy = dy * dy, cx = s->fx[k];
       const float *mc = s->ff + 3 * (size_t)k;
+      float md = (float)s->maxd[k];
       for (int x = lo; x < hi; x++) {
         float dx = cx - (float)x;
         float t0 = f0[x] - mc[0], t1 = f1[x] - mc[1], t2 = f2[x] - mc[2];
-        float d = (dyy + dx * dx) * s->sw + (t0 * t0 + t1 * t1 + t2 * t2);
+        float dc = t0 * t0 + t1 * t1 + t2 * t2;
+        if (s->zero) dc /= md;
+        float d = (dyy + dx * dx) * s->sw + dc;
         if (d < best[x] || (d == best[x] && k + 1 < lab[x])) { best[x] = d; lab[x] = k + 1; }
       }
     }
@@ -291,7 +298,7 @@ SEG_CLONES static void assign_rows (void *arg, int chunk, int ya, int yb) {
     const uint8_t *mk = s->mask ? s->mask + off : NULL;
     for (int x = 0; x < w; x++) best[x] = mk && !mk[x] ? -FLT_MAX : FLT_MAX;
     int b = y / BAND;
-    if (s->colour && C == 3 && !s->zero)
+    if (s->colour && C == 3)
       row_blocks(s, chunk, y, best, lab, s->f + off, s->f + plane + off, s->f + 2 * plane + off);
     else
     for (int i = s->bstart[b]; i < s->bstart[b + 1]; i++) {
