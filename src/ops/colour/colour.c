@@ -127,16 +127,16 @@ SEG_CLONES static void hsv_fwd (double *restrict p0, double *restrict p1, double
     double v = rg ? (rb ? r : b) : (gb ? g : b);
     double m = rg ? (gb ? b : g) : (rb ? b : r);
     double delta = v - m;
-    int64_t grey = delta == 0, isb = b == v, isg = g == v, zero = v == 0;
-    double dd = grey ? 1.0 : delta;
-    double hb = 4.0 + (r - g) / dd, hg = 2.0 + (b - r) / dd, hr = (g - b) / dd;
-    double h = (isb ? hb : isg ? hg : hr) / 6.0;
-    int64_t neg = h < 0;
-    h = neg ? h + 1.0 : h;           /* Python's % 1.0: h is in [-1/6, 1) */
-    double s = delta / (zero ? 1.0 : v);
-    int64_t ok = !grey & (s == s);
-    q0[i] = grey ? 0.0 : h;
-    q1[i] = ok ? s : 0.0;
+    int64_t grey = -(int64_t)(delta == 0), isb = -(int64_t)(b == v), isg = -(int64_t)(g == v);
+    int64_t zero = -(int64_t)(v == 0);
+    double dd = pick(grey, 1.0, delta);
+    double num = pick(isb, r - g, pick(isg, b - r, g - b));
+    double off = pick(isb, 4.0, pick(isg, 2.0, 0.0));
+    double h = (off + num / dd) * (1.0 / 6.0);
+    h = pick(-(int64_t)(h < 0), h + 1.0, h);   /* Python's % 1.0: h is in [-1/6, 1) */
+    double sat = delta / pick(zero, 1.0, v);
+    q0[i] = pick(grey, 0.0, h);
+    q1[i] = pick(grey | ~-(int64_t)(sat == sat), 0.0, sat);
     q2[i] = v;
   }
 }
@@ -223,21 +223,35 @@ SEG_CLONES static void hed_inv (double *restrict p0, double *restrict p1, double
   }
 }
 
-/* hsv2rgb: sector floor(6h) taken modulo 6 (after numpy's cast to uint8,
-** for h in [0, 1] the same), the six cases chosen by bit blends. */
+/* hsv2rgb, written as channel = v (1 - s min(max(min(k, 4 - k), 0), 1)) with
+** k = (n + 6h) mod 6, n = 5, 3, 1 for r, g, b: the same values as
+** skimage's sector table (v, t, p / q, v, p / ...) up to rounding, and no
+** table lookups, so it vectorises. */
+/* floor(y) for |y| < 2^51 by rounding to nearest with 1.5 * 2^52 (libm's
+** floor does not vectorise while FP traps are honoured). */
+static inline double floor_v (double y) {
+  double r = (y + 6755399441055744.0) - 6755399441055744.0;
+  return pick(-(int64_t)(r > y), r - 1.0, r);
+}
+
+static inline double hsv_channel (double n, double h6, double s, double v) {
+  double x = n + h6;
+  double k = x - 6.0 * floor_v(x * (1.0 / 6.0));
+  double t = 4.0 - k;
+  double m = pick(-(int64_t)(k < t), k, t);
+  m = pick(-(int64_t)(m < 0), 0.0, m);
+  m = pick(-(int64_t)(m > 1), 1.0, m);
+  return v * (1 - s * m);
+}
+
 SEG_CLONES static void hsv_inv (double *restrict p0, double *restrict p1, double *restrict p2,
                                 double *restrict q0, double *restrict q1, double *restrict q2,
                                 int n) {
   for (int i = 0; i < n; i++) {
-    double h = p0[i], s = p1[i], v = p2[i];
-    double hi = floor(h * 6.0), f = h * 6.0 - hi;
-    double k = hi - 6.0 * floor(hi * (1.0 / 6.0));
-    double p = v * (1 - s), q = v * (1 - f * s), t = v * (1 - (1 - f) * s);
-    int64_t k0 = -(int64_t)(k == 0), k1 = -(int64_t)(k == 1), k2 = -(int64_t)(k == 2);
-    int64_t k3 = -(int64_t)(k == 3), k4 = -(int64_t)(k == 4);
-    q0[i] = pick(k0, v, pick(k1, q, pick(k2, p, pick(k3, p, pick(k4, t, v)))));
-    q1[i] = pick(k0, t, pick(k1, v, pick(k2, v, pick(k3, q, pick(k4, p, p)))));
-    q2[i] = pick(k0, p, pick(k1, p, pick(k2, t, pick(k3, v, pick(k4, v, q)))));
+    double h6 = p0[i] * 6.0, s = p1[i], v = p2[i];
+    q0[i] = hsv_channel(5.0, h6, s, v);
+    q1[i] = hsv_channel(3.0, h6, s, v);
+    q2[i] = hsv_channel(1.0, h6, s, v);
   }
 }
 
