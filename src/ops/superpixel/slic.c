@@ -345,23 +345,45 @@ SEG_CLONES static void assign_rows (void *arg, int chunk, int ya, int yb) {
   }
 }
 
-/* SLICO: the largest colour distance of each cluster's pixels to its new centre. */
-static void maxdist_rows (void *arg, int chunk, int ya, int yb) {
+/* SLICO: the largest colour distance of each cluster's pixels to its new
+** centre, a run of equal labels at a time. */
+SEG_CLONES static void maxdist_rows (void *arg, int chunk, int ya, int yb) {
   Slic *s = arg;
   size_t plane = (size_t)s->w * s->h;
+  int w = s->w, C = s->C;
   double *cmax = s->cmax + (size_t)chunk * s->ncl;
-  for (int y = ya; y < yb; y++)
-    for (int x = 0; x < s->w; x++) {
-      size_t p = (size_t)y * s->w + x;
-      int k = s->lab[p] - 1;
-      if (k < 0) continue;
-      float dc = 0;
-      for (int c = 0; c < s->C; c++) {
-        float t = s->f[c * plane + p] - s->ff[(size_t)k * s->C + c];
-        dc += t * t;
+  for (int y = ya; y < yb; y++) {
+    size_t off = (size_t)y * w;
+    const int32_t *lab = s->lab + off;
+    for (int x = 0; x < w;) {
+      int32_t id = lab[x];
+      int xe = x + 1;
+      while (xe < w && lab[xe] == id) xe++;
+      if (id > 0) {
+        const float *m = s->ff + (size_t)(id - 1) * C;
+        float mx = 0;
+        if (C == 3) {
+          const float *restrict f0 = s->f + off, *restrict f1 = f0 + plane, *restrict f2 = f1 + plane;
+          for (int i = x; i < xe; i++) {
+            float t0 = f0[i] - m[0], t1 = f1[i] - m[1], t2 = f2[i] - m[2];
+            float dc = t0 * t0 + t1 * t1 + t2 * t2;
+            mx = dc > mx ? dc : mx;
+          }
+        } else {
+          for (int i = x; i < xe; i++) {
+            float dc = 0;
+            for (int c = 0; c < C; c++) {
+              float t = s->f[c * plane + off + i] - m[c];
+              dc += t * t;
+            }
+            mx = dc > mx ? dc : mx;
+          }
+        }
+        if (mx > cmax[id - 1]) cmax[id - 1] = mx;
       }
-      if (dc > cmax[k]) cmax[k] = dc;
+      x = xe;
     }
+  }
 }
 
 static void iterate (Slic *s, int iters) {
