@@ -517,6 +517,28 @@ static int mask_seeds (const uint8_t *m, int w, int h, int n, double *cy, double
   return k;
 }
 
+/* Largest |feature| (per chunk) and the fixed-point copy, over rows of planes. */
+#define SEG_MAX_CHUNKS 64
+typedef struct FqJob { const float *f; int32_t *fq; double scale; size_t w; float *cmax; } FqJob;
+
+SEG_CLONES static void fq_max (void *arg, int chunk, int r0, int r1) {
+  FqJob *j = arg;
+  float mx = 0;
+  for (size_t i = (size_t)r0 * j->w; i < (size_t)r1 * j->w; i++) {
+    float a = fabsf(j->f[i]);
+    mx = a > mx ? a : mx;                      /* NaN never wins */
+  }
+  j->cmax[chunk] = mx;
+}
+
+SEG_CLONES static void fq_rows (void *arg, int r0, int r1) {
+  FqJob *j = arg;
+  for (size_t i = (size_t)r0 * j->w; i < (size_t)r1 * j->w; i++) {
+    double v = (double)j->f[i] * j->scale;     /* truncated: the same for every split */
+    j->fq[i] = v == v ? (int32_t)v : 0;
+  }
+}
+
 /* ---------- driver ---------- */
 
 int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSlicOpts *o,
@@ -603,21 +625,20 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
     s.cand = malloc(sizeof(int) * s.cand_stride * (size_t)threads);
     if (!s.cand) goto done;
     /* fixed point for the feature sums: |sum| < 2^62 */
-    float fmaxabs = 0;
-    for (size_t i = 0; i < nf; i++) {
-      float a = fabsf(f[i]);
-      fmaxabs = a > fmaxabs ? a : fmaxabs;     /* NaN never wins */
-    }
+    float fmaxabs = 0, cmaxes[SEG_MAX_CHUNKS] = {0};
+    FqJob fj = {f, NULL, 0, (size_t)w, cmaxes};
+    int tq = threads < SEG_MAX_CHUNKS ? threads : SEG_MAX_CHUNKS;
+    seg_parallel_chunks(tq, h * C, 1 + 16384 / w, fq_max, &fj);
+    for (int t = 0; t < tq; t++) fmaxabs = cmaxes[t] > fmaxabs ? cmaxes[t] : fmaxabs;
     /* the features in 32-bit fixed point (|f q| < 2^30), summed in 64 bits:
     ** exact and order-free sums; the rounding is below 2^-30 of the range */
     double q = 30.0 - ceil(log2((double)fmaxabs + 1e-30));
     if (q > 40) q = 40;
     s.fscale = exp2(q);
     s.fq = (int32_t *)(f + nf);                 /* the smoothing's scratch, free again */
-    for (size_t i = 0; i < nf; i++) {
-      double v = (double)f[i] * s.fscale;      /* truncated: the same for every split */
-      s.fq[i] = v == v ? (int32_t)v : 0;
-    }
+    fj.fq = s.fq;
+    fj.scale = s.fscale;
+    seg_parallel_for(threads, h * C, 1 + 16384 / w, fq_rows, &fj);
     if (m) {                                /* update_centroids: spatial-only pass first */
       s.colour = 0;
       iterate(&s, o->max_iter);
