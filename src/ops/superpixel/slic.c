@@ -236,11 +236,35 @@ __attribute__((always_inline)) static inline void block16 (float *restrict best,
   }
 }
 
+/* Adds pixels [xa, xb) of row y to their clusters' sums (3 channels). */
+static inline void acc_pixels (const Slic *s, int64_t *acc, const int32_t *lab, int y, int xa,
+                               int xb, const int32_t *q0, const int32_t *q1, const int32_t *q2) {
+  for (int x = xa; x < xb; x++) {
+    int32_t id = lab[x];
+    if (id <= 0) continue;
+    int64_t *a = acc + (size_t)(id - 1) * ACCW(s);
+    a[0]++; a[1] += y; a[2] += x; a[3] += q0[x]; a[4] += q1[x]; a[5] += q2[x];
+  }
+}
+
+static inline void flush_run (const Slic *s, int64_t *acc, int32_t id, const int64_t run[6]) {
+  if (id <= 0) return;
+  int64_t *a = acc + (size_t)(id - 1) * ACCW(s);
+  for (int i = 0; i < 6; i++) a[i] += run[i];
+}
+
 /* The row's candidates (clusters whose box spans row y) swept left to
 ** right in blocks of 16 pixels, each block seeing only the candidates
 ** whose x-interval overlaps it: 3-channel SLIC and SLICO. */
 SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict best, int32_t *restrict lab,
                         const float *f0, const float *f1, const float *f2) {
+  /* the cluster sums are taken here too, a block at a time (most blocks
+  ** hold one label) */
+  int64_t *acc = s->acc + (size_t)chunk * s->ncl * ACCW(s);
+  size_t plane = (size_t)s->w * s->h, off = (size_t)y * s->w;
+  const int32_t *q0 = s->fq + off, *q1 = q0 + plane, *q2 = q1 + plane;
+  int32_t run_id = 0;                          /* sums of consecutive one-label blocks */
+  int64_t run[6] = {0};
   int w = s->w, ncl = s->ncl, nb = (w + 15) >> 4;
   int *cand = s->cand + (size_t)chunk * s->cand_stride;
   int *sorted = cand + ncl, *act = sorted + ncl, *start = act + ncl, *pos = start + nb + 1;
@@ -265,6 +289,21 @@ SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict be
     if (xs + 16 <= w) {
       if (s->zero) block16(best, lab, f0, f1, f2, xs, s, act, na, yf, 1);
       else block16(best, lab, f0, f1, f2, xs, s, act, na, yf, 0);
+      int32_t id = lab[xs], diff = 0;
+      for (int i = 0; i < 16; i++) diff |= lab[xs + i] ^ id;
+      if (diff || id <= 0) {
+        acc_pixels(s, acc, lab, y, xs, xs + 16, q0, q1, q2);
+        continue;
+      }
+      if (id != run_id) {                      /* a run of one-label blocks ends */
+        flush_run(s, acc, run_id, run);
+        run_id = id;
+        for (int i = 0; i < 6; i++) run[i] = 0;
+      }
+      int64_t s0 = 0, s1 = 0, s2 = 0;
+      for (int i = 0; i < 16; i++) { s0 += q0[xs + i]; s1 += q1[xs + i]; s2 += q2[xs + i]; }
+      run[0] += 16; run[1] += 16 * (int64_t)y; run[2] += 16 * (int64_t)xs + 120;
+      run[3] += s0; run[4] += s1; run[5] += s2;
       continue;
     }
     for (int a = 0; a < na; a++) {           /* the last, partial block */
@@ -281,7 +320,9 @@ SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict be
         if (d < best[x] || (d == best[x] && k + 1 < lab[x])) { best[x] = d; lab[x] = k + 1; }
       }
     }
+    acc_pixels(s, acc, lab, y, xs, w, q0, q1, q2);
   }
+  flush_run(s, acc, run_id, run);
 }
 
 SEG_CLONES static void assign_rows (void *arg, int chunk, int ya, int yb) {
@@ -317,7 +358,8 @@ SEG_CLONES static void assign_rows (void *arg, int chunk, int ya, int yb) {
         scan_gen(s, best, lab, off, k, x0, x1, dyy);
     }
     /* cluster sums for the update, a run of equal labels at a time (pixels
-    ** outside the mask keep label 0) */
+    ** outside the mask keep label 0); row_blocks took them itself */
+    if (s->colour && C == 3) continue;
     for (int x = 0; x < w;) {
       int32_t id = lab[x];
       int xe = x + 1;
