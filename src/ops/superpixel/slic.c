@@ -459,9 +459,99 @@ static void iterate (Slic *s, int iters) {
 
 /* ---------- skimage's _enforce_label_connectivity_cython, 2-d ---------- */
 
-static int enforce_connectivity (const int32_t *seg, int32_t *out, int w, int h,
-                                 int64_t min_size, int64_t max_size, int32_t *list) {
+/* skimage's BFS from (y, x): grows the piece of 'label' pixels not yet
+** assigned, up to max_size pixels, remembering the last assigned neighbour
+** of another piece; a piece below min_size joins it. Returns the new cur. */
+static int32_t bfs_piece (const int32_t *seg, int32_t *out, int w, int h, int y, int x,
+                          int64_t min_size, int64_t max_size, int32_t *list, int32_t cur) {
   static const int ddx[4] = {1, -1, 0, 0}, ddy[4] = {0, 0, 1, -1};
+  int32_t adjacent = cur, label = seg[(size_t)y * w + x];
+  out[(size_t)y * w + x] = cur;
+  int64_t size = 1, visited = 0;
+  list[0] = y;
+  list[1] = x;
+  while (visited < size && size < max_size) {
+    int qy = list[2 * visited], qx = list[2 * visited + 1];
+    for (int i = 0; i < 4; i++) {
+      int yy = qy + ddy[i], xx = qx + ddx[i];
+      if (xx < 0 || xx >= w || yy < 0 || yy >= h) continue;
+      size_t r = (size_t)yy * w + xx;
+      if (seg[r] == label && out[r] == 0) {
+        out[r] = cur;
+        list[2 * size] = yy;
+        list[2 * size + 1] = xx;
+        size++;
+        if (size >= max_size) break;
+      } else if (out[r] > 0 && out[r] != cur) {
+        adjacent = out[r];
+      }
+    }
+    visited++;
+  }
+  if (size < min_size) {
+    for (int64_t i = 0; i < size; i++) out[(size_t)list[2 * i] * w + list[2 * i + 1]] = adjacent;
+    return cur;
+  }
+  return cur + 1;
+}
+
+/* Scanline flood of the same piece as bfs_piece would grow, marking it
+** 'cur' and recording its spans (y, x0, x1) in 'spans'. Returns its size,
+** or -1 when it is below min_size, reaches max_size pixels or fills the
+** stack: then what it marked is undone and the caller runs the exact BFS
+** (the BFS's order only matters for a piece it cuts at max_size or merges
+** below min_size). */
+static int64_t flood_piece (const int32_t *seg, int32_t *out, int w, int h, int y, int x,
+                            int64_t min_size, int64_t max_size, int32_t *spans, int32_t *stack,
+                            int64_t cap, int32_t cur) {
+  int32_t label = seg[(size_t)y * w + x];
+  int64_t size = 0, nspan = 0, top = 0;
+  stack[top++] = y;
+  stack[top++] = x;
+  while (top > 0) {
+    int sx = stack[--top], sy = stack[--top];
+    const int32_t *sr = seg + (size_t)sy * w;
+    int32_t *orow = out + (size_t)sy * w;
+    if (orow[sx] != 0 || sr[sx] != label) continue;
+    int x0 = sx, x1 = sx;
+    while (x0 > 0 && sr[x0 - 1] == label && orow[x0 - 1] == 0) x0--;
+    while (x1 + 1 < w && sr[x1 + 1] == label && orow[x1 + 1] == 0) x1++;
+    for (int i = x0; i <= x1; i++) orow[i] = cur;
+    spans[3 * nspan] = sy; spans[3 * nspan + 1] = x0; spans[3 * nspan + 2] = x1;
+    nspan++;
+    size += x1 - x0 + 1;
+    if (size >= max_size) goto undo;
+    for (int d = -1; d <= 1; d += 2) {
+      int ny = sy + d;
+      if (ny < 0 || ny >= h) continue;
+      const int32_t *nr = seg + (size_t)ny * w;
+      const int32_t *no = out + (size_t)ny * w;
+      for (int i = x0; i <= x1; i++) {
+        if (nr[i] != label || no[i] != 0) continue;
+        if (top + 2 > cap) goto undo;
+        stack[top++] = ny;
+        stack[top++] = i;
+        while (i + 1 <= x1 && nr[i + 1] == label && no[i + 1] == 0) i++;
+      }
+    }
+  }
+  if (size >= min_size) return size;
+undo:
+  for (int64_t k = 0; k < nspan; k++) {
+    int32_t *orow = out + (size_t)spans[3 * k] * w;
+    for (int i = spans[3 * k + 1]; i <= spans[3 * k + 2]; i++) orow[i] = 0;
+  }
+  return -1;
+}
+
+/* skimage's _enforce_label_connectivity_cython, 2-d: pieces in the raster
+** order of their first pixel. Most pieces are neither cut nor merged: for
+** them a scanline flood marks the same pixels as skimage's BFS, faster;
+** the others are undone and grown by the BFS itself. 'list' holds
+** 2 max_size ints, 'spans' 3 max_size, 'stack' 'cap'. */
+static int enforce_connectivity (const int32_t *seg, int32_t *out, int w, int h,
+                                 int64_t min_size, int64_t max_size, int32_t *list,
+                                 int32_t *spans, int32_t *stack, int64_t cap) {
   size_t n = (size_t)w * h;
   for (size_t i = 0; i < n; i++) out[i] = 0;
   int32_t cur = 1;
@@ -469,33 +559,11 @@ static int enforce_connectivity (const int32_t *seg, int32_t *out, int w, int h,
     for (int x = 0; x < w; x++) {
       size_t p = (size_t)y * w + x;
       if (seg[p] == 0 || out[p] > 0) continue;
-      int32_t adjacent = cur, label = seg[p];
-      out[p] = cur;
-      int64_t size = 1, visited = 0;
-      list[0] = y;
-      list[1] = x;
-      while (visited < size && size < max_size) {
-        int qy = list[2 * visited], qx = list[2 * visited + 1];
-        for (int i = 0; i < 4; i++) {
-          int yy = qy + ddy[i], xx = qx + ddx[i];
-          if (xx < 0 || xx >= w || yy < 0 || yy >= h) continue;
-          size_t r = (size_t)yy * w + xx;
-          if (seg[r] == label && out[r] == 0) {
-            out[r] = cur;
-            list[2 * size] = yy;
-            list[2 * size + 1] = xx;
-            size++;
-            if (size >= max_size) break;
-          } else if (out[r] > 0 && out[r] != cur) {
-            adjacent = out[r];
-          }
-        }
-        visited++;
-      }
-      if (size < min_size)
-        for (int64_t i = 0; i < size; i++) out[(size_t)list[2 * i] * w + list[2 * i + 1]] = adjacent;
-      else
+      if (flood_piece(seg, out, w, h, y, x, min_size, max_size, spans, stack, cap, cur) >= 0) {
         cur++;
+        continue;
+      }
+      cur = bfs_piece(seg, out, w, h, y, x, min_size, max_size, list, cur);
     }
   int32_t top = 0;
   for (size_t i = 0; i < n; i++) top = out[i] > top ? out[i] : top;
@@ -698,9 +766,11 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
     int64_t max_size = (int64_t)(o->max_size_factor * segsize);
     if (max_size < 1) max_size = 1;
     if (max_size > (int64_t)np) max_size = (int64_t)np;
-    int32_t *list = malloc(sizeof(int32_t) * 2 * (size_t)max_size);   /* (y, x) pairs */
+    int64_t scap = 4 * max_size + 64;      /* flood stack; when full, the BFS takes over */
+    int32_t *list = malloc(sizeof(int32_t) * (5 * (size_t)max_size + (size_t)scap));
     if (!list) goto done;
-    rc = enforce_connectivity(lb, dst, w, h, min_size, max_size, list);
+    rc = enforce_connectivity(lb, dst, w, h, min_size, max_size, list, list + 2 * max_size,
+                              list + 5 * max_size, scap);
     free(list);
   } else {
     int32_t top = 0;
