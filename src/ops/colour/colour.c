@@ -1,0 +1,337 @@
+/* colour.c — RGB <-> L*a*b*, HSV, HED as scikit-image 0.19's skimage.color
+** (colorconv.py: rgb2xyz + xyz2lab, rgb2hsv, separate_stains with
+** hed_from_rgb, and lab2xyz + xyz2rgb, hsv2rgb, combine_stains).
+**
+** Pixels are taken a chunk at a time into double arrays (one per channel),
+** converted there in branch-free loops GCC vectorises, and stored as f32:
+** scikit-image computes u8 and u16 inputs in float64, so doing the same
+** keeps every result within float32 rounding of its answer. For u8 the
+** per-value part of the forward transforms (sRGB linearisation, the log of
+** colour deconvolution) is a 256-entry table built per call. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "colour.h"
+
+#define CHUNK 256
+
+/* skimage.color.colorconv: xyz_from_rgb, its inverse rgb_from_xyz, and
+** the D65 / 2-degree white point. */
+static const double xyz_from_rgb[3][3] = {
+  {0.412453, 0.35758, 0.180423},
+  {0.212671, 0.71516, 0.072169},
+  {0.019334, 0.119193, 0.950227}};
+static const double rgb_from_xyz[3][3] = {
+  {3.2404813432005266, -1.5371515162713183, -0.4985363261688878},
+  {-0.9692549499965682, 1.8759900014898907, 0.04155592655829284},
+  {0.055646639135177166, -0.20404133836651123, 1.0573110696453443}};
+static const double white[3] = {0.95047, 1.0, 1.08883};
+/* rgb_from_hed (Ruifrok & Johnston 2001) and its inverse hed_from_rgb. */
+static const double rgb_from_hed[3][3] = {
+  {0.65, 0.70, 0.29}, {0.07, 0.99, 0.11}, {0.27, 0.57, 0.78}};
+static const double hed_from_rgb[3][3] = {
+  {1.8779827368521353, -1.0076786862855642, -0.5561158181996245},
+  {-0.06590806222356335, 1.1347303724996625, -0.13552179862837113},
+  {-0.601907363439289, -0.48041418849705786, 1.5735880719641924}};
+
+double seg_colour_unit (SegDtype t) {
+  return t == SEG_U8 ? 1.0 / 255.0 : t == SEG_U16 ? 1.0 / 65535.0 : 1.0;
+}
+
+/* ---------- per-value parts of the forward transforms ---------- */
+
+static double srgb_linear (double v) {       /* rgb2xyz's gamma expansion */
+  return v > 0.04045 ? pow((v + 0.055) / 1.055, 2.4) : v / 12.92;
+}
+static double stain_log (double v) {         /* separate_stains' log, 1e-6 floor */
+  return log(v > 1e-6 ? v : 1e-6) / log(1e-6);
+}
+static double pre_value (SegColourSpace sp, double v) {
+  return sp == SEG_COLOUR_LAB ? srgb_linear(v) : sp == SEG_COLOUR_HED ? stain_log(v) : v;
+}
+
+/* Cube root of x in [0.008856, inf) (xyz2lab only takes it there), as
+** x u^2 with u = x^(-1/3): a guess from the float bits (within 3%), then
+** division-free Newton steps u <- u (4 - x u^3) / 3 (errors 2e-3, 7e-6,
+** 1e-10, 1e-20). Bit casts go through memcpy and selects through integer
+** masks, so the loops vectorise. */
+static inline double cbrt_pos (double x) {
+  float xf = (float)x, uf;
+  int32_t b;
+  memcpy(&b, &xf, 4);
+  b = 1420470955 - b / 3;           /* 4/3 of the bits of 1.0f */
+  memcpy(&uf, &b, 4);
+  double u = uf;
+  for (int k = 0; k < 4; k++) u = u * (4.0 - x * (u * u * u)) * (1.0 / 3.0);
+  return x * u * u;
+}
+
+/* a where m is all ones, b where it is 0, blended on the bits: both arms
+** are computed unconditionally, so GCC cannot sink one (with its
+** possibly trapping division) under a branch, which stops vectorisation. */
+static inline double pick (int64_t m, double a, double b) {
+  int64_t ia, ib;
+  memcpy(&ia, &a, 8);
+  memcpy(&ib, &b, 8);
+  ia = (ia & m) | (ib & ~m);
+  memcpy(&a, &ia, 8);
+  return a;
+}
+
+static inline double lab_f (double t) {
+  int64_t big = -(int64_t)(t > 0.008856);
+  double c = cbrt_pos(pick(big, t, 0.008856)), l = 7.787 * t + 16.0 / 116.0;
+  return pick(big, c, l);
+}
+
+/* ---------- chunk transforms: p[0..2][0..n) in, q[0..2][0..n) out ---------- */
+
+SEG_CLONES static void lab_fwd (double *restrict p0, double *restrict p1, double *restrict p2,
+                                double *restrict q0, double *restrict q1, double *restrict q2,
+                                int n) {
+  for (int i = 0; i < n; i++) {
+    double r = p0[i], g = p1[i], b = p2[i];
+    double x = (xyz_from_rgb[0][0] * r + xyz_from_rgb[0][1] * g + xyz_from_rgb[0][2] * b) / white[0];
+    double y = (xyz_from_rgb[1][0] * r + xyz_from_rgb[1][1] * g + xyz_from_rgb[1][2] * b) / white[1];
+    double z = (xyz_from_rgb[2][0] * r + xyz_from_rgb[2][1] * g + xyz_from_rgb[2][2] * b) / white[2];
+    double fx = lab_f(x), fy = lab_f(y), fz = lab_f(z);
+    q0[i] = 116.0 * fy - 16.0;
+    q1[i] = 500.0 * (fx - fy);
+    q2[i] = 200.0 * (fy - fz);
+  }
+}
+
+SEG_CLONES static void hed_fwd (double *restrict p0, double *restrict p1, double *restrict p2,
+                                double *restrict q0, double *restrict q1, double *restrict q2,
+                                int n) {
+  for (int i = 0; i < n; i++) {      /* row vector (log r, log g, log b) @ hed_from_rgb */
+    double r = p0[i], g = p1[i], b = p2[i];
+    double h = r * hed_from_rgb[0][0] + g * hed_from_rgb[1][0] + b * hed_from_rgb[2][0];
+    double e = r * hed_from_rgb[0][1] + g * hed_from_rgb[1][1] + b * hed_from_rgb[2][1];
+    double d = r * hed_from_rgb[0][2] + g * hed_from_rgb[1][2] + b * hed_from_rgb[2][2];
+    q0[i] = h > 0 ? h : 0;
+    q1[i] = e > 0 ? e : 0;
+    q2[i] = d > 0 ? d : 0;
+  }
+}
+
+/* rgb2hsv: where several channels equal the maximum the last of r, g, b
+** wins (its assignments run in that order); grey pixels get h = s = 0. */
+SEG_CLONES static void hsv_fwd (double *restrict p0, double *restrict p1, double *restrict p2,
+                                double *restrict q0, double *restrict q1, double *restrict q2,
+                                int n) {
+  for (int i = 0; i < n; i++) {
+    double r = p0[i], g = p1[i], b = p2[i];
+    int64_t rg = r > g, gb = g > b, rb = r > b;
+    double v = rg ? (rb ? r : b) : (gb ? g : b);
+    double m = rg ? (gb ? b : g) : (rb ? b : r);
+    double delta = v - m;
+    int64_t grey = -(int64_t)(delta == 0), isb = -(int64_t)(b == v), isg = -(int64_t)(g == v);
+    int64_t zero = -(int64_t)(v == 0);
+    double dd = pick(grey, 1.0, delta);
+    double num = pick(isb, r - g, pick(isg, b - r, g - b));
+    double off = pick(isb, 4.0, pick(isg, 2.0, 0.0));
+    double h = (off + num / dd) * (1.0 / 6.0);
+    h = pick(-(int64_t)(h < 0), h + 1.0, h);   /* Python's % 1.0: h is in [-1/6, 1) */
+    double sat = delta / pick(zero, 1.0, v);
+    q0[i] = pick(grey, 0.0, h);
+    q1[i] = pick(grey | ~-(int64_t)(sat == sat), 0.0, sat);
+    q2[i] = v;
+  }
+}
+
+/* t^(5/12) = t^(1/2.4) for t in [0.0031308, 1e4], as t u^7 with
+** u = t^(-1/12): a guess from the float bits (within 6%), then
+** division-free Newton steps u <- u (13 - t u^12) / 12 (errors 2e-2,
+** 4e-3, 8e-5, 4e-8, 1e-14). (libm's pow and, while errno is kept, sqrt
+** would not vectorise.) */
+static inline double pow5_12 (double t) {
+  float tf = (float)t, uf;
+  int32_t b;
+  memcpy(&b, &tf, 4);
+  b = 1154132651 - b / 12;          /* 13/12 of the bits of 1.0f */
+  memcpy(&uf, &b, 4);
+  double u = uf;
+  for (int k = 0; k < 5; k++) {
+    double u2 = u * u, u4 = u2 * u2, u12 = u4 * u4 * u4;
+    u = u * (13.0 - t * u12) * (1.0 / 12.0);
+  }
+  double u2 = u * u;
+  return t * (u2 * u2 * u2 * u);
+}
+
+/* sRGB companding of xyz2rgb: 1.055 t^(1/2.4) - 0.055 above 0.0031308,
+** 12.92 t below, clipped to 0..1. Values above
+** 1e4 are clipped to 1 anyway: the root's input is capped there. */
+static inline double srgb_gamma (double t) {
+  int64_t big = -(int64_t)(t > 0.0031308);
+  double c = pick(big, t, 1.0);
+  c = pick(-(int64_t)(c < 1e4), c, 1e4);
+  double g = pick(big, 1.055 * pow5_12(c) - 0.055, t * 12.92);
+  g = pick(-(int64_t)(g > 0), g, 0.0);
+  return pick(-(int64_t)(g < 1), g, 1.0);
+}
+
+static inline double lab_finv (double t) {
+  return pick(-(int64_t)(t > 0.2068966), t * t * t, (t - 16.0 / 116.0) / 7.787);
+}
+
+SEG_CLONES static void lab_inv (double *restrict p0, double *restrict p1, double *restrict p2,
+                                double *restrict q0, double *restrict q1, double *restrict q2,
+                                int n) {
+  for (int i = 0; i < n; i++) {
+    double y = (p0[i] + 16.0) / 116.0, x = p1[i] / 500.0 + y, z = y - p2[i] / 200.0;
+    z = pick(-(int64_t)(z < 0), 0.0, z);   /* lab2xyz clips Z (with a warning) */
+    double X = lab_finv(x) * white[0], Y = lab_finv(y) * white[1], Z = lab_finv(z) * white[2];
+    q0[i] = srgb_gamma(rgb_from_xyz[0][0] * X + rgb_from_xyz[0][1] * Y + rgb_from_xyz[0][2] * Z);
+    q1[i] = srgb_gamma(rgb_from_xyz[1][0] * X + rgb_from_xyz[1][1] * Y + rgb_from_xyz[1][2] * Z);
+    q2[i] = srgb_gamma(rgb_from_xyz[2][0] * X + rgb_from_xyz[2][1] * Y + rgb_from_xyz[2][2] * Z);
+  }
+}
+
+/* e^x for x <= 0 (hed2rgb's exp of minus the optical densities): Cody-Waite
+** reduction and a degree-11 Taylor polynomial on |r| <= ln2/2 (error below
+** 1e-15 relative), 2^n from the exponent bits; x below -700 gives 0. */
+static inline double exp_neg (double x) {
+  int64_t tiny = -(int64_t)(x < -700.0);
+  x = pick(tiny, -700.0, x);
+  double n = (x * 1.4426950408889634 + 6755399441055744.0) - 6755399441055744.0;
+  double r = x - n * 0.6931471803691238 - n * 1.9082149292705877e-10;
+  double p = 1.0 / 39916800;
+  p = p * r + 1.0 / 3628800; p = p * r + 1.0 / 362880; p = p * r + 1.0 / 40320;
+  p = p * r + 1.0 / 5040; p = p * r + 1.0 / 720; p = p * r + 1.0 / 120;
+  p = p * r + 1.0 / 24; p = p * r + 1.0 / 6; p = p * r + 0.5; p = p * r + 1.0;
+  p = p * r + 1.0;
+  int64_t bits;
+  memcpy(&bits, &p, 8);
+  bits += (int64_t)n * ((int64_t)1 << 52);
+  memcpy(&p, &bits, 8);
+  return pick(tiny, 0.0, p);
+}
+
+SEG_CLONES static void hed_inv (double *restrict p0, double *restrict p1, double *restrict p2,
+                                double *restrict q0, double *restrict q1, double *restrict q2,
+                                int n) {
+  const double adj = 13.815510557964274;      /* -log(1e-6) */
+  for (int i = 0; i < n; i++) {
+    double s0 = p0[i] * adj, s1 = p1[i] * adj, s2 = p2[i] * adj;
+    double r = exp_neg(-(s0 * rgb_from_hed[0][0] + s1 * rgb_from_hed[1][0] + s2 * rgb_from_hed[2][0]));
+    double g = exp_neg(-(s0 * rgb_from_hed[0][1] + s1 * rgb_from_hed[1][1] + s2 * rgb_from_hed[2][1]));
+    double b = exp_neg(-(s0 * rgb_from_hed[0][2] + s1 * rgb_from_hed[1][2] + s2 * rgb_from_hed[2][2]));
+    q0[i] = pick(-(int64_t)(r > 1), 1.0, r);   /* positive exponents: clipped to 1 */
+    q1[i] = pick(-(int64_t)(g > 1), 1.0, g);
+    q2[i] = pick(-(int64_t)(b > 1), 1.0, b);
+  }
+}
+
+/* hsv2rgb, written as channel = v (1 - s min(max(min(k, 4 - k), 0), 1)) with
+** k = (n + 6h) mod 6, n = 5, 3, 1 for r, g, b: the same values as
+** skimage's sector table (v, t, p / q, v, p / ...) up to rounding, and no
+** table lookups, so it vectorises. */
+/* floor(y) for |y| < 2^51 by rounding to nearest with 1.5 * 2^52 (libm's
+** floor does not vectorise while FP traps are honoured). */
+static inline double floor_v (double y) {
+  double r = (y + 6755399441055744.0) - 6755399441055744.0;
+  return pick(-(int64_t)(r > y), r - 1.0, r);
+}
+
+static inline double hsv_channel (double n, double h6, double s, double v) {
+  double x = n + h6;
+  double k = x - 6.0 * floor_v(x * (1.0 / 6.0));
+  double t = 4.0 - k;
+  double m = pick(-(int64_t)(k < t), k, t);
+  m = pick(-(int64_t)(m < 0), 0.0, m);
+  m = pick(-(int64_t)(m > 1), 1.0, m);
+  return v * (1 - s * m);
+}
+
+SEG_CLONES static void hsv_inv (double *restrict p0, double *restrict p1, double *restrict p2,
+                                double *restrict q0, double *restrict q1, double *restrict q2,
+                                int n) {
+  for (int i = 0; i < n; i++) {
+    double h6 = p0[i] * 6.0, s = p1[i], v = p2[i];
+    q0[i] = hsv_channel(5.0, h6, s, v);
+    q1[i] = hsv_channel(3.0, h6, s, v);
+    q2[i] = hsv_channel(1.0, h6, s, v);
+  }
+}
+
+typedef void (*ChunkFn) (double *restrict, double *restrict, double *restrict,
+                         double *restrict, double *restrict, double *restrict, int);
+
+typedef struct Job {
+  const SegBuf *src;
+  SegBuf *dst;
+  SegColourSpace space;
+  int inverse;
+  double gain, offset;
+  double lut[256];        /* u8: pre_value(i * gain + offset) (forward) or i * gain + offset */
+  ChunkFn fn;
+} Job;
+
+static void run_rows (void *arg, int y0, int y1) {
+  const Job *j = arg;
+  const SegBuf *src = j->src;
+  double p[3][CHUNK], q[3][CHUNK];
+  int pre = !j->inverse && j->space != SEG_COLOUR_HSV;
+  for (int y = y0; y < y1; y++) {
+    const uint8_t *row = seg_row(src, y);
+    float *d = seg_row_f32(j->dst, y);
+    for (int x0 = 0; x0 < src->w; x0 += CHUNK) {
+      int n = src->w - x0 < CHUNK ? src->w - x0 : CHUNK;
+      size_t base = (size_t)x0 * (size_t)src->c;
+      if (src->dtype == SEG_U8) {
+        const uint8_t *s = row + base;
+        for (int i = 0; i < n; i++)
+          for (int c = 0; c < 3; c++) p[c][i] = j->lut[s[(size_t)i * src->c + c]];
+      } else if (src->dtype == SEG_F32 && !pre) {
+        const float *s = (const float *)row + base;
+        size_t sc = (size_t)src->c;
+        for (int c = 0; c < 3; c++)
+          for (int i = 0; i < n; i++) p[c][i] = s[(size_t)i * sc + c] * j->gain + j->offset;
+      } else {
+        for (int i = 0; i < n; i++)
+          for (int c = 0; c < 3; c++) {
+            double v = seg_elem(src->dtype, row, base + (size_t)i * src->c + c) * j->gain + j->offset;
+            p[c][i] = pre ? pre_value(j->space, v) : v;
+          }
+      }
+      j->fn(p[0], p[1], p[2], q[0], q[1], q[2], n);
+      float *o = d + (size_t)x0 * 3;
+      for (int i = 0; i < n; i++) {
+        o[3 * i] = (float)q[0][i];
+        o[3 * i + 1] = (float)q[1][i];
+        o[3 * i + 2] = (float)q[2][i];
+      }
+    }
+  }
+}
+
+void seg_colour_convert (const SegBuf *src, SegBuf *dst, SegColourSpace space, int inverse,
+                         double gain, double offset, int threads) {
+  seg_assert(src->c >= 3 && dst->c == 3 && dst->dtype == SEG_F32 && seg_buf_samesize(src, dst));
+  seg_assert(src->dtype != SEG_I32);
+  static const ChunkFn fwd[] = {lab_fwd, hsv_fwd, hed_fwd}, inv[] = {lab_inv, hsv_inv, hed_inv};
+  Job j = {src, dst, space, inverse, gain, offset, {0}, inverse ? inv[space] : fwd[space]};
+  if (src->dtype == SEG_U8)
+    for (int i = 0; i < 256; i++) {
+      double v = i * gain + offset;
+      j.lut[i] = inverse ? v : pre_value(space, v);
+    }
+  /* about 32k pixels per chunk of rows: smaller jobs stay on one thread */
+  int grain = 1 + (32768 / (src->w > 0 ? src->w : 1));
+  seg_parallel_for(threads, src->h, grain, run_rows, &j);
+}
+
+#define FORWARD(name, sp) \
+  void name (const SegBuf *src, SegBuf *dst, int threads) { \
+    seg_colour_convert(src, dst, sp, 0, seg_colour_unit(src->dtype), 0.0, threads); }
+#define INVERSE(name, sp) \
+  void name (const SegBuf *src, SegBuf *dst, int threads) { \
+    seg_colour_convert(src, dst, sp, 1, seg_colour_unit(src->dtype), 0.0, threads); }
+FORWARD(seg_rgb_to_lab, SEG_COLOUR_LAB)
+FORWARD(seg_rgb_to_hsv, SEG_COLOUR_HSV)
+FORWARD(seg_rgb_to_hed, SEG_COLOUR_HED)
+INVERSE(seg_lab_to_rgb, SEG_COLOUR_LAB)
+INVERSE(seg_hsv_to_rgb, SEG_COLOUR_HSV)
+INVERSE(seg_hed_to_rgb, SEG_COLOUR_HED)
