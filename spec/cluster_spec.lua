@@ -123,6 +123,16 @@ describe("kmeans", function()
     assert.are_not.equal(ml:get(0, 0), ml:get(1, 1))
   end)
 
+  it("clusters in Lab with space = \"lab\": the same as clustering img:lab()", function()
+    local rgb = inputs.astro
+    local a, ca = rgb:kmeans(4, {seed = 3, space = "lab"})
+    local b, cb = rgb:lab():kmeans(4, {seed = 3})
+    assert.are.equal(a:data(), b:data())
+    for j = 1, 4 do for c = 1, 3 do assert.are.equal(cb[j][c], ca[j][c]) end end
+    assert.has_error(function() inputs.camera:kmeans(2, {space = "lab"}) end,
+      "calling 'kmeans' on bad self (space \"lab\" needs an RGB image)")
+  end)
+
   it("names bad arguments", function()
     local im = inputs.camera
     assert.has_error(function() im:kmeans(0) end,

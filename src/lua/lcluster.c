@@ -1,6 +1,7 @@
 /* lcluster.c — bindings: kmeans. */
 #include "lseg.h"
 #include "ops/cluster/cluster.h"
+#include "ops/colour/colour.h"
 
 /* img:kmeans(k [, {seed=0, attempts=1, iters=100, eps=0, space="rgb"}])
 ** -> Labels (1..k), centers ({{c1, .., cC}, ...}, k arrays), compactness
@@ -10,7 +11,7 @@ static int l_kmeans (lua_State *L) {
   /* Colour spaces the pixels are clustered in. A new space is one more
   ** name here and a conversion of 'src' into an f32 scratch image below;
   ** the centres are then reported in that space. */
-  static const char *const spaces[] = {"rgb", NULL};
+  static const char *const spaces[] = {"rgb", "lab", NULL};
   seg_checkimage(L, 1);
   lua_Integer k = luaL_checkinteger(L, 2);
   seg_checkoptions(L, 3, keys);
@@ -24,7 +25,6 @@ static int l_kmeans (lua_State *L) {
   o.eps = seg_optnumberfield(L, 3, "eps", 0);
   if (!(o.eps >= 0)) seg_optfielderror(L, 3, "eps", "a non-negative number");
   int space = seg_optoptionfield(L, 3, "space", 0, spaces);
-  (void)space;
   o.attempts = (int)at;
   o.iters = (int)it;
   o.threads = seg_ctx(L)->threads;
@@ -35,6 +35,12 @@ static int l_kmeans (lua_State *L) {
   ** converts here, into an f32 image pushed on the stack, and points src
   ** at it (every allocation below is sized from src). */
   const SegBuf *src = &im->b;
+  if (space == 1) {   /* CIE Lab (D65, 2 degrees), as img:lab() */
+    luaL_argcheck(L, im->b.c == 3 || im->b.c == 4, 1, "space \"lab\" needs an RGB image");
+    SegImage *labim = seg_newimage_uninit(L, SEG_KIND_IMAGE, im->b.w, im->b.h, 3, SEG_F32);
+    seg_rgb_to_lab(&im->b, &labim->b, o.threads);
+    src = &labim->b;
+  }
   size_t n = (size_t)src->w * (size_t)src->h;
   luaL_argcheck(L, k >= 1 && (size_t)k <= n, 2, "k must be between 1 and the pixel count");
   luaL_argcheck(L, k <= SEG_KMEANS_MAXK, 2, "k must be at most 1024");
