@@ -81,7 +81,7 @@ static void gc_args (lua_State *L, SegGraphcutOpts *o, SegImage **im, SegImage *
   seg_checkimage(L, 1);
   seg_checkimage(L, 2);
   seg_checkoptions(L, 3, gc_keys);
-  o->lambda = seg_optnumberfield(L, 3, "lambda", 1.0);
+  o->lambda = seg_optnumberfield(L, 3, "lambda", 16.0);
   if (!(o->lambda >= 0 && o->lambda <= 1e6)) seg_optfielderror(L, 3, "lambda", "in 0..1e6");
   o->sigma = seg_optnumberfield(L, 3, "sigma", 0);
   if (!(o->sigma >= 0 && o->sigma <= 1e6)) seg_optfielderror(L, 3, "sigma", "in 0..1e6");
@@ -106,7 +106,7 @@ static void gc_fail (lua_State *L, int rc) {
   luaL_argerror(L, 2, seg_graphcut_strerror(rc));
 }
 
-/* img:graphcut(seeds [, {lambda=1, sigma=auto, connectivity=8, bins=}])
+/* img:graphcut(seeds [, {lambda=16, sigma=auto, connectivity=8, bins=}])
 ** -> Mask, energy */
 static int l_graphcut (lua_State *L) {
   SegGraphcutOpts o;
