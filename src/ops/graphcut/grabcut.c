@@ -148,9 +148,16 @@ static void nweights_rows (void *arg, int y0, int y1) {
 /* ---------- per-pixel likelihoods ---------- */
 
 /* e^x for x <= 0 (Cephes' expf polynomial, relative error ~2e-7), written
-** so the tile loops vectorise. */
+** so the tile loops vectorise: the clamp at -87 compares the bit patterns
+** as unsigned integers (negative floats are the patterns from 0x80000000
+** up, more negative ones larger), as a float compare would keep GCC from
+** if-converting under -ftrapping-math. */
 static inline float fexp (float x) {
-  x = x < -87.0f ? -87.0f : x;
+  uint32_t xi;
+  memcpy(&xi, &x, 4);
+  const uint32_t lim = 0xC2AE0000u;              /* -87.0f */
+  xi = xi > lim ? lim : xi;
+  memcpy(&x, &xi, 4);
   float t = x * 1.44269504088896341f;
   float r = (t + 12582912.0f) - 12582912.0f;     /* round to nearest */
   float f = x - r * 0.693359375f + r * 2.12194440e-4f;
@@ -161,9 +168,10 @@ static inline float fexp (float x) {
   p = p * f + 1.6666665459e-1f;
   p = p * f + 5.0000001201e-1f;
   p = p * f * f + f + 1.0f;
-  union { int32_t i; float f; } s;
-  s.i = ((int32_t)r + 127) << 23;
-  return p * s.f;
+  int32_t si = ((int32_t)r + 127) << 23;
+  float sc;
+  memcpy(&sc, &si, 4);
+  return p * sc;
 }
 
 /* The model's active components as float coefficients for the tile loop. */
@@ -198,10 +206,10 @@ typedef struct PassArg { Work *W; const FModel *fm[2]; } PassArg;
 ** density (without OpenCV's and our common (2 pi)^-3/2) and the component
 ** with the largest density (whichComponent: weights left out, ties to the
 ** lowest index, 0 when every density underflows in double). */
-static void tile_model (const Work *W, const FModel *f, size_t p0, int n, float *dout,
-                        uint8_t *cout) {
+SEG_CLONES static void tile_model (const Work *W, const FModel *f, size_t p0, int n,
+                                   float *restrict dout, uint8_t *restrict cout) {
   float q[SEG_GMM_MAXK][TILE], mx[TILE], bq[TILE], s[TILE];
-  uint8_t am[TILE];
+  int32_t am[TILE];
   const float *R = W->col[0] + p0, *G = W->col[1] + p0, *B = W->col[2] + p0;
   for (int i = 0; i < f->n; i++) {
     const float m0 = f->m[i][0], m1 = f->m[i][1], m2 = f->m[i][2], ln = f->ln[i];
@@ -216,10 +224,12 @@ static void tile_model (const Work *W, const FModel *f, size_t p0, int n, float 
   for (int j = 0; j < n; j++) { mx[j] = -INFINITY; bq[j] = -INFINITY; am[j] = 0; s[j] = 0; }
   for (int i = 0; i < f->n; i++) {
     const float lc = f->lc[i];
-    const uint8_t ci = (uint8_t)f->idx[i];
+    const int32_t ci = f->idx[i];
     for (int j = 0; j < n; j++) {
       float v = q[i][j];
-      if (v > bq[j]) { bq[j] = v; am[j] = ci; }
+      int gt = v > bq[j];
+      am[j] = gt ? ci : am[j];
+      bq[j] = gt ? v : bq[j];
       float lv = v + lc;
       mx[j] = lv > mx[j] ? lv : mx[j];
     }
@@ -230,7 +240,7 @@ static void tile_model (const Work *W, const FModel *f, size_t p0, int n, float 
   }
   for (int j = 0; j < n; j++) {
     dout[j] = -(mx[j] + logf(s[j]));
-    cout[j] = bq[j] < -745.0f ? 0 : am[j];
+    cout[j] = (uint8_t)(bq[j] < -745.0f ? 0 : am[j]);
   }
 }
 
