@@ -247,8 +247,9 @@ describe("graph cuts reject bad input", function()
     assert.has_error(function() seg.maxflow(f1, f1, seg.image(8, 6, 3, "f32")) end,
       "bad argument #3 to 'maxflow' (4 or 8 channels expected)")
     assert.has_error(function() seg.maxflow(f1 - 1, f1, seg.image(8, 6, 4, "f32")) end,
-      "bad argument #1 to 'maxflow' (capacities must be finite and non-negative)")
+      "bad argument #1 to 'maxflow' (capacities must be in 0..1e12)")
     assert.has_error(function() seg.maxflow(f1, f1, seg.image(8, 6, 4, "f32") / 0) end)
+    assert.has_error(function() seg.maxflow(f1 + 1e13, f1, seg.image(8, 6, 4, "f32")) end)
     assert.has_error(function() img:graphcut() end)
     assert.has_error(function() img:graphcut(seg.image(7, 6, 1)) end)
     assert.has_error(function() img:graphcut(seeds, {lamda = 1}) end,
@@ -297,6 +298,16 @@ describe("graph cuts reject bad input", function()
     assert.has_error(function() a:grabcut(t) end)
     a:release()
     assert.has_error(function() a:grabcut(rect) end)
+  end)
+
+  it("survives NaN and infinite pixels", function()
+    local im = seg.image(8, 6, 3, "f32", 0.5)
+    im:set(1, 1, 0 / 0, 1 / 0, -1 / 0)
+    im:set(5, 3, 1 / 0, 1 / 0, 1 / 0)
+    local m = im:graphcut(seeds)
+    assert.are.equal(1, m:get(0, 0))
+    local g = im:grabcut(rect, {iters = 2})
+    assert.are.equal(8, g.width)
   end)
 
   it("survives tiny images", function()

@@ -21,7 +21,7 @@ static int optconn (lua_State *L, int t) {
 
 static double capat (lua_State *L, int idx, const SegBuf *b, int x, int y, int c) {
   double v = seg_elem(b->dtype, seg_row(b, y), (size_t)x * b->c + c);
-  if (!(v >= 0) || v > 1e30) luaL_argerror(L, idx, "capacities must be finite and non-negative");
+  if (!(v >= 0 && v <= 1e12)) luaL_argerror(L, idx, "capacities must be in 0..1e12");
   return v;
 }
 

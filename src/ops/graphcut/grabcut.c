@@ -73,14 +73,16 @@ static void *carve (uint8_t **p, size_t bytes) {
 
 static void load_colours (const SegBuf *img, Work *W) {
   const int c = img->c;
-  const float sc = img->dtype == SEG_U8 ? 1.0f : img->dtype == SEG_U16 ? 1.0f / 257.0f : 255.0f;
+  const double sc = img->dtype == SEG_U8 ? 1.0 : img->dtype == SEG_U16 ? 1.0 / 257.0 : 255.0;
+  /* f32 is clamped to 0..255 (NaN to 0), as a conversion to u8 would */
   for (int y = 0; y < img->h; y++) {
     const uint8_t *row = seg_row(img, y);
     size_t o = (size_t)y * img->w;
     for (int x = 0; x < img->w; x++)
       for (int j = 0; j < 3; j++) {
         int ch = c >= 3 ? j : 0;
-        W->col[j][o + x] = (float)seg_elem(img->dtype, row, (size_t)x * c + ch) * sc;
+        double v = seg_elem(img->dtype, row, (size_t)x * c + ch) * sc;
+        W->col[j][o + x] = (float)(v > 0 ? (v < 255 ? v : 255) : 0);
       }
   }
 }

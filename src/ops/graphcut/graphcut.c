@@ -50,7 +50,7 @@ static void features (const SegBuf *img, const SegGraphcutOpts *o, Feat *F) {
       for (int x = 0; x < w; x++)
         for (int j = 0; j < nc; j++) {
           double v = seg_elem(img->dtype, row, (size_t)x * c + j);
-          if (v == v) { lo = v < lo ? v : lo; hi = v > hi ? v : hi; }
+          if (isfinite(v)) { lo = v < lo ? v : lo; hi = v > hi ? v : hi; }
         }
     }
     if (!(hi > lo)) { lo = 0; hi = 1; }
@@ -65,7 +65,7 @@ static void features (const SegBuf *img, const SegGraphcutOpts *o, Feat *F) {
       int32_t b = 0;
       for (int j = 0; j < nc; j++) {
         double v = (seg_elem(img->dtype, row, (size_t)x * c + j) - lo) * sc;
-        v = v == v ? (v < 0 ? 0 : v > 1 ? 1 : v) : 0;   /* NaN counts as the low end */
+        v = v > 0 ? (v < 1 ? v : 1) : 0;   /* NaN counts as the low end */
         F->f[p * nc + j] = (float)v;
         int q = (int)(v * B);
         b = b * B + (q >= B ? B - 1 : q);
