@@ -37,7 +37,7 @@ typedef struct Work {
   uint8_t *cb, *cf;         /* most likely component under the background / foreground model */
   float *db, *df;           /* -log density under each model */
   uint8_t *side, *lab;
-  float *samples, *kwork;
+  float *samples, *kwork;   /* 3n floats each, inside cap and ncap (K >= 4) */
   SegGmmAcc *acc;           /* 2 per learning block */
   void *mf;
   const uint8_t *tri;
@@ -57,7 +57,6 @@ size_t seg_grabcut_scratch (int w, int h, int K, int components) {
   s += 3 * al64(n * sizeof(SegCap));            /* tr, os, ot */
   s += 4 * al64(n);                             /* cb, cf, side, lab */
   s += 2 * al64(n * sizeof(float));             /* db, df */
-  s += 2 * al64(3 * n * sizeof(float));         /* samples, kmeans work */
   s += al64(2 * nb * sizeof(SegGmmAcc));
   s += mf + 64;
   return s;
@@ -373,8 +372,9 @@ int seg_grabcut (const SegBuf *img, SegBuf *trimap, SegBuf *mask, const SegGrabc
   W.lab = carve(&p, n);
   W.db = carve(&p, n * sizeof(float));
   W.df = carve(&p, n * sizeof(float));
-  W.samples = carve(&p, 3 * n * sizeof(float));
-  W.kwork = carve(&p, 3 * n * sizeof(float));
+  /* k-means runs before the arcs exist: its samples and work live there */
+  W.samples = (float *)W.cap;
+  W.kwork = (float *)W.ncap;
   W.acc = carve(&p, 2 * (size_t)((h + LROWS - 1) / LROWS) * sizeof(SegGmmAcc));
   W.mf = p;
   W.tri = trimap->data;
