@@ -236,6 +236,8 @@ static int l_grabcut (lua_State *L) {
   lua_setfield(L, -2, "time_init");
   lua_pushnumber(L, st.t_gmm);
   lua_setfield(L, -2, "time_gmm");
+  lua_pushnumber(L, st.t_learn);
+  lua_setfield(L, -2, "time_learn");
   lua_pushnumber(L, st.t_flow);
   lua_setfield(L, -2, "time_cut");
   return 3;

@@ -13,6 +13,7 @@
 ** model that OpenCV's density underflows to 0 (-log 0 = inf) gets a large
 ** finite cost, and k-means++ draws from our fixed-seed generator. */
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 #include "ops/graphcut/graphcut.h"
@@ -203,6 +204,42 @@ static void fmodel (const SegGmm *g, FModel *f) {
 
 typedef struct PassArg { Work *W; const FModel *fm[2]; } PassArg;
 
+/* Dynamic scheduling: each of the pool's chunks claims blocks of rows
+** from a shared counter until none is left, so a core slowed by other
+** work takes fewer blocks (a static half each would wait for the slower
+** one). Every block's result depends only on its rows: the same whichever
+** thread computes it. */
+typedef struct Dyn {
+  atomic_int next;
+  int nblocks, rows, h;
+  void (*fn) (void *arg, int y0, int y1);
+  void *arg;
+} Dyn;
+
+static void dyn_worker (void *arg, int c0, int c1) {
+  Dyn *d = arg;
+  (void)c0; (void)c1;
+  for (;;) {
+    int b = atomic_fetch_add_explicit(&d->next, 1, memory_order_relaxed);
+    if (b >= d->nblocks) return;
+    int y1 = (b + 1) * d->rows < d->h ? (b + 1) * d->rows : d->h;
+    d->fn(d->arg, b * d->rows, y1);
+  }
+}
+
+/* fn over [0, h) in blocks of 'rows' on 'threads' threads. */
+static void dyn_for (int threads, int h, int rows, void (*fn) (void *, int, int), void *arg) {
+  Dyn d;
+  atomic_init(&d.next, 0);
+  d.rows = rows < 1 ? 1 : rows;
+  d.nblocks = (h + d.rows - 1) / d.rows;
+  d.h = h;
+  d.fn = fn;
+  d.arg = arg;
+  int t = threads < d.nblocks ? threads : d.nblocks;
+  seg_parallel_for(t, t, 1, dyn_worker, &d);
+}
+
 /* For pixels [p0, p0+n) (n <= TILE) and one model: -log of the mixture
 ** density (without OpenCV's and our common (2 pi)^-3/2) and the component
 ** with the largest density (whichComponent: weights left out, ties to the
@@ -261,8 +298,7 @@ static void pass (Work *W, const SegGmm *bg, const SegGmm *fg) {
   fmodel(bg, &fb);
   fmodel(fg, &ff);
   PassArg a = {W, {&fb, &ff}};
-  int grain = W->w >= 4096 ? 1 : 4096 / W->w;
-  seg_parallel_for(W->threads, W->h, grain, pass_rows, &a);
+  dyn_for(W->threads, W->h, W->w >= 4096 ? 1 : 4096 / W->w, pass_rows, &a);
 }
 
 /* ---------- learning ---------- */
@@ -299,7 +335,7 @@ static void learn_blocks (void *arg, int b0, int b1) {
 ** its data term infinite). */
 static int learn (Work *W, SegGmm *bg, SegGmm *fg) {
   int nb = (W->h + LROWS - 1) / LROWS;
-  seg_parallel_for(W->threads, nb, 1, learn_blocks, W);
+  dyn_for(W->threads, nb, 1, learn_blocks, W);
   SegGmmAcc t[2];
   seg_gmm_acc_clear(&t[0]);
   seg_gmm_acc_clear(&t[1]);
@@ -400,7 +436,9 @@ int seg_grabcut (const SegBuf *img, SegBuf *trimap, SegBuf *mask, const SegGrabc
   for (int it = 0; it < o->iters; it++) {
     double t1 = now();
     if (it == 0) pass(&W, &bg, &fg);           /* assignment with the initial models */
+    double tl = now();
     if (learn(&W, &bg, &fg) != 0) return SEG_EINVAL;
+    st->t_learn += now() - tl;
     pass(&W, &bg, &fg);                        /* data terms; next iteration's assignment */
     double t2 = now();
     st->t_gmm += t2 - t1;

@@ -116,7 +116,8 @@ typedef struct SegGrabcutOpts {
 
 typedef struct SegGrabcutStats {
   double flow[64];             /* per iteration (first 64) */
-  double t_gmm, t_flow, t_init;/* seconds */
+  double t_gmm, t_flow, t_init;/* seconds: GMM steps (assignment, learning), cuts, start */
+  double t_learn;              /* the learning part of t_gmm */
 } SegGrabcutStats;
 
 size_t seg_grabcut_scratch (int w, int h, int K, int components);
