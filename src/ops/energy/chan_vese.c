@@ -1,0 +1,289 @@
+/* chan_vese.c — Chan–Vese level-set segmentation, as scikit-image 0.19's
+** skimage.segmentation.chan_vese (_chan_vese.py): the same semi-implicit
+** update (Getreuer 2012, "Chan–Vese segmentation", IPOL), the same
+** edge-replicated differences, delta and stopping rule, in float64.
+**
+** Differences from the peer, none of which changes the iteration:
+** - one fused pass per iteration computes the new level set, its RMS change
+**   and the region sums of the next iteration's averages; skimage's energy
+**   (arctan Heaviside and curvature, about half of its time) only feeds the
+**   optional energies output, so it runs only when they are asked for;
+** - sums are taken per row, then over rows in order (numpy sums pairwise):
+**   the averages may differ in the last bits, never with the thread count;
+** - f32 images run in float64 too (skimage keeps float32 there);
+** - a "disk" on an image under 3 pixels a side has radius 0: skimage
+**   divides by it (NaN), we leave the signed distance unscaled. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off", "no-math-errno")
+#endif
+#include <math.h>
+#include <string.h>
+#include "energy.h"
+
+#define CV_ETA 1e-16
+
+static int rowsz (int w) { return (w + 7) & ~7; }
+
+size_t seg_cv_scratch (int w, int h) {
+  if (w <= 0 || h <= 0) return 0;
+  size_t n = (size_t)rowsz(w) * (size_t)h;
+  if (n > ((size_t)1 << 40)) return 0;
+  return (3 * n + 8 * (size_t)h + 16) * sizeof(double);
+}
+
+/* Rows of the working arrays are rowsz(w) doubles apart. */
+typedef struct Cv {
+  int w, h, ld;
+  const double *img;
+  const double *phi;        /* the current level set */
+  double *next;             /* the one being computed */
+  double c1, c2;            /* averages inside (phi > 0) and outside */
+  double mu, l1, l2, dt;
+  double *part;             /* per row: sum (next-phi)^2, sum img [next>0], count, sum img [next<=0] */
+  double *epart;            /* per row, energy passes: sums */
+} Cv;
+
+/* One row of _cv_calculate_variation: c the row, u and d the rows above
+** and below (edge-replicated), the result into o. Term order as numpy
+** evaluates the Python expressions, so roundings agree. */
+static inline double cv_pixel (double c, double l, double r, double u, double d, double I,
+                               const Cv *v) {
+  double phixp = r - c, phixn = c - l, phix0 = (r - l) / 2.0;
+  double phiyp = d - c, phiyn = c - u, phiy0 = (d - u) / 2.0;
+  double C1 = 1. / sqrt(CV_ETA + phixp * phixp + phiy0 * phiy0);
+  double C2 = 1. / sqrt(CV_ETA + phixn * phixn + phiy0 * phiy0);
+  double C3 = 1. / sqrt(CV_ETA + phix0 * phix0 + phiyp * phiyp);
+  double C4 = 1. / sqrt(CV_ETA + phix0 * phix0 + phiyn * phiyn);
+  double K = r * C1 + l * C2 + d * C3 + u * C4;
+  double a = I - v->c1, b = I - v->c2;
+  double diff = -v->l1 * (a * a) + v->l2 * (b * b);
+  double delta = 1. / (1. + c * c);
+  double num = c + (v->dt * delta) * (v->mu * K + diff);
+  return num / (1 + v->mu * v->dt * delta * (C1 + C2 + C3 + C4));
+}
+
+SEG_CLONES static void cv_row (const Cv *v, int y) {
+  int w = v->w;
+  const double *c = v->phi + (size_t)y * v->ld;
+  const double *u = y > 0 ? c - v->ld : c;
+  const double *d = y + 1 < v->h ? c + v->ld : c;
+  const double *I = v->img + (size_t)y * v->ld;
+  double *restrict o = v->next + (size_t)y * v->ld;
+  if (w == 1) o[0] = cv_pixel(c[0], c[0], c[0], u[0], d[0], I[0], v);
+  else {
+    o[0] = cv_pixel(c[0], c[0], c[1], u[0], d[0], I[0], v);
+    for (int x = 1; x < w - 1; x++)
+      o[x] = cv_pixel(c[x], c[x - 1], c[x + 1], u[x], d[x], I[x], v);
+    o[w - 1] = cv_pixel(c[w - 1], c[w - 2], c[w - 1], u[w - 1], d[w - 1], I[w - 1], v);
+  }
+  double s2 = 0, si = 0, so = 0, cnt = 0;
+  for (int x = 0; x < w; x++) {
+    double dd = o[x] - c[x];
+    s2 += dd * dd;
+    int in = o[x] > 0;
+    si += in ? I[x] : 0;
+    so += in ? 0 : I[x];
+    cnt += in;
+  }
+  double *p = v->part + 4 * (size_t)y;
+  p[0] = s2; p[1] = si; p[2] = cnt; p[3] = so;
+}
+
+static void cv_rows (void *arg, int b, int e) {
+  for (int y = b; y < e; y++) cv_row((const Cv *)arg, y);
+}
+
+/* Sums of the inside/outside split of 'phi' (phi > 0), per row. */
+static void cv_split_rows (void *arg, int b, int e) {
+  const Cv *v = arg;
+  for (int y = b; y < e; y++) {
+    const double *c = v->phi + (size_t)y * v->ld, *I = v->img + (size_t)y * v->ld;
+    double si = 0, so = 0, cnt = 0;
+    for (int x = 0; x < v->w; x++) {
+      int in = c[x] > 0;
+      si += in ? I[x] : 0;
+      so += in ? 0 : I[x];
+      cnt += in;
+    }
+    double *p = v->part + 4 * (size_t)y;
+    p[1] = si; p[2] = cnt; p[3] = so;
+  }
+}
+
+static void averages (Cv *v) {
+  double si = 0, so = 0, cnt = 0;
+  for (int y = 0; y < v->h; y++) {
+    si += v->part[4 * (size_t)y + 1];
+    cnt += v->part[4 * (size_t)y + 2];
+    so += v->part[4 * (size_t)y + 3];
+  }
+  double out = (double)v->w * v->h - cnt;
+  v->c1 = cnt != 0 ? si / cnt : si;
+  v->c2 = out != 0 ? so / out : so;
+}
+
+/* ---------- energy (_cv_energy), only for the energies output ---------- */
+
+static inline double heavyside (double x) { return 0.5 * (1. + (2. / M_PI) * atan(x)); }
+
+static void energy_sums (void *arg, int b, int e) {
+  const Cv *v = arg;
+  for (int y = b; y < e; y++) {
+    const double *c = v->phi + (size_t)y * v->ld, *I = v->img + (size_t)y * v->ld;
+    double sh = 0, sih = 0, sinv = 0, siinv = 0;
+    for (int x = 0; x < v->w; x++) {
+      double H = heavyside(c[x]);
+      sh += H; sih += I[x] * H;
+      sinv += 1. - H; siinv += I[x] * (1. - H);
+    }
+    double *p = v->epart + 4 * (size_t)y;
+    p[0] = sh; p[1] = sih; p[2] = sinv; p[3] = siinv;
+  }
+}
+
+static void energy_rows (void *arg, int b, int e) {
+  const Cv *v = arg;
+  int w = v->w, h = v->h;
+  for (int y = b; y < e; y++) {
+    const double *c = v->phi + (size_t)y * v->ld, *I = v->img + (size_t)y * v->ld;
+    const double *u = y > 0 ? c - v->ld : c, *d = y + 1 < h ? c + v->ld : c;
+    double avg = 0, len = 0;
+    for (int x = 0; x < w; x++) {
+      int xl = x > 0 ? x - 1 : 0, xr = x + 1 < w ? x + 1 : w - 1;
+      double H = heavyside(c[x]);
+      double a = I[x] - v->c1, bb = I[x] - v->c2;
+      avg += v->l1 * (a * a) * H + v->l2 * (bb * bb) * (1. - H);
+      double fy = (d[x] - u[x]) / 2.0, fx = (c[xr] - c[xl]) / 2.0;
+      double fyy = d[x] + u[x] - 2 * c[x], fxx = c[xr] + c[xl] - 2 * c[x];
+      double fxy = .25 * (d[xr] + u[xl] - u[xr] - d[xl]);
+      double g2 = fx * fx + fy * fy;
+      double K = (fxx * (fy * fy) - 2 * fxy * fx * fy + fyy * (fx * fx)) / (g2 * sqrt(g2) + 1e-8);
+      len += v->mu * K;
+    }
+    v->epart[4 * (size_t)y] = avg;
+    v->epart[4 * (size_t)y + 1] = len;
+  }
+}
+
+static double cv_energy (Cv *v, int threads) {
+  seg_parallel_for(threads, v->h, 16, energy_sums, v);
+  double s[4] = {0, 0, 0, 0};
+  for (int y = 0; y < v->h; y++)
+    for (int k = 0; k < 4; k++) s[k] += v->epart[4 * (size_t)y + k];
+  double c1 = v->c1, c2 = v->c2;
+  v->c1 = s[0] != 0 ? s[1] / s[0] : s[1];
+  v->c2 = s[2] != 0 ? s[3] / s[2] : s[3];
+  seg_parallel_for(threads, v->h, 16, energy_rows, v);
+  double avg = 0, len = 0;
+  for (int y = 0; y < v->h; y++) {
+    avg += v->epart[4 * (size_t)y];
+    len += v->epart[4 * (size_t)y + 1];
+  }
+  v->c1 = c1; v->c2 = c2;
+  return avg + len;
+}
+
+/* ---------- set-up ---------- */
+
+static int load_image (const SegBuf *im, double *dst, int ld) {
+  double mn = INFINITY, mx = -INFINITY;
+  for (int y = 0; y < im->h; y++) {
+    const uint8_t *row = seg_row(im, y);
+    double *o = dst + (size_t)y * ld;
+    for (int x = 0; x < im->w; x++) {
+      double v = seg_elem(im->dtype, row, (size_t)x * im->c);
+      if (!isfinite(v)) return -1;
+      o[x] = v;
+      mn = v < mn ? v : mn;
+    }
+  }
+  for (int y = 0; y < im->h; y++) {
+    double *o = dst + (size_t)y * ld;
+    for (int x = 0; x < im->w; x++) {
+      o[x] = o[x] - mn;
+      mx = o[x] > mx ? o[x] : mx;
+    }
+  }
+  if (mx != 0)
+    for (int y = 0; y < im->h; y++) {
+      double *o = dst + (size_t)y * ld;
+      for (int x = 0; x < im->w; x++) o[x] = o[x] / mx;
+    }
+  return 0;
+}
+
+/* _cv_checkerboard(shape, 5), _cv_large_disk, _cv_small_disk or the user's. */
+static int init_phi (const SegCvOpts *o, double *phi, int w, int h, int ld) {
+  if (o->init == SEG_CV_USER) {
+    for (int y = 0; y < h; y++) {
+      const uint8_t *row = seg_row(o->init_phi, y);
+      for (int x = 0; x < w; x++) {
+        double v = seg_elem(o->init_phi->dtype, row, (size_t)x * o->init_phi->c);
+        if (!isfinite(v)) return -1;
+        phi[(size_t)y * ld + x] = v;
+      }
+    }
+    return 0;
+  }
+  if (o->init == SEG_CV_CHECKERBOARD) {
+    double sf = M_PI / 5;
+    for (int y = 0; y < h; y++) {
+      double sy = sin((double)y * sf);
+      for (int x = 0; x < w; x++) phi[(size_t)y * ld + x] = sy * sin((double)x * sf);
+    }
+    return 0;
+  }
+  int cy = (h - 1) / 2, cx = (w - 1) / 2;
+  double radius = (double)(cx < cy ? cx : cy), den;
+  if (o->init == SEG_CV_SMALL_DISK) { radius = radius / 2.0; den = radius * 3; }
+  else den = radius;
+  if (den == 0) den = 1;   /* skimage: division by zero */
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      double dy = y - cy, dx = x - cx;
+      phi[(size_t)y * ld + x] = (radius - sqrt(dy * dy + dx * dx)) / den;
+    }
+  return 0;
+}
+
+int seg_chan_vese (const SegBuf *image, SegBuf *mask, SegBuf *phiout, double *energies,
+                   const SegCvOpts *o, void *scratch) {
+  int w = image->w, h = image->h, ld = rowsz(w);
+  seg_assert(seg_buf_samesize(image, mask) && seg_buf_samesize(image, phiout));
+  size_t n = (size_t)ld * (size_t)h;
+  double *img = scratch, *a = img + n, *b = a + n, *part = b + n;
+  Cv v = {0};
+  v.w = w; v.h = h; v.ld = ld; v.img = img; v.part = part; v.epart = part + 4 * (size_t)h;
+  v.mu = o->mu; v.l1 = o->lambda1; v.l2 = o->lambda2; v.dt = o->dt;
+  if (load_image(image, img, ld) != 0 || init_phi(o, a, w, h, ld) != 0)
+    return -SEG_ENERGY_ENONFINITE;
+  v.phi = a;
+  seg_parallel_for(o->threads, h, 16, cv_split_rows, &v);
+  averages(&v);
+  double old_energy = energies ? cv_energy(&v, o->threads) : 0;
+  double phivar = o->tol + 1, npx = (double)w * h;
+  int i = 0;
+  double *cur = a, *nxt = b;
+  while (phivar > o->tol && i < o->iters) {
+    v.phi = cur; v.next = nxt;
+    seg_parallel_for(o->threads, h, 8, cv_rows, &v);
+    double s2 = 0;
+    for (int y = 0; y < h; y++) s2 += part[4 * (size_t)y];
+    phivar = sqrt(s2 / npx);
+    averages(&v);                 /* of the new level set: next step's c1, c2 */
+    double *t = cur; cur = nxt; nxt = t;
+    if (energies) {
+      v.phi = cur;
+      energies[i] = old_energy;
+      old_energy = cv_energy(&v, o->threads);
+    }
+    i++;
+  }
+  for (int y = 0; y < h; y++) {
+    const double *p = cur + (size_t)y * ld;
+    uint8_t *m = seg_row_u8(mask, y);
+    float *f = seg_row_f32(phiout, y);
+    for (int x = 0; x < w; x++) { m[x] = p[x] > 0; f[x] = (float)p[x]; }
+  }
+  return i;
+}
