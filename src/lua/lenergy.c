@@ -24,7 +24,7 @@ static void check_gray (lua_State *L, int idx, const SegImage *im) {
 
 static double optfinite (lua_State *L, int t, const char *k, double def, double lo, double hi) {
   double v = seg_optnumberfield(L, t, k, def);
-  if (!(v >= lo && v <= hi)) {
+  if (!(v >= lo && v <= hi) || !isfinite(v)) {
     if (isfinite(lo) && isfinite(hi)) seg_optfielderror(L, t, k, "a number in range");
     else if (isfinite(lo)) seg_optfielderror(L, t, k, lo == 0 ? "a non-negative number" : "a number in range");
     else seg_optfielderror(L, t, k, "a finite number");

@@ -289,8 +289,10 @@ static void mcv_step (void *arg, uint8_t *u, int *phase) {
 size_t seg_ms_scratch (int w, int h) {
   if (w <= 0 || h <= 0) return 0;
   size_t n = (size_t)w * (size_t)h, p = padded(w, h);
-  /* four contours, two doubles (or f32 copies) per pixel, per-row sums */
-  return 4 * ((p + 63) & ~(size_t)63) + 3 * n * sizeof(double) + 3 * (size_t)h * sizeof(int64_t) + 256;
+  /* five contours (u, tortoise, two temporaries, balloon mask), three
+  ** doubles per pixel (gradients and percentile copy, or f32 copies), per-row
+  ** sums, and the 64-byte alignment of each of at most 12 pieces */
+  return 5 * p + 3 * n * sizeof(double) + 3 * (size_t)h * sizeof(int64_t) + 12 * 64;
 }
 
 static uint8_t *carve (uint8_t **p, size_t bytes) {
