@@ -31,6 +31,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include "energy.h"
 
 const char *seg_energy_strerror (int status) {
@@ -251,6 +252,7 @@ static long solve (Rw *v, int threads, double tol, long maxiter) {
     rho1 = rho;
     rho = rho_next;
   }
+  if (getenv("RWDBG")) fprintf(stderr, "label %d: %ld iterations resid %g atol %g\n", v->label, it, resid, atol);
   return it;
 }
 
@@ -288,14 +290,14 @@ static size_t prune (Rw *v, int32_t *queue) {
     }
     for (size_t t = 0; t < tail; t++) {
       size_t i = (size_t)queue[t];
-      lab[i] &= ~VIS;
-      if (lab[i] == 0) {
+      if ((lab[i] & ~VIS) == 0) {
         if (has_seed) nfree++;
         else lab[i] = -1;            /* unreachable: out of the system */
       }
     }
     (void)has_free;   /* a seed-only component touches no free pixel: inert */
   }
+  for (size_t i = 0; i < n; i++) if (lab[i] >= 0) lab[i] &= ~VIS;
   return nfree;
 }
 
