@@ -32,6 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
+#include <time.h>
+static double now_s (void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }
+#define TICK(msg) do { if (getenv("RWDBG")) { double t_ = now_s(); fprintf(stderr, "%s %.2f ms\n", msg, 1e3 * (t_ - t0_)); t0_ = t_; } } while (0)
 #include "energy.h"
 
 const char *seg_energy_strerror (int status) {
@@ -46,10 +49,10 @@ size_t seg_rw_scratch (int w, int h) {
   if (w <= 0 || h <= 0) return 0;
   size_t n = (size_t)w * (size_t)h;
   if (n > ((size_t)1 << 36)) return 0;
-  /* int32: lab, queue; f32: wx, wy, ax, ay, dinv; f64: d, x, r, p, q, b, best;
-  ** rows: 4 partials; zero rows */
-  return n * (2 * 4 + 5 * 4 + 7 * 8) + (size_t)h * 4 * sizeof(double) +
-         (size_t)w * (sizeof(double) + sizeof(float)) + 17 * 64;
+  /* int32: lab, queue; f32: wx, wy, dinv; Vec: x, r, p, q, b, best;
+  ** rows: 4 partials; zero rows; 64-byte alignment of 15 pieces */
+  return n * (2 * 4 + 3 * 4 + 6 * sizeof(float)) + (size_t)h * 4 * sizeof(double) +
+         (size_t)w * 2 * sizeof(float) + 15 * 64;
 }
 
 static int cmp_i32 (const void *a, const void *b) {
@@ -58,19 +61,46 @@ static int cmp_i32 (const void *a, const void *b) {
 }
 
 /* Sorted distinct positive values of the markers, malloc'd into *vals;
-** returns their count, or -1 when memory runs out. */
+** returns their count, or -1 when memory runs out. Markers hold few
+** distinct values as a rule: they are kept in a small sorted set (runs of
+** one value cost one comparison); past SMALL values, all seeds are sorted. */
+#define SMALL 256
 static int distinct_labels (const SegBuf *mk, int32_t **vals) {
+  int32_t set[SMALL];
+  int k = 0, last = 0;
+  for (int y = 0; y < mk->h && k <= SMALL; y++) {
+    const int32_t *r = seg_row_i32(mk, y);
+    for (int x = 0; x < mk->w; x++) {
+      int32_t v = r[x];
+      if (v <= 0 || v == last) continue;
+      last = v;
+      int lo = 0, hi = k;
+      while (lo < hi) { int m = (lo + hi) / 2; if (set[m] < v) lo = m + 1; else hi = m; }
+      if (lo < k && set[lo] == v) continue;
+      if (k == SMALL) { k++; break; }
+      memmove(set + lo + 1, set + lo, (size_t)(k - lo) * sizeof *set);
+      set[lo] = v;
+      k++;
+    }
+  }
+  if (k <= SMALL) {
+    int32_t *v = malloc((k ? (size_t)k : 1) * sizeof *v);
+    if (!v) return -1;
+    memcpy(v, set, (size_t)k * sizeof *v);
+    *vals = v;
+    return k;
+  }
   size_t cnt = 0;
   for (int y = 0; y < mk->h; y++) {
     const int32_t *r = seg_row_i32(mk, y);
     for (int x = 0; x < mk->w; x++) cnt += r[x] > 0;
   }
-  int32_t *v = malloc((cnt ? cnt : 1) * sizeof *v);
+  int32_t *v = malloc(cnt * sizeof *v);
   if (!v) return -1;
-  size_t k = 0;
+  size_t n = 0;
   for (int y = 0; y < mk->h; y++) {
     const int32_t *r = seg_row_i32(mk, y);
-    for (int x = 0; x < mk->w; x++) if (r[x] > 0) v[k++] = r[x];
+    for (int x = 0; x < mk->w; x++) if (r[x] > 0) v[n++] = r[x];
   }
   qsort(v, cnt, sizeof *v, cmp_i32);
   size_t u = 0;
@@ -86,17 +116,21 @@ int seg_rw_count (const SegBuf *markers) {
   return k;
 }
 
+/* The CG vectors are float32, their dot products summed in float64: the
+** relative residual asked for (1e-3 by default) is far above float32's
+** rounding, and the vectors' memory traffic, which bounds an iteration, is
+** halved. */
+typedef float Vec;
+
 typedef struct Rw {
-  int w, h, n1;             /* n1: unused */
+  int w, h;
   int jacobi;
   int32_t *lab;             /* -1 inactive, 0 unlabelled (free), k >= 1 seed of label k */
-  float *wx, *wy;           /* edge to the right / below, active pixels only */
-  float *ax, *ay;           /* the same between free pixels only */
+  float *wx, *wy;           /* edge to the right / below, between active pixels, else 0 */
   float *dinv;              /* 1 / degree at free pixels, 0 elsewhere */
-  double *d;                /* degree at free pixels, 0 elsewhere */
-  double *x, *r, *p, *q, *b, *best;
+  Vec *x, *r, *p, *q, *b, *best;
   double *part;             /* 4 per row */
-  const double *zd;         /* a row of zeros */
+  const Vec *zv;            /* a row of zeros */
   const float *zf;
   int label;                /* the label being solved */
   double alpha, beta;
@@ -104,29 +138,51 @@ typedef struct Rw {
 
 #define ROW(a, y) ((a) + (size_t)(y) * (size_t)v->w)
 
-/* q = A p on row y, and the row's p.q */
-SEG_CLONES static double matvec_row (const Rw *v, const double *restrict p, double *restrict q,
-                                     int y) {
+/* Row dot products in float64 over eight fixed lanes: the order of the
+** additions depends on the row only (never on the threads), and the lanes
+** break the chain of dependent additions that a single sum would be. */
+SEG_CLONES static double dot (const Vec *restrict a, const Vec *restrict b, int n) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++) acc[k] += (double)a[i + k] * (double)b[i + k];
+  for (; i < n; i++) acc[i & 7] += (double)a[i] * (double)b[i];
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+/* sum a^2 d over the row, d the Jacobi weights */
+SEG_CLONES static double dot3 (const Vec *restrict a, const float *restrict d, int n) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++) acc[k] += (double)a[i + k] * ((double)a[i + k] * d[i + k]);
+  for (; i < n; i++) acc[i & 7] += (double)a[i] * ((double)a[i] * d[i]);
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+/* q = A p on row y in the Laplacian's form, sum_j w_ij (p_i - p_j) over
+** the active neighbours (p is 0 off the free pixels, so the seeds' edges
+** give the diagonal its part), 0 off the free pixels; returns the row's
+** p.q. */
+SEG_CLONES static double matvec_row (const Rw *v, const Vec *restrict p, Vec *restrict q, int y) {
   int w = v->w;
-  const double *c = ROW(p, y);
-  const double *u = y > 0 ? ROW(p, y - 1) : v->zd, *dn = y + 1 < v->h ? ROW(p, y + 1) : v->zd;
-  const float *ayu = y > 0 ? ROW(v->ay, y - 1) : v->zf, *ayd = ROW(v->ay, y);
-  const float *ax = ROW(v->ax, y);
-  const double *d = ROW(v->d, y);
-  double *o = ROW(q, y);
-  double s0 = 0, s1 = 0;
-  if (w == 1) {
-    o[0] = d[0] * c[0] - (ayu[0] * u[0] + ayd[0] * dn[0]);
-    return o[0] * c[0];
+  const Vec *c = ROW(p, y);
+  const Vec *u = y > 0 ? ROW(p, y - 1) : v->zv, *dn = y + 1 < v->h ? ROW(p, y + 1) : v->zv;
+  const float *wu = y > 0 ? ROW(v->wy, y - 1) : v->zf, *wd = ROW(v->wy, y);
+  const float *wx = ROW(v->wx, y), *di = ROW(v->dinv, y);
+  Vec *o = ROW(q, y);
+  float l0 = 0;   /* the left neighbour's term at x = 0: no edge */
+  o[0] = di[0] != 0 ? (w > 1 ? wx[0] * (c[0] - c[1]) : 0) + l0 + wu[0] * (c[0] - u[0]) +
+                      wd[0] * (c[0] - dn[0]) : 0;
+  for (int x = 1; x < w - 1; x++) {
+    Vec t = wx[x - 1] * (c[x] - c[x - 1]) + wx[x] * (c[x] - c[x + 1]) +
+            wu[x] * (c[x] - u[x]) + wd[x] * (c[x] - dn[x]);
+    o[x] = di[x] != 0 ? t : 0;
   }
-  o[0] = d[0] * c[0] - (ax[0] * c[1] + ayu[0] * u[0] + ayd[0] * dn[0]);
-  for (int x = 1; x < w - 1; x++)
-    o[x] = d[x] * c[x] - (ax[x - 1] * c[x - 1] + ax[x] * c[x + 1] + ayu[x] * u[x] + ayd[x] * dn[x]);
-  o[w - 1] = d[w - 1] * c[w - 1] - (ax[w - 2] * c[w - 2] + ayu[w - 1] * u[w - 1] + ayd[w - 1] * dn[w - 1]);
-  int x = 0;
-  for (; x + 1 < w; x += 2) { s0 += o[x] * c[x]; s1 += o[x + 1] * c[x + 1]; }
-  for (; x < w; x++) s0 += o[x] * c[x];
-  return s0 + s1;
+  if (w > 1)
+    o[w - 1] = di[w - 1] != 0 ? wx[w - 2] * (c[w - 1] - c[w - 2]) + wu[w - 1] * (c[w - 1] - u[w - 1]) +
+                                wd[w - 1] * (c[w - 1] - dn[w - 1]) : 0;
+  return dot(o, c, w);
 }
 
 static void pass_q (void *arg, int b, int e) {
@@ -136,9 +192,10 @@ static void pass_q (void *arg, int b, int e) {
 
 /* p = M r + beta p (beta 0: p = M r) */
 SEG_CLONES static void p_row (const Rw *v, int y) {
-  const double *r = ROW(v->r, y);
+  const Vec *r = ROW(v->r, y);
   const float *di = ROW(v->dinv, y);
-  double *p = ROW(v->p, y), beta = v->beta;
+  Vec *p = ROW(v->p, y);
+  Vec beta = (Vec)v->beta;
   if (v->jacobi) for (int x = 0; x < v->w; x++) p[x] = r[x] * di[x] + beta * p[x];
   else for (int x = 0; x < v->w; x++) p[x] = r[x] + beta * p[x];
 }
@@ -147,20 +204,22 @@ static void pass_p (void *arg, int b, int e) {
   for (int y = b; y < e; y++) p_row((const Rw *)arg, y);
 }
 
+/* the row's r.r and r.Mr */
+static void dots_row (Rw *v, const Vec *restrict r, const float *restrict di, int y) {
+  double rr = dot(r, r, v->w);
+  v->part[4 * (size_t)y + 1] = rr;
+  v->part[4 * (size_t)y + 2] = v->jacobi ? dot3(r, di, v->w) : rr;
+}
+
 /* x += alpha p; r -= alpha q; the row's r.r and r.Mr */
 SEG_CLONES static void x_row (Rw *v, int y) {
-  const double *p = ROW(v->p, y), *q = ROW(v->q, y);
-  double *x = ROW(v->x, y), *r = ROW(v->r, y), a = v->alpha;
-  const float *di = ROW(v->dinv, y);
-  double rr = 0, rz = 0;
+  const Vec *p = ROW(v->p, y), *q = ROW(v->q, y);
+  Vec *x = ROW(v->x, y), *r = ROW(v->r, y), a = (Vec)v->alpha;
   for (int i = 0; i < v->w; i++) {
     x[i] += a * p[i];
     r[i] -= a * q[i];
-    rr += r[i] * r[i];
-    rz += r[i] * (v->jacobi ? r[i] * di[i] : r[i]);
   }
-  v->part[4 * (size_t)y + 1] = rr;
-  v->part[4 * (size_t)y + 2] = rz;
+  dots_row(v, r, ROW(v->dinv, y), y);
 }
 
 static void pass_x (void *arg, int b, int e) {
@@ -172,17 +231,10 @@ static void pass_true_r (void *arg, int b, int e) {
   Rw *v = arg;
   for (int y = b; y < e; y++) {
     matvec_row(v, v->x, v->r, y);
-    double *r = ROW(v->r, y);
-    const double *bb = ROW(v->b, y);
-    const float *di = ROW(v->dinv, y);
-    double rr = 0, rz = 0;
-    for (int i = 0; i < v->w; i++) {
-      r[i] = bb[i] - r[i];
-      rr += r[i] * r[i];
-      rz += r[i] * (v->jacobi ? r[i] * di[i] : r[i]);
-    }
-    v->part[4 * (size_t)y + 1] = rr;
-    v->part[4 * (size_t)y + 2] = rz;
+    Vec *r = ROW(v->r, y);
+    const Vec *bb = ROW(v->b, y);
+    for (int i = 0; i < v->w; i++) r[i] = bb[i] - r[i];
+    dots_row(v, r, ROW(v->dinv, y), y);
   }
 }
 
@@ -194,8 +246,7 @@ static void pass_rhs (void *arg, int b, int e) {
     const int32_t *l = ROW(v->lab, y);
     const float *wx = ROW(v->wx, y), *wy = ROW(v->wy, y);
     const float *wyu = y > 0 ? ROW(v->wy, y - 1) : v->zf;
-    double *bb = ROW(v->b, y), rr = 0, rz = 0;
-    const float *di = ROW(v->dinv, y);
+    Vec *bb = ROW(v->b, y);
     for (int x = 0; x < w; x++) {
       double s = 0;
       if (l[x] == 0) {
@@ -204,15 +255,12 @@ static void pass_rhs (void *arg, int b, int e) {
         if (y > 0 && l[x - w] == k) s += wyu[x];
         if (y + 1 < h && l[x + w] == k) s += wy[x];
       }
-      bb[x] = s;
-      rr += s * s;
-      rz += s * (v->jacobi ? s * di[x] : s);
+      bb[x] = (Vec)s;
     }
-    memcpy(ROW(v->r, y), bb, (size_t)w * sizeof(double));
-    memset(ROW(v->x, y), 0, (size_t)w * sizeof(double));
-    memset(ROW(v->p, y), 0, (size_t)w * sizeof(double));
-    v->part[4 * (size_t)y + 1] = rr;
-    v->part[4 * (size_t)y + 2] = rz;
+    memcpy(ROW(v->r, y), bb, (size_t)w * sizeof(Vec));
+    memset(ROW(v->x, y), 0, (size_t)w * sizeof(Vec));
+    memset(ROW(v->p, y), 0, (size_t)w * sizeof(Vec));
+    dots_row(v, bb, ROW(v->dinv, y), y);
   }
 }
 
@@ -353,7 +401,7 @@ static void pass_weights (void *arg, int b, int e) {
   }
 }
 
-/* free-free weights and the degrees */
+/* 1 / degree at the free pixels (the degree counts the edges to seeds) */
 static void pass_degree (void *arg, int b, int e) {
   Rw *v = arg;
   int w = v->w, h = v->h;
@@ -361,11 +409,8 @@ static void pass_degree (void *arg, int b, int e) {
     const int32_t *l = ROW(v->lab, y);
     const float *wx = ROW(v->wx, y), *wy = ROW(v->wy, y);
     const float *wyu = y > 0 ? ROW(v->wy, y - 1) : v->zf;
-    float *ax = ROW(v->ax, y), *ay = ROW(v->ay, y), *di = ROW(v->dinv, y);
-    double *d = ROW(v->d, y);
+    float *di = ROW(v->dinv, y);
     for (int x = 0; x < w; x++) {
-      ax[x] = l[x] == 0 && x + 1 < w && l[x + 1] == 0 ? wx[x] : 0.f;
-      ay[x] = l[x] == 0 && y + 1 < h && l[x + w] == 0 ? wy[x] : 0.f;
       double s = 0;
       if (l[x] == 0) {
         if (x > 0) s += wx[x - 1];
@@ -373,7 +418,6 @@ static void pass_degree (void *arg, int b, int e) {
         if (y > 0) s += wyu[x];
         if (y + 1 < h) s += wy[x];
       }
-      d[x] = s;
       di[x] = s > 0 ? (float)(1. / s) : 0.f;
     }
   }
@@ -388,8 +432,8 @@ static void pass_collect (void *arg, int b, int e) {
   int w = v->w, k = a->k;
   for (int y = b; y < e; y++) {
     const int32_t *l = ROW(v->lab, y);
-    const double *x = ROW(v->x, y);
-    double *best = ROW(v->best, y);
+    const Vec *x = ROW(v->x, y);
+    Vec *best = ROW(v->best, y);
     int32_t *o = seg_row_i32(a->out, y);
     for (int i = 0; i < w; i++) {
       if (l[i] != 0) continue;
@@ -416,8 +460,10 @@ int seg_random_walker (const SegBuf *data, const SegBuf *markers, SegBuf *out, S
   seg_assert(seg_buf_samesize(data, markers) && seg_buf_samesize(data, out));
   size_t n = (size_t)w * h;
   if (iters) *iters = 0;
+  double t0_ = now_s();
   int32_t *vals = NULL;
   int K = distinct_labels(markers, &vals);
+  TICK("distinct");
   if (K < 0) return SEG_ENOMEM;
   seg_assert(!prob || prob->c == (K ? K : 1));
   uint8_t *s = scratch;
@@ -427,33 +473,38 @@ int seg_random_walker (const SegBuf *data, const SegBuf *markers, SegBuf *out, S
   v.w = w; v.h = h; v.jacobi = o->jacobi;
   v.lab = CARVE(int32_t, n);
   int32_t *queue = CARVE(int32_t, n);
-  v.wx = CARVE(float, n); v.wy = CARVE(float, n); v.ax = CARVE(float, n); v.ay = CARVE(float, n);
-  v.dinv = CARVE(float, n);
-  v.d = CARVE(double, n); v.x = CARVE(double, n); v.r = CARVE(double, n); v.p = CARVE(double, n);
-  v.q = CARVE(double, n); v.b = CARVE(double, n); v.best = CARVE(double, n);
+  v.wx = CARVE(float, n); v.wy = CARVE(float, n); v.dinv = CARVE(float, n);
+  v.x = CARVE(Vec, n); v.r = CARVE(Vec, n); v.p = CARVE(Vec, n);
+  v.q = CARVE(Vec, n); v.b = CARVE(Vec, n); v.best = CARVE(Vec, n);
   v.part = CARVE(double, 4 * (size_t)h);
-  double *zd = CARVE(double, (size_t)w);
+  Vec *zv = CARVE(Vec, (size_t)w);
   float *zf = CARVE(float, (size_t)w);
 #undef CARVE
-  memset(zd, 0, (size_t)w * sizeof *zd); memset(zf, 0, (size_t)w * sizeof *zf);
-  v.zd = zd; v.zf = zf;
+  memset(zv, 0, (size_t)w * sizeof *zv); memset(zf, 0, (size_t)w * sizeof *zf);
+  v.zv = zv; v.zf = zf;
   /* labels as 1..K, in order of marker value */
   size_t nzero = 0;
+  int32_t lastv = 0, lasti = 0;
   for (int y = 0; y < h; y++) {
     const int32_t *m = seg_row_i32(markers, y);
     int32_t *l = v.lab + (size_t)y * w, *ou = seg_row_i32(out, y);
     for (int x = 0; x < w; x++) {
       int32_t mv = m[x];
       if (mv > 0) {
-        const int32_t *f = bsearch(&mv, vals, (size_t)K, sizeof *vals, cmp_i32);
-        l[x] = (int32_t)(f - vals) + 1;
+        if (mv != lastv) {
+          const int32_t *f = bsearch(&mv, vals, (size_t)K, sizeof *vals, cmp_i32);
+          lastv = mv; lasti = (int32_t)(f - vals) + 1;
+        }
+        l[x] = lasti;
       } else l[x] = mv < 0 ? -1 : 0;
       nzero += mv == 0;
       ou[x] = mv > 0 ? mv : 0;
     }
   }
   if (K == 0 && nzero > 0) { free(vals); return SEG_ENERGY_ENOSEED; }
+  TICK("map");
   size_t nfree = nzero ? prune(&v, queue) : 0;
+  TICK("prune");
   int st = SEG_OK;
   if (nfree > 0) {
     double sd = data_std(data);
@@ -462,6 +513,7 @@ int seg_random_walker (const SegBuf *data, const SegBuf *markers, SegBuf *out, S
     seg_parallel_for(o->threads, h, 8, pass_weights, &wa);
     seg_parallel_for(o->threads, h, 8, pass_degree, &v);
   }
+  TICK("weights");
   long most = 0, maxiter = nfree > (size_t)(LONG_MAX / 10) ? LONG_MAX : 10 * (long)nfree;
   PArg pa = {&v, out, prob, vals, 0, 1};
   for (int k = 1; k <= K; k++) {
@@ -469,9 +521,10 @@ int seg_random_walker (const SegBuf *data, const SegBuf *markers, SegBuf *out, S
     if (nfree > 0) {
       long it = solve(&v, o->threads, o->tol, maxiter);
       if (it > most) most = it;
-    } else memset(v.x, 0, n * sizeof(double));
+    } else memset(v.x, 0, n * sizeof(Vec));
     pa.k = k; pa.first = k == 1;
     seg_parallel_for(o->threads, h, 16, pass_collect, &pa);
+    TICK("solve");
   }
   /* unlabelled pixels out of the system: 0 (their lab is -1 now) */
   if (iters) *iters = most > INT32_MAX ? INT32_MAX : (int)most;
