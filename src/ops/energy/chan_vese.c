@@ -20,9 +20,27 @@
 #include <string.h>
 #include "energy.h"
 
+/* sqrt of a block: GCC keeps libm's sqrt scalar unless errno is off for the
+** whole compilation, so x86-64 takes SSE2's sqrtpd (correctly rounded, as
+** sqrt) directly. */
+#if defined(__x86_64__) || defined(__SSE2__)
+#include <immintrin.h>
+static inline void sqrt_block (double *d, int n) {
+  int x = 0;
+  for (; x + 2 <= n; x += 2) _mm_storeu_pd(d + x, _mm_sqrt_pd(_mm_loadu_pd(d + x)));
+  for (; x < n; x++) d[x] = sqrt(d[x]);
+}
+#else
+static inline void sqrt_block (double *d, int n) {
+  for (int x = 0; x < n; x++) d[x] = sqrt(d[x]);
+}
+#endif
+
 #define CV_ETA 1e-16
 
-static int rowsz (int w) { return (w + 7) & ~7; }
+/* Working rows hold w + 2 doubles: column -1 and column w repeat the
+** row's ends (np.pad mode 'edge'), so the stencils need no edge cases. */
+static int rowsz (int w) { return (w + 2 + 3) & ~3; }
 
 size_t seg_cv_scratch (int w, int h) {
   if (w <= 0 || h <= 0) return 0;
@@ -43,25 +61,11 @@ typedef struct Cv {
   double *epart;            /* per row, energy passes: sums */
 } Cv;
 
-/* One row of _cv_calculate_variation: c the row, u and d the rows above
-** and below (edge-replicated), the result into o. Term order as numpy
-** evaluates the Python expressions, so roundings agree. */
-static inline double cv_pixel (double c, double l, double r, double u, double d, double I,
-                               const Cv *v) {
-  double phixp = r - c, phixn = c - l, phix0 = (r - l) / 2.0;
-  double phiyp = d - c, phiyn = c - u, phiy0 = (d - u) / 2.0;
-  double C1 = 1. / sqrt(CV_ETA + phixp * phixp + phiy0 * phiy0);
-  double C2 = 1. / sqrt(CV_ETA + phixn * phixn + phiy0 * phiy0);
-  double C3 = 1. / sqrt(CV_ETA + phix0 * phix0 + phiyp * phiyp);
-  double C4 = 1. / sqrt(CV_ETA + phix0 * phix0 + phiyn * phiyn);
-  double K = r * C1 + l * C2 + d * C3 + u * C4;
-  double a = I - v->c1, b = I - v->c2;
-  double diff = -v->l1 * (a * a) + v->l2 * (b * b);
-  double delta = 1. / (1. + c * c);
-  double num = c + (v->dt * delta) * (v->mu * K + diff);
-  return num / (1 + v->mu * v->dt * delta * (C1 + C2 + C3 + C4));
-}
+#define CV_BLOCK 256
 
+/* One row of _cv_calculate_variation: the new level set of row y into
+** v->next, in blocks whose square roots go through sqrt_block. Term order
+** as numpy evaluates the Python expressions, so roundings agree. */
 SEG_CLONES static void cv_row (const Cv *v, int y) {
   int w = v->w;
   const double *c = v->phi + (size_t)y * v->ld;
@@ -69,24 +73,63 @@ SEG_CLONES static void cv_row (const Cv *v, int y) {
   const double *d = y + 1 < v->h ? c + v->ld : c;
   const double *I = v->img + (size_t)y * v->ld;
   double *restrict o = v->next + (size_t)y * v->ld;
-  if (w == 1) o[0] = cv_pixel(c[0], c[0], c[0], u[0], d[0], I[0], v);
-  else {
-    o[0] = cv_pixel(c[0], c[0], c[1], u[0], d[0], I[0], v);
-    for (int x = 1; x < w - 1; x++)
-      o[x] = cv_pixel(c[x], c[x - 1], c[x + 1], u[x], d[x], I[x], v);
-    o[w - 1] = cv_pixel(c[w - 1], c[w - 2], c[w - 1], u[w - 1], d[w - 1], I[w - 1], v);
+  double q[4 * CV_BLOCK];
+  double c1 = v->c1, c2 = v->c2, mu = v->mu, l1 = v->l1, l2 = v->l2, dt = v->dt;
+  for (int x0 = 0; x0 < w; x0 += CV_BLOCK) {
+    int n = w - x0 < CV_BLOCK ? w - x0 : CV_BLOCK;
+    const double *cc = c + x0, *uu = u + x0, *dd = d + x0;
+    double *restrict q1 = q, *restrict q2 = q + CV_BLOCK, *restrict q3 = q + 2 * CV_BLOCK,
+           *restrict q4 = q + 3 * CV_BLOCK;
+    for (int i = 0; i < n; i++) {
+      double phixp = cc[i + 1] - cc[i], phixn = cc[i] - cc[i - 1], phix0 = (cc[i + 1] - cc[i - 1]) / 2.0;
+      double phiyp = dd[i] - cc[i], phiyn = cc[i] - uu[i], phiy0 = (dd[i] - uu[i]) / 2.0;
+      q1[i] = CV_ETA + phixp * phixp + phiy0 * phiy0;
+      q2[i] = CV_ETA + phixn * phixn + phiy0 * phiy0;
+      q3[i] = CV_ETA + phix0 * phix0 + phiyp * phiyp;
+      q4[i] = CV_ETA + phix0 * phix0 + phiyn * phiyn;
+    }
+    sqrt_block(q1, n); sqrt_block(q2, n); sqrt_block(q3, n); sqrt_block(q4, n);
+    const double *II = I + x0;
+    double *oo = o + x0;
+    for (int i = 0; i < n; i++) {
+      double C1 = 1. / q1[i], C2 = 1. / q2[i], C3 = 1. / q3[i], C4 = 1. / q4[i];
+      double K = cc[i + 1] * C1 + cc[i - 1] * C2 + dd[i] * C3 + uu[i] * C4;
+      double a = II[i] - c1, b = II[i] - c2;
+      double diff = -l1 * (a * a) + l2 * (b * b);
+      double delta = 1. / (1. + cc[i] * cc[i]);
+      double num = cc[i] + (dt * delta) * (mu * K + diff);
+      oo[i] = num / (1 + mu * dt * delta * (C1 + C2 + C3 + C4));
+    }
   }
-  double s2 = 0, si = 0, so = 0, cnt = 0;
-  for (int x = 0; x < w; x++) {
-    double dd = o[x] - c[x];
-    s2 += dd * dd;
+  o[-1] = o[0];
+  o[w] = o[w - 1];
+  /* the row's sums over four fixed lanes (independent additions; the
+  ** order depends on the row only) */
+  double s2[4] = {0, 0, 0, 0}, si[4] = {0, 0, 0, 0}, so[4] = {0, 0, 0, 0};
+  int64_t cnt = 0;
+  int x = 0;
+  for (; x + 4 <= w; x += 4)
+    for (int k = 0; k < 4; k++) {
+      double dd2 = o[x + k] - c[x + k];
+      s2[k] += dd2 * dd2;
+      int in = o[x + k] > 0;
+      si[k] += in ? I[x + k] : 0;
+      so[k] += in ? 0 : I[x + k];
+      cnt += in;
+    }
+  for (; x < w; x++) {
+    double dd2 = o[x] - c[x];
+    s2[0] += dd2 * dd2;
     int in = o[x] > 0;
-    si += in ? I[x] : 0;
-    so += in ? 0 : I[x];
+    si[0] += in ? I[x] : 0;
+    so[0] += in ? 0 : I[x];
     cnt += in;
   }
   double *p = v->part + 4 * (size_t)y;
-  p[0] = s2; p[1] = si; p[2] = cnt; p[3] = so;
+  p[0] = (s2[0] + s2[1]) + (s2[2] + s2[3]);
+  p[1] = (si[0] + si[1]) + (si[2] + si[3]);
+  p[2] = (double)cnt;
+  p[3] = (so[0] + so[1]) + (so[2] + so[3]);
 }
 
 static void cv_rows (void *arg, int b, int e) {
@@ -251,12 +294,17 @@ int seg_chan_vese (const SegBuf *image, SegBuf *mask, SegBuf *phiout, double *en
   int w = image->w, h = image->h, ld = rowsz(w);
   seg_assert(seg_buf_samesize(image, mask) && seg_buf_samesize(image, phiout));
   size_t n = (size_t)ld * (size_t)h;
-  double *img = scratch, *a = img + n, *b = a + n, *part = b + n;
+  /* one double before img: column -1 of its first row (see rowsz) */
+  double *img = (double *)scratch + 1, *a = img + n, *b = a + n, *part = b + n;
   Cv v = {0};
   v.w = w; v.h = h; v.ld = ld; v.img = img; v.part = part; v.epart = part + 4 * (size_t)h;
   v.mu = o->mu; v.l1 = o->lambda1; v.l2 = o->lambda2; v.dt = o->dt;
   if (load_image(image, img, ld) != 0 || init_phi(o, a, w, h, ld) != 0)
     return -SEG_ENERGY_ENONFINITE;
+  for (int y = 0; y < h; y++) {
+    double *r = a + (size_t)y * ld;
+    r[-1] = r[0]; r[w] = r[w - 1];
+  }
   v.phi = a;
   seg_parallel_for(o->threads, h, 16, cv_split_rows, &v);
   averages(&v);
