@@ -31,10 +31,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
-#include <time.h>
-static double now_s (void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }
-#define TICK(msg) do { if (getenv("RWDBG")) { double t_ = now_s(); fprintf(stderr, "%s %.2f ms\n", msg, 1e3 * (t_ - t0_)); t0_ = t_; } } while (0)
 #include "energy.h"
 
 const char *seg_energy_strerror (int status) {
@@ -45,14 +41,16 @@ const char *seg_energy_strerror (int status) {
   }
 }
 
+#define RW_BLOCK 4096
+
 size_t seg_rw_scratch (int w, int h) {
   if (w <= 0 || h <= 0) return 0;
   size_t n = (size_t)w * (size_t)h;
-  if (n > ((size_t)1 << 36)) return 0;
-  /* int32: lab, queue; f32: wx, wy, dinv; Vec: x, r, p, q, b, best;
-  ** rows: 4 partials; zero rows; 64-byte alignment of 15 pieces */
-  return n * (2 * 4 + 3 * 4 + 6 * sizeof(float)) + (size_t)h * 4 * sizeof(double) +
-         (size_t)w * 2 * sizeof(float) + 15 * 64;
+  if (n > ((size_t)1 << 31) - 2) return 0;   /* unknowns are numbered in int32 */
+  /* grid: lab, idx; per unknown (at most n): pix, 4 nb, 4 wt, dinv, six
+  ** vectors of n + 1; 4 partials per block; alignment of 13 pieces */
+  return n * (2 * 4) + n * (4 + 16 + 16 + 4) + 6 * (n + 1) * sizeof(float) +
+         4 * (n / RW_BLOCK + 2) * sizeof(double) + 13 * 64;
 }
 
 static int cmp_i32 (const void *a, const void *b) {
@@ -116,164 +114,177 @@ int seg_rw_count (const SegBuf *markers) {
   return k;
 }
 
-/* The CG vectors are float32, their dot products summed in float64: the
+/* The unlabelled pixels of the system are numbered in raster order; each
+** keeps its four neighbours (their numbers, or nf, a slot that stays 0, for
+** a seed, an inactive pixel or the outside) and the four edge weights (0
+** to an inactive pixel or the outside). The CG vectors hold nf + 1 floats:
+** the Laplacian is never assembled, and the work follows the unlabelled
+** pixels only, as scipy's on skimage's reduced system.
+** The vectors are float32, their dot products summed in float64: the
 ** relative residual asked for (1e-3 by default) is far above float32's
 ** rounding, and the vectors' memory traffic, which bounds an iteration, is
-** halved. */
+** halved. Dot products are summed per block of RW_BLOCK pixels, then over
+** the blocks in order: the result does not depend on the thread count. */
 typedef float Vec;
 
 typedef struct Rw {
   int w, h;
   int jacobi;
-  int32_t *lab;             /* -1 inactive, 0 unlabelled (free), k >= 1 seed of label k */
-  float *wx, *wy;           /* edge to the right / below, between active pixels, else 0 */
-  float *dinv;              /* 1 / degree at free pixels, 0 elsewhere */
+  size_t nf;                /* unlabelled pixels in the system */
+  int nblocks;
+  int32_t *lab;             /* grid: -1 inactive, 0 unlabelled, k >= 1 seed of label k */
+  int32_t *pix;             /* per unknown: its pixel */
+  int32_t *nb;              /* per unknown: 4 neighbours (left, right, up, down) */
+  float *wt;                /* per unknown: the 4 edge weights */
+  float *dinv;              /* per unknown: 1 / degree */
   Vec *x, *r, *p, *q, *b, *best;
-  double *part;             /* 4 per row */
-  const Vec *zv;            /* a row of zeros */
-  const float *zf;
+  double *part;             /* 4 per block */
   int label;                /* the label being solved */
   double alpha, beta;
 } Rw;
 
-#define ROW(a, y) ((a) + (size_t)(y) * (size_t)v->w)
+static void block_range (const Rw *v, int blk, size_t *b, size_t *e) {
+  *b = (size_t)blk * RW_BLOCK;
+  *e = *b + RW_BLOCK < v->nf ? *b + RW_BLOCK : v->nf;
+}
 
-/* Row dot products in float64 over eight fixed lanes: the order of the
-** additions depends on the row only (never on the threads), and the lanes
-** break the chain of dependent additions that a single sum would be. */
-SEG_CLONES static double dot (const Vec *restrict a, const Vec *restrict b, int n) {
+/* Dot products in float64 over eight fixed lanes: the order of the
+** additions depends on the block only, and the lanes break the chain of
+** dependent additions that a single sum would be. */
+SEG_CLONES static double dot (const Vec *restrict a, const Vec *restrict b, size_t n) {
   double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int i = 0;
+  size_t i = 0;
   for (; i + 8 <= n; i += 8)
     for (int k = 0; k < 8; k++) acc[k] += (double)a[i + k] * (double)b[i + k];
   for (; i < n; i++) acc[i & 7] += (double)a[i] * (double)b[i];
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-/* sum a^2 d over the row, d the Jacobi weights */
-SEG_CLONES static double dot3 (const Vec *restrict a, const float *restrict d, int n) {
+/* sum a^2 d, d the Jacobi weights */
+SEG_CLONES static double dot3 (const Vec *restrict a, const float *restrict d, size_t n) {
   double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int i = 0;
+  size_t i = 0;
   for (; i + 8 <= n; i += 8)
     for (int k = 0; k < 8; k++) acc[k] += (double)a[i + k] * ((double)a[i + k] * d[i + k]);
   for (; i < n; i++) acc[i & 7] += (double)a[i] * ((double)a[i] * d[i]);
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-/* q = A p on row y in the Laplacian's form, sum_j w_ij (p_i - p_j) over
-** the active neighbours (p is 0 off the free pixels, so the seeds' edges
-** give the diagonal its part), 0 off the free pixels; returns the row's
-** p.q. */
-SEG_CLONES static double matvec_row (const Rw *v, const Vec *restrict p, Vec *restrict q, int y) {
-  int w = v->w;
-  const Vec *c = ROW(p, y);
-  const Vec *u = y > 0 ? ROW(p, y - 1) : v->zv, *dn = y + 1 < v->h ? ROW(p, y + 1) : v->zv;
-  const float *wu = y > 0 ? ROW(v->wy, y - 1) : v->zf, *wd = ROW(v->wy, y);
-  const float *wx = ROW(v->wx, y), *di = ROW(v->dinv, y);
-  Vec *o = ROW(q, y);
-  float l0 = 0;   /* the left neighbour's term at x = 0: no edge */
-  o[0] = di[0] != 0 ? (w > 1 ? wx[0] * (c[0] - c[1]) : 0) + l0 + wu[0] * (c[0] - u[0]) +
-                      wd[0] * (c[0] - dn[0]) : 0;
-  for (int x = 1; x < w - 1; x++) {
-    Vec t = wx[x - 1] * (c[x] - c[x - 1]) + wx[x] * (c[x] - c[x + 1]) +
-            wu[x] * (c[x] - u[x]) + wd[x] * (c[x] - dn[x]);
-    o[x] = di[x] != 0 ? t : 0;
+/* q = A p over [b, e) in the Laplacian's form, sum_j w_ij (p_i - p_j)
+** (p is 0 at the seeds, so their edges give the diagonal its part). */
+SEG_CLONES static void matvec (const Rw *v, const Vec *restrict p, Vec *restrict q, size_t b, size_t e) {
+  const int32_t *restrict nb = v->nb;
+  const float *restrict wt = v->wt;
+  for (size_t i = b; i < e; i++) {
+    Vec c = p[i];
+    const int32_t *n4 = nb + 4 * i;
+    const float *w4 = wt + 4 * i;
+    q[i] = w4[0] * (c - p[n4[0]]) + w4[1] * (c - p[n4[1]]) + w4[2] * (c - p[n4[2]]) +
+           w4[3] * (c - p[n4[3]]);
   }
-  if (w > 1)
-    o[w - 1] = di[w - 1] != 0 ? wx[w - 2] * (c[w - 1] - c[w - 2]) + wu[w - 1] * (c[w - 1] - u[w - 1]) +
-                                wd[w - 1] * (c[w - 1] - dn[w - 1]) : 0;
-  return dot(o, c, w);
+}
+
+static void dots (Rw *v, const Vec *r, int blk, size_t b, size_t e) {
+  double rr = dot(r + b, r + b, e - b);
+  v->part[4 * (size_t)blk + 1] = rr;
+  v->part[4 * (size_t)blk + 2] = v->jacobi ? dot3(r + b, v->dinv + b, e - b) : rr;
+}
+
+/* p = M r + beta p, then q = A p needs every p: two passes */
+SEG_CLONES static void p_block (const Rw *v, size_t b, size_t e) {
+  const Vec *restrict r = v->r;
+  const float *restrict di = v->dinv;
+  Vec *restrict p = v->p;
+  Vec beta = (Vec)v->beta;
+  if (v->jacobi) for (size_t i = b; i < e; i++) p[i] = r[i] * di[i] + beta * p[i];
+  else for (size_t i = b; i < e; i++) p[i] = r[i] + beta * p[i];
+}
+
+static void pass_p (void *arg, int b, int e) {
+  for (int k = b; k < e; k++) {
+    size_t i0, i1;
+    block_range(arg, k, &i0, &i1);
+    p_block(arg, i0, i1);
+  }
 }
 
 static void pass_q (void *arg, int b, int e) {
   Rw *v = arg;
-  for (int y = b; y < e; y++) v->part[4 * (size_t)y] = matvec_row(v, v->p, v->q, y);
+  for (int k = b; k < e; k++) {
+    size_t i0, i1;
+    block_range(v, k, &i0, &i1);
+    matvec(v, v->p, v->q, i0, i1);
+    v->part[4 * (size_t)k] = dot(v->p + i0, v->q + i0, i1 - i0);
+  }
 }
 
-/* p = M r + beta p (beta 0: p = M r) */
-SEG_CLONES static void p_row (const Rw *v, int y) {
-  const Vec *r = ROW(v->r, y);
-  const float *di = ROW(v->dinv, y);
-  Vec *p = ROW(v->p, y);
-  Vec beta = (Vec)v->beta;
-  if (v->jacobi) for (int x = 0; x < v->w; x++) p[x] = r[x] * di[x] + beta * p[x];
-  else for (int x = 0; x < v->w; x++) p[x] = r[x] + beta * p[x];
-}
-
-static void pass_p (void *arg, int b, int e) {
-  for (int y = b; y < e; y++) p_row((const Rw *)arg, y);
-}
-
-/* the row's r.r and r.Mr */
-static void dots_row (Rw *v, const Vec *restrict r, const float *restrict di, int y) {
-  double rr = dot(r, r, v->w);
-  v->part[4 * (size_t)y + 1] = rr;
-  v->part[4 * (size_t)y + 2] = v->jacobi ? dot3(r, di, v->w) : rr;
-}
-
-/* x += alpha p; r -= alpha q; the row's r.r and r.Mr */
-SEG_CLONES static void x_row (Rw *v, int y) {
-  const Vec *p = ROW(v->p, y), *q = ROW(v->q, y);
-  Vec *x = ROW(v->x, y), *r = ROW(v->r, y), a = (Vec)v->alpha;
-  for (int i = 0; i < v->w; i++) {
+/* x += alpha p; r -= alpha q; the block's r.r and r.Mr */
+SEG_CLONES static void x_block (Rw *v, size_t b, size_t e) {
+  const Vec *restrict p = v->p, *restrict q = v->q;
+  Vec *restrict x = v->x, *restrict r = v->r, a = (Vec)v->alpha;
+  for (size_t i = b; i < e; i++) {
     x[i] += a * p[i];
     r[i] -= a * q[i];
   }
-  dots_row(v, r, ROW(v->dinv, y), y);
 }
 
 static void pass_x (void *arg, int b, int e) {
-  for (int y = b; y < e; y++) x_row((Rw *)arg, y);
+  Rw *v = arg;
+  for (int k = b; k < e; k++) {
+    size_t i0, i1;
+    block_range(v, k, &i0, &i1);
+    x_block(v, i0, i1);
+    dots(v, v->r, k, i0, i1);
+  }
 }
 
 /* r = b - A x (scipy's recheck of an apparent convergence), with partials */
 static void pass_true_r (void *arg, int b, int e) {
   Rw *v = arg;
-  for (int y = b; y < e; y++) {
-    matvec_row(v, v->x, v->r, y);
-    Vec *r = ROW(v->r, y);
-    const Vec *bb = ROW(v->b, y);
-    for (int i = 0; i < v->w; i++) r[i] = bb[i] - r[i];
-    dots_row(v, r, ROW(v->dinv, y), y);
+  for (int k = b; k < e; k++) {
+    size_t i0, i1;
+    block_range(v, k, &i0, &i1);
+    matvec(v, v->x, v->r, i0, i1);
+    for (size_t i = i0; i < i1; i++) v->r[i] = v->b[i] - v->r[i];
+    dots(v, v->r, k, i0, i1);
   }
 }
 
 /* b = weights to the seeds of v->label; x = 0; r = b; p = 0 */
 static void pass_rhs (void *arg, int b, int e) {
   Rw *v = arg;
-  int w = v->w, h = v->h, k = v->label;
-  for (int y = b; y < e; y++) {
-    const int32_t *l = ROW(v->lab, y);
-    const float *wx = ROW(v->wx, y), *wy = ROW(v->wy, y);
-    const float *wyu = y > 0 ? ROW(v->wy, y - 1) : v->zf;
-    Vec *bb = ROW(v->b, y);
-    for (int x = 0; x < w; x++) {
+  int w = v->w, k = v->label;
+  for (int blk = b; blk < e; blk++) {
+    size_t i0, i1;
+    block_range(v, blk, &i0, &i1);
+    for (size_t i = i0; i < i1; i++) {
+      const int32_t *n4 = v->nb + 4 * i;
+      const float *w4 = v->wt + 4 * i;
+      size_t P = (size_t)v->pix[i];
+      size_t nbp[4] = {P - 1, P + 1, P - (size_t)w, P + (size_t)w};
       double s = 0;
-      if (l[x] == 0) {
-        if (x > 0 && l[x - 1] == k) s += wx[x - 1];
-        if (x + 1 < w && l[x + 1] == k) s += wx[x];
-        if (y > 0 && l[x - w] == k) s += wyu[x];
-        if (y + 1 < h && l[x + w] == k) s += wy[x];
-      }
-      bb[x] = (Vec)s;
+      for (int d = 0; d < 4; d++)   /* an edge to a seed: weight > 0 and no unknown there */
+        if (w4[d] != 0 && (size_t)n4[d] == v->nf && v->lab[nbp[d]] == k) s += w4[d];
+      v->b[i] = (Vec)s;
+      v->r[i] = (Vec)s;
+      v->x[i] = 0;
+      v->p[i] = 0;
     }
-    memcpy(ROW(v->r, y), bb, (size_t)w * sizeof(Vec));
-    memset(ROW(v->x, y), 0, (size_t)w * sizeof(Vec));
-    memset(ROW(v->p, y), 0, (size_t)w * sizeof(Vec));
-    dots_row(v, bb, ROW(v->dinv, y), y);
+    dots(v, v->b, blk, i0, i1);
   }
 }
 
 static double sum_part (const Rw *v, int k) {
   double s = 0;
-  for (int y = 0; y < v->h; y++) s += v->part[4 * (size_t)y + k];
+  for (int i = 0; i < v->nblocks; i++) s += v->part[4 * (size_t)i + k];
   return s;
 }
 
 /* scipy.sparse.linalg.cg(A, b, tol=tol, atol=0, M=Jacobi or None) from
 ** x = 0; returns the iterations done. */
 static long solve (Rw *v, int threads, double tol, long maxiter) {
-  seg_parallel_for(threads, v->h, 8, pass_rhs, v);
+  int nb = v->nblocks;
+  seg_parallel_for(threads, nb, 1, pass_rhs, v);
   double bnrm = sqrt(sum_part(v, 1)), atol = tol * bnrm;
   double resid = bnrm, rho = sum_part(v, 2), rho1 = 0;
   if (resid <= atol) return 0;
@@ -281,17 +292,17 @@ static long solve (Rw *v, int threads, double tol, long maxiter) {
   for (;;) {
     it++;
     v->beta = it > 1 ? rho / rho1 : 0;
-    seg_parallel_for(threads, v->h, 8, pass_p, v);
-    seg_parallel_for(threads, v->h, 8, pass_q, v);
+    seg_parallel_for(threads, nb, 1, pass_p, v);
+    seg_parallel_for(threads, nb, 1, pass_q, v);
     double ptq = sum_part(v, 0);
     v->alpha = rho / ptq;
     if (!(ptq != 0) || !isfinite(v->alpha)) break;   /* breakdown: keep x */
-    seg_parallel_for(threads, v->h, 8, pass_x, v);
+    seg_parallel_for(threads, nb, 1, pass_x, v);
     resid = sqrt(sum_part(v, 1));
     double rho_next = sum_part(v, 2);
     if (resid <= atol) {
       if (it == 1) break;
-      seg_parallel_for(threads, v->h, 8, pass_true_r, v);
+      seg_parallel_for(threads, nb, 1, pass_true_r, v);
       resid = sqrt(sum_part(v, 1));
       rho_next = sum_part(v, 2);
       if (resid <= atol) break;
@@ -300,7 +311,6 @@ static long solve (Rw *v, int threads, double tol, long maxiter) {
     rho1 = rho;
     rho = rho_next;
   }
-  if (getenv("RWDBG")) fprintf(stderr, "label %d: %ld iterations resid %g atol %g\n", v->label, it, resid, atol);
   return it;
 }
 
@@ -377,74 +387,85 @@ static double data_std (const SegBuf *im) {
   return sqrt(q / cnt);
 }
 
-typedef struct WArg { Rw *v; const SegBuf *im; double scale; } WArg;
+typedef struct WArg { Rw *v; const SegBuf *im; double scale; const int32_t *idx; } WArg;
 
+/* g = sum_c (d_c(Q) - d_c(P))^2, skimage's squared gradient of an edge */
+static double grad2 (const SegBuf *im, size_t P, size_t Q) {
+  int C = im->c;
+  const uint8_t *rp = seg_row(im, (int)(P / (size_t)im->w)), *rq = seg_row(im, (int)(Q / (size_t)im->w));
+  size_t xp = P % (size_t)im->w, xq = Q % (size_t)im->w;
+  double g = 0;
+  for (int c = 0; c < C; c++) {
+    double t = scaled(im, rq, xq * C + c) - scaled(im, rp, xp * C + c);
+    g += t * t;
+  }
+  return g;
+}
+
+/* The unknowns' neighbours, edge weights exp(scale g) + 1e-10 (the same
+** value from either end of an edge) and Jacobi weights. */
 static void pass_weights (void *arg, int b, int e) {
   WArg *a = arg;
   Rw *v = a->v;
-  const SegBuf *im = a->im;
-  int w = v->w, h = v->h, C = im->c;
-  for (int y = b; y < e; y++) {
-    const uint8_t *r = seg_row(im, y), *rd = y + 1 < h ? seg_row(im, y + 1) : NULL;
-    const int32_t *l = ROW(v->lab, y);
-    float *wx = ROW(v->wx, y), *wy = ROW(v->wy, y);
-    for (int x = 0; x < w; x++) {
-      double gx = 0, gy = 0;
-      for (int c = 0; c < C; c++) {
-        double p0 = scaled(im, r, (size_t)x * C + c);
-        if (x + 1 < w) { double t = scaled(im, r, (size_t)(x + 1) * C + c) - p0; gx += t * t; }
-        if (rd) { double t = scaled(im, rd, (size_t)x * C + c) - p0; gy += t * t; }
-      }
-      wx[x] = x + 1 < w && l[x] >= 0 && l[x + 1] >= 0 ? (float)(exp(a->scale * gx) + 1e-10) : 0.f;
-      wy[x] = rd && l[x] >= 0 && l[x + w] >= 0 ? (float)(exp(a->scale * gy) + 1e-10) : 0.f;
-    }
-  }
-}
-
-/* 1 / degree at the free pixels (the degree counts the edges to seeds) */
-static void pass_degree (void *arg, int b, int e) {
-  Rw *v = arg;
   int w = v->w, h = v->h;
-  for (int y = b; y < e; y++) {
-    const int32_t *l = ROW(v->lab, y);
-    const float *wx = ROW(v->wx, y), *wy = ROW(v->wy, y);
-    const float *wyu = y > 0 ? ROW(v->wy, y - 1) : v->zf;
-    float *di = ROW(v->dinv, y);
-    for (int x = 0; x < w; x++) {
-      double s = 0;
-      if (l[x] == 0) {
-        if (x > 0) s += wx[x - 1];
-        if (x + 1 < w) s += wx[x];
-        if (y > 0) s += wyu[x];
-        if (y + 1 < h) s += wy[x];
+  for (int blk = b; blk < e; blk++) {
+    size_t i0, i1;
+    block_range(v, blk, &i0, &i1);
+    for (size_t i = i0; i < i1; i++) {
+      size_t P = (size_t)v->pix[i];
+      int x = (int)(P % (size_t)w), y = (int)(P / (size_t)w);
+      size_t Q[4] = {P - 1, P + 1, P - (size_t)w, P + (size_t)w};
+      int in[4] = {x > 0, x + 1 < w, y > 0, y + 1 < h};
+      double deg = 0;
+      for (int d = 0; d < 4; d++) {
+        int32_t n = (int32_t)v->nf;
+        float wt = 0;
+        if (in[d] && v->lab[Q[d]] >= 0) {
+          wt = (float)(exp(a->scale * grad2(a->im, P, Q[d])) + 1e-10);
+          if (v->lab[Q[d]] == 0) n = a->idx[Q[d]];
+        }
+        v->nb[4 * i + d] = n;
+        v->wt[4 * i + d] = wt;
+        deg += wt;
       }
-      di[x] = s > 0 ? (float)(1. / s) : 0.f;
+      v->dinv[i] = (float)(1. / deg);
     }
   }
 }
 
 typedef struct PArg { Rw *v; SegBuf *out, *prob; const int32_t *vals; int k; int first; } PArg;
 
-/* after label k: the running argmax, the probability channel */
+/* after label k: the running argmax */
 static void pass_collect (void *arg, int b, int e) {
   PArg *a = arg;
   Rw *v = a->v;
-  int w = v->w, k = a->k;
-  for (int y = b; y < e; y++) {
-    const int32_t *l = ROW(v->lab, y);
-    const Vec *x = ROW(v->x, y);
-    Vec *best = ROW(v->best, y);
-    int32_t *o = seg_row_i32(a->out, y);
-    for (int i = 0; i < w; i++) {
-      if (l[i] != 0) continue;
-      if (a->first || x[i] > best[i]) { best[i] = x[i]; o[i] = a->vals[k - 1]; }
+  int w = v->w;
+  for (int blk = b; blk < e; blk++) {
+    size_t i0, i1;
+    block_range(v, blk, &i0, &i1);
+    for (size_t i = i0; i < i1; i++) {
+      if (a->first || v->x[i] > v->best[i]) {
+        size_t P = (size_t)v->pix[i];
+        v->best[i] = v->x[i];
+        seg_row_i32(a->out, (int)(P / (size_t)w))[P % (size_t)w] = a->vals[a->k - 1];
+      }
     }
-    if (a->prob) {
-      float *pr = (float *)seg_row(a->prob, y);
-      int K = a->prob->c;
-      for (int i = 0; i < w; i++)
-        pr[(size_t)i * K + (k - 1)] = l[i] == 0 ? (float)x[i] : l[i] == k ? 1.f : 0.f;
-    }
+  }
+}
+
+/* channel k - 1 of prob: 1 at the seeds of label k, its probability at the
+** unknowns, 0 elsewhere */
+static void fill_prob (Rw *v, SegBuf *prob, int k) {
+  int K = prob->c, w = v->w;
+  for (int y = 0; y < v->h; y++) {
+    float *pr = (float *)seg_row(prob, y);
+    const int32_t *l = v->lab + (size_t)y * w;
+    for (int x = 0; x < w; x++) pr[(size_t)x * K + (k - 1)] = l[x] == k ? 1.f : 0.f;
+  }
+  for (size_t i = 0; i < v->nf; i++) {
+    size_t P = (size_t)v->pix[i];
+    float *pr = (float *)seg_row(prob, (int)(P / (size_t)w));
+    pr[(P % (size_t)w) * K + (k - 1)] = v->x[i];
   }
 }
 
@@ -460,28 +481,16 @@ int seg_random_walker (const SegBuf *data, const SegBuf *markers, SegBuf *out, S
   seg_assert(seg_buf_samesize(data, markers) && seg_buf_samesize(data, out));
   size_t n = (size_t)w * h;
   if (iters) *iters = 0;
-  double t0_ = now_s();
   int32_t *vals = NULL;
   int K = distinct_labels(markers, &vals);
-  TICK("distinct");
   if (K < 0) return SEG_ENOMEM;
   seg_assert(!prob || prob->c == (K ? K : 1));
   uint8_t *s = scratch;
-#define CARVE(T, cnt) ((T *)carve(&s, (cnt) * sizeof(T)))
   Rw v;
   memset(&v, 0, sizeof v);
   v.w = w; v.h = h; v.jacobi = o->jacobi;
-  v.lab = CARVE(int32_t, n);
-  int32_t *queue = CARVE(int32_t, n);
-  v.wx = CARVE(float, n); v.wy = CARVE(float, n); v.dinv = CARVE(float, n);
-  v.x = CARVE(Vec, n); v.r = CARVE(Vec, n); v.p = CARVE(Vec, n);
-  v.q = CARVE(Vec, n); v.b = CARVE(Vec, n); v.best = CARVE(Vec, n);
-  v.part = CARVE(double, 4 * (size_t)h);
-  Vec *zv = CARVE(Vec, (size_t)w);
-  float *zf = CARVE(float, (size_t)w);
-#undef CARVE
-  memset(zv, 0, (size_t)w * sizeof *zv); memset(zf, 0, (size_t)w * sizeof *zf);
-  v.zv = zv; v.zf = zf;
+  v.lab = carve(&s, n * sizeof(int32_t));
+  int32_t *idx = carve(&s, n * sizeof(int32_t));   /* BFS queue, then unknown numbers */
   /* labels as 1..K, in order of marker value */
   size_t nzero = 0;
   int32_t lastv = 0, lasti = 0;
@@ -502,32 +511,43 @@ int seg_random_walker (const SegBuf *data, const SegBuf *markers, SegBuf *out, S
     }
   }
   if (K == 0 && nzero > 0) { free(vals); return SEG_ENERGY_ENOSEED; }
-  TICK("map");
-  size_t nfree = nzero ? prune(&v, queue) : 0;
-  TICK("prune");
-  int st = SEG_OK;
-  if (nfree > 0) {
-    double sd = data_std(data);
+  size_t nf = nzero ? prune(&v, idx) : 0;
+  double sd = 0;
+  if (nf > 0) {
+    sd = data_std(data);
     if (!isfinite(sd)) { free(vals); return SEG_ENERGY_ENONFINITE; }
-    WArg wa = {&v, data, sd > 0 ? -o->beta / (10 * sd) / sqrt((double)data->c) : 0};
-    seg_parallel_for(o->threads, h, 8, pass_weights, &wa);
-    seg_parallel_for(o->threads, h, 8, pass_degree, &v);
   }
-  TICK("weights");
-  long most = 0, maxiter = nfree > (size_t)(LONG_MAX / 10) ? LONG_MAX : 10 * (long)nfree;
+  v.nf = nf;
+  v.nblocks = (int)((nf + RW_BLOCK - 1) / RW_BLOCK);
+  v.pix = carve(&s, nf * sizeof(int32_t));
+  v.nb = carve(&s, 4 * nf * sizeof(int32_t));
+  v.wt = carve(&s, 4 * nf * sizeof(float));
+  v.dinv = carve(&s, nf * sizeof(float));
+  Vec **vecs[] = {&v.x, &v.r, &v.p, &v.q, &v.b, &v.best};
+  for (int i = 0; i < 6; i++) *vecs[i] = carve(&s, (nf + 1) * sizeof(Vec));
+  v.p[nf] = 0;   /* the slot of the neighbours that are no unknowns */
+  v.part = carve(&s, 4 * ((size_t)v.nblocks + 1) * sizeof(double));
+  size_t k0 = 0;
+  for (size_t i = 0; i < n; i++)
+    if (v.lab[i] == 0) { idx[i] = (int32_t)k0; v.pix[k0++] = (int32_t)i; }
+  if (nf > 0) {
+    WArg wa = {&v, data, sd > 0 ? -o->beta / (10 * sd) / sqrt((double)data->c) : 0, idx};
+    seg_parallel_for(o->threads, v.nblocks, 1, pass_weights, &wa);
+  }
+  long most = 0, maxiter = nf > (size_t)(LONG_MAX / 10) ? LONG_MAX : 10 * (long)nf;
   PArg pa = {&v, out, prob, vals, 0, 1};
   for (int k = 1; k <= K; k++) {
     v.label = k;
-    if (nfree > 0) {
+    if (nf > 0) {
       long it = solve(&v, o->threads, o->tol, maxiter);
       if (it > most) most = it;
-    } else memset(v.x, 0, n * sizeof(Vec));
-    pa.k = k; pa.first = k == 1;
-    seg_parallel_for(o->threads, h, 16, pass_collect, &pa);
-    TICK("solve");
+      pa.k = k; pa.first = k == 1;
+      seg_parallel_for(o->threads, v.nblocks, 1, pass_collect, &pa);
+    }
+    if (prob) fill_prob(&v, prob, k);
   }
-  /* unlabelled pixels out of the system: 0 (their lab is -1 now) */
+  /* unlabelled pixels out of the system keep 0 (their lab is -1 now) */
   if (iters) *iters = most > INT32_MAX ? INT32_MAX : (int)most;
   free(vals);
-  return st;
+  return SEG_OK;
 }
