@@ -47,10 +47,11 @@ size_t seg_rw_scratch (int w, int h) {
   if (w <= 0 || h <= 0) return 0;
   size_t n = (size_t)w * (size_t)h;
   if (n > ((size_t)1 << 31) - 2) return 0;   /* unknowns are numbered in int32 */
-  /* grid: lab, idx; per unknown (at most n): pix, 4 nb, 4 wt, dinv, six
-  ** vectors of n + 1; 4 partials per block; alignment of 13 pieces */
-  return n * (2 * 4) + n * (4 + 16 + 16 + 4) + 6 * (n + 1) * sizeof(float) +
-         4 * (n / RW_BLOCK + 2) * sizeof(double) + 13 * 64;
+  /* grid: lab, idx; per unknown (at most n): pix, 4 nb, 4 wt, dinv, five
+  ** coefficients, two indices, six vectors of n + 2; 4 partials per block;
+  ** alignment of 20 pieces */
+  return n * (2 * 4) + n * (4 + 16 + 16 + 4 + 5 * 4 + 2 * 4) + 6 * (n + 2) * sizeof(float) +
+         4 * (n / RW_BLOCK + 2) * sizeof(double) + 20 * 64;
 }
 
 static int cmp_i32 (const void *a, const void *b) {
@@ -137,6 +138,12 @@ typedef struct Rw {
   int32_t *nb;              /* per unknown: 4 neighbours (left, right, up, down) */
   float *wt;                /* per unknown: the 4 edge weights */
   float *dinv;              /* per unknown: 1 / degree */
+  /* The matrix, row i: dg[i] x_i - ol x_{i-1} - or x_{i+1} - ou x_{nu} - od x_{nd},
+  ** the off-diagonal coefficients 0 where the neighbour is no unknown: an
+  ** unknown's left and right unknowns are i - 1 and i + 1 (raster order),
+  ** and every vector has a 0 before its first and after its last element. */
+  float *dg, *ol, *orr, *ou, *od;
+  int32_t *nu, *nd;
   Vec *x, *r, *p, *q, *b, *best;
   double *part;             /* 4 per block */
   int label;                /* the label being solved */
@@ -170,18 +177,14 @@ SEG_CLONES static double dot3 (const Vec *restrict a, const float *restrict d, s
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-/* q = A p over [b, e) in the Laplacian's form, sum_j w_ij (p_i - p_j)
-** (p is 0 at the seeds, so their edges give the diagonal its part). */
+/* q = A p over [b, e). Two of the four neighbours are contiguous; the
+** rows above and below are gathered. */
 SEG_CLONES static void matvec (const Rw *v, const Vec *restrict p, Vec *restrict q, size_t b, size_t e) {
-  const int32_t *restrict nb = v->nb;
-  const float *restrict wt = v->wt;
-  for (size_t i = b; i < e; i++) {
-    Vec c = p[i];
-    const int32_t *n4 = nb + 4 * i;
-    const float *w4 = wt + 4 * i;
-    q[i] = w4[0] * (c - p[n4[0]]) + w4[1] * (c - p[n4[1]]) + w4[2] * (c - p[n4[2]]) +
-           w4[3] * (c - p[n4[3]]);
-  }
+  const float *restrict dg = v->dg, *restrict ol = v->ol, *restrict orr = v->orr;
+  const float *restrict ou = v->ou, *restrict od = v->od;
+  const int32_t *restrict nu = v->nu, *restrict nd = v->nd;
+  for (size_t i = b; i < e; i++)
+    q[i] = dg[i] * p[i] - (ol[i] * p[i - 1] + orr[i] * p[i + 1] + ou[i] * p[nu[i]] + od[i] * p[nd[i]]);
 }
 
 static void dots (Rw *v, const Vec *r, int blk, size_t b, size_t e) {
@@ -429,6 +432,16 @@ static void pass_weights (void *arg, int b, int e) {
         deg += wt;
       }
       v->dinv[i] = (float)(1. / deg);
+      const int32_t *n4 = v->nb + 4 * i;
+      const float *w4 = v->wt + 4 * i;
+      int32_t nf = (int32_t)v->nf;
+      v->dg[i] = (float)deg;
+      v->ol[i] = n4[0] != nf ? w4[0] : 0.f;
+      v->orr[i] = n4[1] != nf ? w4[1] : 0.f;
+      v->ou[i] = n4[2] != nf ? w4[2] : 0.f;
+      v->od[i] = n4[3] != nf ? w4[3] : 0.f;
+      v->nu[i] = n4[2];
+      v->nd[i] = n4[3];
     }
   }
 }
@@ -523,9 +536,18 @@ int seg_random_walker (const SegBuf *data, const SegBuf *markers, SegBuf *out, S
   v.nb = carve(&s, 4 * nf * sizeof(int32_t));
   v.wt = carve(&s, 4 * nf * sizeof(float));
   v.dinv = carve(&s, nf * sizeof(float));
+  float **coef[] = {&v.dg, &v.ol, &v.orr, &v.ou, &v.od};
+  for (int i = 0; i < 5; i++) *coef[i] = carve(&s, nf * sizeof(float));
+  v.nu = carve(&s, nf * sizeof(int32_t));
+  v.nd = carve(&s, nf * sizeof(int32_t));
+  /* vectors: a 0 before (index -1) and after (index nf, the slot of the
+  ** neighbours that are no unknowns) */
   Vec **vecs[] = {&v.x, &v.r, &v.p, &v.q, &v.b, &v.best};
-  for (int i = 0; i < 6; i++) *vecs[i] = carve(&s, (nf + 1) * sizeof(Vec));
-  v.p[nf] = 0;   /* the slot of the neighbours that are no unknowns */
+  for (int i = 0; i < 6; i++) {
+    Vec *a = carve(&s, (nf + 2) * sizeof(Vec));
+    a[0] = a[nf + 1] = 0;
+    *vecs[i] = a + 1;
+  }
   v.part = carve(&s, 4 * ((size_t)v.nblocks + 1) * sizeof(double));
   size_t k0 = 0;
   for (size_t i = 0; i < n; i++)
