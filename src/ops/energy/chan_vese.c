@@ -21,19 +21,37 @@
 #include "energy.h"
 
 /* sqrt of a block: GCC keeps libm's sqrt scalar unless errno is off for the
-** whole compilation, so x86-64 takes SSE2's sqrtpd (correctly rounded, as
-** sqrt) directly. */
-#if defined(__x86_64__) || defined(__SSE2__)
+** whole compilation, so x86-64 takes the vector sqrtpd (correctly rounded,
+** as sqrt) directly, as wide as the CPU has it. */
+typedef void (*SqrtFn) (double *d, int n);
+#if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
-static inline void sqrt_block (double *d, int n) {
+static void sqrt_sse2 (double *d, int n) {
   int x = 0;
   for (; x + 2 <= n; x += 2) _mm_storeu_pd(d + x, _mm_sqrt_pd(_mm_loadu_pd(d + x)));
   for (; x < n; x++) d[x] = sqrt(d[x]);
 }
+__attribute__((target("avx"))) static void sqrt_avx (double *d, int n) {
+  int x = 0;
+  for (; x + 4 <= n; x += 4) _mm256_storeu_pd(d + x, _mm256_sqrt_pd(_mm256_loadu_pd(d + x)));
+  for (; x < n; x++) d[x] = sqrt(d[x]);
+}
+__attribute__((target("avx512f"))) static void sqrt_avx512 (double *d, int n) {
+  int x = 0;
+  for (; x + 8 <= n; x += 8) _mm512_storeu_pd(d + x, _mm512_sqrt_pd(_mm512_loadu_pd(d + x)));
+  for (; x < n; x++) d[x] = sqrt(d[x]);
+}
+static SqrtFn pick_sqrt (void) {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return sqrt_avx512;
+  if (__builtin_cpu_supports("avx")) return sqrt_avx;
+  return sqrt_sse2;
+}
 #else
-static inline void sqrt_block (double *d, int n) {
+static void sqrt_scalar (double *d, int n) {
   for (int x = 0; x < n; x++) d[x] = sqrt(d[x]);
 }
+static SqrtFn pick_sqrt (void) { return sqrt_scalar; }
 #endif
 
 #define CV_ETA 1e-16
@@ -59,6 +77,7 @@ typedef struct Cv {
   double mu, l1, l2, dt;
   double *part;             /* per row: sum (next-phi)^2, sum img [next>0], count, sum img [next<=0] */
   double *epart;            /* per row, energy passes: sums */
+  SqrtFn sqrt_block;
 } Cv;
 
 #define CV_BLOCK 256
@@ -88,7 +107,7 @@ SEG_CLONES static void cv_row (const Cv *v, int y) {
       q3[i] = CV_ETA + phix0 * phix0 + phiyp * phiyp;
       q4[i] = CV_ETA + phix0 * phix0 + phiyn * phiyn;
     }
-    sqrt_block(q1, n); sqrt_block(q2, n); sqrt_block(q3, n); sqrt_block(q4, n);
+    v->sqrt_block(q1, n); v->sqrt_block(q2, n); v->sqrt_block(q3, n); v->sqrt_block(q4, n);
     const double *II = I + x0;
     double *oo = o + x0;
     for (int i = 0; i < n; i++) {
@@ -298,6 +317,7 @@ int seg_chan_vese (const SegBuf *image, SegBuf *mask, SegBuf *phiout, double *en
   double *img = (double *)scratch + 1, *a = img + n, *b = a + n, *part = b + n;
   Cv v = {0};
   v.w = w; v.h = h; v.ld = ld; v.img = img; v.part = part; v.epart = part + 4 * (size_t)h;
+  v.sqrt_block = pick_sqrt();
   v.mu = o->mu; v.l1 = o->lambda1; v.l2 = o->lambda2; v.dt = o->dt;
   if (load_image(image, img, ld) != 0 || init_phi(o, a, w, h, ld) != 0)
     return -SEG_ENERGY_ENONFINITE;
