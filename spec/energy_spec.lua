@@ -178,7 +178,7 @@ describe("chan_vese", function()
     local im = seg.image(8, 8)
     assert.has_error(function() im:chan_vese{iter = 3} end)
     assert.has_error(function() im:chan_vese{iters = -1} end,
-      "bad argument #1 to 'chan_vese' ('iters' must be an integer in 0..100000)")
+      "bad argument #1 to 'chan_vese' ('iters' must be an integer in 0..10000)")
     assert.has_error(function() im:chan_vese{iters = 1e9} end)
     assert.has_error(function() im:chan_vese{init = "square"} end)
     assert.has_error(function() im:chan_vese{init = seg.image(4, 8, 1, "f32")} end,

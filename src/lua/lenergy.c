@@ -8,7 +8,7 @@
 
 /* Bounds that keep any call's work proportional to the image: the
 ** iterative solvers stop at these counts whatever the caller asks. */
-#define CV_MAX_ITERS 100000
+#define CV_MAX_ITERS 10000
 #define MS_MAX_ITERS 100000
 #define MS_MAX_SMOOTHING 64
 #define IGG_MAX_SIGMA 1000.0
@@ -129,7 +129,7 @@ static int l_chan_vese (lua_State *L) {
   o.tol = seg_optnumberfield(L, 2, "tol", 1e-3);
   o.dt = optfinite(L, 2, "dt", 0.5, -HUGE_VAL, HUGE_VAL);
   lua_Integer it = seg_optintegerfield(L, 2, "iters", 500);
-  if (it < 0 || it > CV_MAX_ITERS) seg_optfielderror(L, 2, "iters", "an integer in 0..100000");
+  if (it < 0 || it > CV_MAX_ITERS) seg_optfielderror(L, 2, "iters", "an integer in 0..10000");
   o.iters = (int)it;
   int energies = seg_optboolfield(L, 2, "energies", 0);
   int init = optinit(L, 2, 3, SEG_CV_CHECKERBOARD, inits);
