@@ -177,14 +177,27 @@ SEG_CLONES static double dot3 (const Vec *restrict a, const float *restrict d, s
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-/* q = A p over [b, e). Two of the four neighbours are contiguous; the
-** rows above and below are gathered. */
-SEG_CLONES static void matvec (const Rw *v, const Vec *restrict p, Vec *restrict q, size_t b, size_t e) {
+/* q = A p over [b, e), returning p.q over eight fixed lanes. Two of the
+** four neighbours are contiguous; the rows above and below are gathered. */
+SEG_CLONES static double matvec (const Rw *v, const Vec *restrict p, Vec *restrict q, size_t b, size_t e) {
   const float *restrict dg = v->dg, *restrict ol = v->ol, *restrict orr = v->orr;
   const float *restrict ou = v->ou, *restrict od = v->od;
   const int32_t *restrict nu = v->nu, *restrict nd = v->nd;
-  for (size_t i = b; i < e; i++)
-    q[i] = dg[i] * p[i] - (ol[i] * p[i - 1] + orr[i] * p[i + 1] + ou[i] * p[nu[i]] + od[i] * p[nd[i]]);
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i = b;
+  for (; i + 8 <= e; i += 8)
+    for (int k = 0; k < 8; k++) {
+      size_t j = i + k;
+      Vec t = dg[j] * p[j] - (ol[j] * p[j - 1] + orr[j] * p[j + 1] + ou[j] * p[nu[j]] + od[j] * p[nd[j]]);
+      q[j] = t;
+      acc[k] += (double)p[j] * (double)t;
+    }
+  for (; i < e; i++) {
+    Vec t = dg[i] * p[i] - (ol[i] * p[i - 1] + orr[i] * p[i + 1] + ou[i] * p[nu[i]] + od[i] * p[nd[i]]);
+    q[i] = t;
+    acc[(i - b) & 7] += (double)p[i] * (double)t;
+  }
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
 static void dots (Rw *v, const Vec *r, int blk, size_t b, size_t e) {
@@ -216,12 +229,11 @@ static void pass_q (void *arg, int b, int e) {
   for (int k = b; k < e; k++) {
     size_t i0, i1;
     block_range(v, k, &i0, &i1);
-    matvec(v, v->p, v->q, i0, i1);
-    v->part[4 * (size_t)k] = dot(v->p + i0, v->q + i0, i1 - i0);
+    v->part[4 * (size_t)k] = matvec(v, v->p, v->q, i0, i1);
   }
 }
 
-/* x += alpha p; r -= alpha q; the block's r.r and r.Mr */
+/* x += alpha p; r -= alpha q */
 SEG_CLONES static void x_block (Rw *v, size_t b, size_t e) {
   const Vec *restrict p = v->p, *restrict q = v->q;
   Vec *restrict x = v->x, *restrict r = v->r, a = (Vec)v->alpha;
