@@ -490,46 +490,68 @@ typedef struct Igg {
   const double *g, *dg;     /* correlation weights at offsets -r..-1 (index r - j for -j) */
   double alpha;
   SegBuf *dst;
+  int failed;               /* a row worker ran out of memory */
 } Igg;
 
 /* scipy's correlate1d for a symmetric (sum) and an antisymmetric (diff)
 ** kernel, mode 'nearest': far taps first, as ni_filters.c. */
-static void igg_cols (void *arg, int b, int e) {
-  const Igg *k = arg;
+SEG_CLONES static void igg_col_row (const Igg *k, int y) {
   int w = k->w, h = k->h, r = k->r;
-  for (int y = b; y < e; y++) {
-    double *o0 = k->v0 + (size_t)y * w, *o1 = k->v1 + (size_t)y * w;
-    const double *c = k->I + (size_t)y * w;
-    for (int x = 0; x < w; x++) { o0[x] = c[x] * k->g[r]; o1[x] = c[x] * k->dg[r]; }
-    for (int j = r; j >= 1; j--) {
-      int ya = y - j < 0 ? 0 : y - j, yb = y + j >= h ? h - 1 : y + j;
-      const double *a = k->I + (size_t)ya * w, *bb = k->I + (size_t)yb * w;
-      double gj = k->g[r - j], dj = k->dg[r - j];
-      for (int x = 0; x < w; x++) {
-        o0[x] += (a[x] + bb[x]) * gj;
-        o1[x] += (a[x] - bb[x]) * dj;
-      }
+  double *restrict o0 = k->v0 + (size_t)y * w, *restrict o1 = k->v1 + (size_t)y * w;
+  const double *c = k->I + (size_t)y * w;
+  double gc = k->g[r], dc = k->dg[r];
+  for (int x = 0; x < w; x++) { o0[x] = c[x] * gc; o1[x] = c[x] * dc; }
+  for (int j = r; j >= 1; j--) {
+    int ya = y - j < 0 ? 0 : y - j, yb = y + j >= h ? h - 1 : y + j;
+    const double *restrict a = k->I + (size_t)ya * w, *restrict bb = k->I + (size_t)yb * w;
+    double gj = k->g[r - j], dj = k->dg[r - j];
+    for (int x = 0; x < w; x++) {
+      o0[x] += (a[x] + bb[x]) * gj;
+      o1[x] += (a[x] - bb[x]) * dj;
     }
+  }
+}
+
+static void igg_cols (void *arg, int b, int e) {
+  for (int y = b; y < e; y++) igg_col_row((const Igg *)arg, y);
+}
+
+/* The horizontal pass on edge-padded copies of the row (r replicas each
+** side), so every tap is a vector loop over x; the accumulation order per
+** pixel stays scipy's (centre, then the far taps first). */
+SEG_CLONES static void igg_row (const Igg *k, int y, double *restrict a0, double *restrict a1,
+                                double *restrict gx, double *restrict gy) {
+  int w = k->w, r = k->r;
+  const double *v0 = k->v0 + (size_t)y * w, *v1 = k->v1 + (size_t)y * w;
+  for (int i = 0; i < w + 2 * r; i++) {
+    int x = i - r < 0 ? 0 : i - r >= w ? w - 1 : i - r;
+    a0[i] = v0[x]; a1[i] = v1[x];
+  }
+  double dc = k->dg[r], gc = k->g[r];
+  for (int x = 0; x < w; x++) { gx[x] = a0[x + r] * dc; gy[x] = a1[x + r] * gc; }
+  for (int j = r; j >= 1; j--) {
+    double dj = k->dg[r - j], gj = k->g[r - j];
+    const double *restrict l0 = a0 + r - j, *restrict r0 = a0 + r + j;
+    const double *restrict l1 = a1 + r - j, *restrict r1 = a1 + r + j;
+    for (int x = 0; x < w; x++) {
+      gx[x] += (l0[x] - r0[x]) * dj;
+      gy[x] += (l1[x] + r1[x]) * gj;
+    }
+  }
+  float *o = seg_row_f32(k->dst, y);
+  for (int x = 0; x < w; x++) {
+    double mag = sqrt(gy[x] * gy[x] + gx[x] * gx[x]);
+    o[x] = (float)(1.0 / sqrt(1.0 + k->alpha * mag));
   }
 }
 
 static void igg_rows (void *arg, int b, int e) {
   const Igg *k = arg;
-  int w = k->w, r = k->r;
-  for (int y = b; y < e; y++) {
-    const double *v0 = k->v0 + (size_t)y * w, *v1 = k->v1 + (size_t)y * w;
-    float *o = seg_row_f32(k->dst, y);
-    for (int x = 0; x < w; x++) {
-      double gx = v0[x] * k->dg[r], gy = v1[x] * k->g[r];
-      for (int j = r; j >= 1; j--) {
-        int xa = x - j < 0 ? 0 : x - j, xb = x + j >= w ? w - 1 : x + j;
-        gx += (v0[xa] - v0[xb]) * k->dg[r - j];
-        gy += (v1[xa] + v1[xb]) * k->g[r - j];
-      }
-      double mag = sqrt(gy * gy + gx * gx);
-      o[x] = (float)(1.0 / sqrt(1.0 + k->alpha * mag));
-    }
-  }
+  size_t n = (size_t)k->w + 2 * (size_t)k->r;
+  double *buf = malloc((2 * n + 2 * (size_t)k->w) * sizeof(double));
+  if (!buf) { ((Igg *)k)->failed = 1; return; }
+  for (int y = b; y < e; y++) igg_row(k, y, buf, buf + n, buf + 2 * n, buf + 2 * n + k->w);
+  free(buf);
 }
 
 static double pairwise_d (const double *a, size_t n) {
@@ -584,9 +606,9 @@ int seg_inverse_gaussian_gradient (const SegBuf *src, SegBuf *dst, double alpha,
       I[(size_t)y * w + x] = src->dtype == SEG_F32 ? v : v * scale;
     }
   }
-  Igg k = {w, h, r, I, v0, v1, g, dg, alpha, dst};
+  Igg k = {w, h, r, I, v0, v1, g, dg, alpha, dst, 0};
   seg_parallel_for(threads, h, 4, igg_cols, &k);
   seg_parallel_for(threads, h, 4, igg_rows, &k);
   free(g);
-  return SEG_OK;
+  return k.failed ? SEG_ENOMEM : SEG_OK;
 }
