@@ -122,33 +122,29 @@ SEG_CLONES static void cv_row (const Cv *v, int y) {
   }
   o[-1] = o[0];
   o[w] = o[w - 1];
-  /* the row's sums over four fixed lanes (independent additions; the
-  ** order depends on the row only) */
-  double s2[4] = {0, 0, 0, 0}, si[4] = {0, 0, 0, 0}, so[4] = {0, 0, 0, 0};
-  int64_t cnt = 0;
+  /* the row's sums over eight fixed lanes (independent additions; the
+  ** order depends on the row only); m * I is I or 0 exactly */
+  double s2[8] = {0}, si[8] = {0}, so[8] = {0}, cn[8] = {0};
   int x = 0;
-  for (; x + 4 <= w; x += 4)
-    for (int k = 0; k < 4; k++) {
-      double dd2 = o[x + k] - c[x + k];
+  for (; x + 8 <= w; x += 8)
+    for (int k = 0; k < 8; k++) {
+      double dd2 = o[x + k] - c[x + k], m = o[x + k] > 0 ? 1.0 : 0.0;
       s2[k] += dd2 * dd2;
-      int in = o[x + k] > 0;
-      si[k] += in ? I[x + k] : 0;
-      so[k] += in ? 0 : I[x + k];
-      cnt += in;
+      si[k] += m * I[x + k];
+      so[k] += I[x + k] - m * I[x + k];
+      cn[k] += m;
     }
   for (; x < w; x++) {
-    double dd2 = o[x] - c[x];
-    s2[0] += dd2 * dd2;
-    int in = o[x] > 0;
-    si[0] += in ? I[x] : 0;
-    so[0] += in ? 0 : I[x];
-    cnt += in;
+    double dd2 = o[x] - c[x], m = o[x] > 0 ? 1.0 : 0.0;
+    s2[x & 7] += dd2 * dd2;
+    si[x & 7] += m * I[x];
+    so[x & 7] += I[x] - m * I[x];
+    cn[x & 7] += m;
   }
+#define SUM8(a) (((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])))
   double *p = v->part + 4 * (size_t)y;
-  p[0] = (s2[0] + s2[1]) + (s2[2] + s2[3]);
-  p[1] = (si[0] + si[1]) + (si[2] + si[3]);
-  p[2] = (double)cnt;
-  p[3] = (so[0] + so[1]) + (so[2] + so[3]);
+  p[0] = SUM8(s2); p[1] = SUM8(si); p[2] = SUM8(cn); p[3] = SUM8(so);
+#undef SUM8
 }
 
 static void cv_rows (void *arg, int b, int e) {
