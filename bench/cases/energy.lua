@@ -2,7 +2,8 @@
 -- and the inverse Gaussian gradient against scikit-image 0.19 (format of
 -- bench/cases.lua). The iterative methods run on a crop of `gray` (or
 -- `rgb`) at (size/4, size/4) whose side is chosen so that skimage takes
--- about 1 to 5 s: 512 x 512 (1024 x 1024 for the edge map). Markers:
+-- about 1 to 5 s: 1024 x 1024 for the random walker, 512 x 512 for the
+-- contours, the whole input for the edge map. Markers:
 -- gray < 60 -> 1, gray > 170 -> 2 (the gallery's two thresholds).
 -- Pixels are compared with skimage in spec/energy_spec.lua.
 local seg = require "seg"
@@ -31,15 +32,15 @@ local function markers (g)
 end
 
 return {
-  { name = "random_walker 512", lua = "a:random_walker(markers)",
-    run = function (d) local a = crop(d, d.gray, 512); local m = markers(a)
+  { name = "random_walker 1024", lua = "a:random_walker(markers)",
+    run = function (d) local a = crop(d, d.gray, 1024); local m = markers(a)
       return function () return a:random_walker(m) end end,
-    peers = { skimage = { setup = PY_CROP .. "a = crop(gray, 512); m = markers(a)",
+    peers = { skimage = { setup = PY_CROP .. "a = crop(gray, 1024); m = markers(a)",
                           run = "S.random_walker(a, m, beta=130, mode='cg_j', tol=1e-3)" } } },
-  { name = "random_walker rgb 512", lua = "a:random_walker(markers)  -- RGB, channel_axis=-1",
-    run = function (d) local a = crop(d, d.rgb, 512); local m = markers(a:gray())
+  { name = "random_walker rgb 1024", lua = "a:random_walker(markers)  -- RGB, channel_axis=-1",
+    run = function (d) local a = crop(d, d.rgb, 1024); local m = markers(crop(d, d.gray, 1024))
       return function () return a:random_walker(m) end end,
-    peers = { skimage = { setup = PY_CROP .. "a = crop(rgb, 512); m = markers(crop(gray, 512))",
+    peers = { skimage = { setup = PY_CROP .. "a = crop(rgb, 1024); m = markers(crop(gray, 1024))",
                           run = "S.random_walker(a, m, beta=130, channel_axis=-1)" } } },
   { name = "chan_vese 512 x50", lua = "a:chan_vese{iters = 50}",
     run = function (d) local a = crop(d, d.gray, 512)
@@ -59,9 +60,9 @@ return {
     peers = { skimage = { setup = PY_CROP .. "g = MS.inverse_gaussian_gradient(skimage.img_as_float(crop(gray, 512))).astype(np.float32)",
                           run = "MS._curvop = MS._fcycle([lambda u: MS.sup_inf(MS.inf_sup(u)), lambda u: MS.inf_sup(MS.sup_inf(u))])\n"
                              .. "return MS.morphological_geodesic_active_contour(g, 50, 'disk', smoothing=1, balloon=-1, threshold=0.69)" } } },
-  { name = "inverse_gaussian_gradient 1024", lua = "a:inverse_gaussian_gradient()",
-    run = function (d) local a = crop(d, d.gray, 1024)
+  { name = "inverse_gaussian_gradient", lua = "gray:inverse_gaussian_gradient()",
+    run = function (d) local a = d.gray
       return function () return a:inverse_gaussian_gradient() end end,
-    peers = { skimage = { setup = PY_CROP .. "a = skimage.img_as_float(crop(gray, 1024))",
+    peers = { skimage = { setup = PY_CROP .. "a = skimage.img_as_float(gray)",
                           run = "MS.inverse_gaussian_gradient(a)" } } },  -- on img_as_float(a), as the gallery
 }

@@ -480,13 +480,12 @@ int seg_igg_radius (double sigma) { return (int)(4.0 * sigma + 0.5); }
 
 size_t seg_igg_scratch (int w, int h) {
   if (w <= 0 || h <= 0) return 0;
-  return 3 * (size_t)w * (size_t)h * sizeof(double) + 64;
+  return (size_t)w * (size_t)h * sizeof(double) + 64;
 }
 
 typedef struct Igg {
   int w, h, r;
   const double *I;
-  double *v0, *v1;          /* smoothed along y; derived along y */
   const double *g, *dg;     /* correlation weights at offsets -r..-1 (index r - j for -j) */
   double alpha;
   SegBuf *dst;
@@ -495,9 +494,9 @@ typedef struct Igg {
 
 /* scipy's correlate1d for a symmetric (sum) and an antisymmetric (diff)
 ** kernel, mode 'nearest': far taps first, as ni_filters.c. */
-SEG_CLONES static void igg_col_row (const Igg *k, int y) {
+/* The vertical pass of row y into o0 (smoothed) and o1 (derived). */
+SEG_CLONES static void igg_col_row (const Igg *k, int y, double *restrict o0, double *restrict o1) {
   int w = k->w, h = k->h, r = k->r;
-  double *restrict o0 = k->v0 + (size_t)y * w, *restrict o1 = k->v1 + (size_t)y * w;
   const double *c = k->I + (size_t)y * w;
   double gc = k->g[r], dc = k->dg[r];
   for (int x = 0; x < w; x++) { o0[x] = c[x] * gc; o1[x] = c[x] * dc; }
@@ -512,17 +511,13 @@ SEG_CLONES static void igg_col_row (const Igg *k, int y) {
   }
 }
 
-static void igg_cols (void *arg, int b, int e) {
-  for (int y = b; y < e; y++) igg_col_row((const Igg *)arg, y);
-}
-
 /* The horizontal pass on edge-padded copies of the row (r replicas each
 ** side), so every tap is a vector loop over x; the accumulation order per
 ** pixel stays scipy's (centre, then the far taps first). */
-SEG_CLONES static void igg_row (const Igg *k, int y, double *restrict a0, double *restrict a1,
+SEG_CLONES static void igg_row (const Igg *k, int y, const double *v0, const double *v1,
+                                double *restrict a0, double *restrict a1,
                                 double *restrict gx, double *restrict gy) {
   int w = k->w, r = k->r;
-  const double *v0 = k->v0 + (size_t)y * w, *v1 = k->v1 + (size_t)y * w;
   for (int i = 0; i < w + 2 * r; i++) {
     int x = i - r < 0 ? 0 : i - r >= w ? w - 1 : i - r;
     a0[i] = v0[x]; a1[i] = v1[x];
@@ -548,9 +543,14 @@ SEG_CLONES static void igg_row (const Igg *k, int y, double *restrict a0, double
 static void igg_rows (void *arg, int b, int e) {
   const Igg *k = arg;
   size_t n = (size_t)k->w + 2 * (size_t)k->r;
-  double *buf = malloc((2 * n + 2 * (size_t)k->w) * sizeof(double));
+  size_t w = (size_t)k->w;
+  double *buf = malloc((2 * n + 4 * w) * sizeof(double));
   if (!buf) { ((Igg *)k)->failed = 1; return; }
-  for (int y = b; y < e; y++) igg_row(k, y, buf, buf + n, buf + 2 * n, buf + 2 * n + k->w);
+  double *v0 = buf + 2 * n + 2 * w, *v1 = v0 + w;
+  for (int y = b; y < e; y++) {
+    igg_col_row(k, y, v0, v1);
+    igg_row(k, y, v0, v1, buf, buf + n, buf + 2 * n, buf + 2 * n + w);
+  }
   free(buf);
 }
 
@@ -579,8 +579,7 @@ int seg_inverse_gaussian_gradient (const SegBuf *src, SegBuf *dst, double alpha,
                                    int threads, void *scratch) {
   int w = src->w, h = src->h, r = seg_igg_radius(sigma);
   seg_assert(seg_buf_samesize(src, dst) && src->c == 1 && dst->dtype == SEG_F32);
-  size_t n = (size_t)w * h;
-  double *I = scratch, *v0 = I + n, *v1 = v0 + n;
+  double *I = scratch;
   if (r < 0) r = 0;
   double *g = calloc((size_t)(2 * r + 1) * 2, sizeof(double));
   if (!g) return SEG_ENOMEM;
@@ -606,8 +605,7 @@ int seg_inverse_gaussian_gradient (const SegBuf *src, SegBuf *dst, double alpha,
       I[(size_t)y * w + x] = src->dtype == SEG_F32 ? v : v * scale;
     }
   }
-  Igg k = {w, h, r, I, v0, v1, g, dg, alpha, dst, 0};
-  seg_parallel_for(threads, h, 4, igg_cols, &k);
+  Igg k = {w, h, r, I, g, dg, alpha, dst, 0};
   seg_parallel_for(threads, h, 4, igg_rows, &k);
   free(g);
   return k.failed ? SEG_ENOMEM : SEG_OK;
