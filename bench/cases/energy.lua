@@ -42,11 +42,11 @@ return {
       return function () return a:random_walker(m) end end,
     peers = { skimage = { setup = PY_CROP .. "a = crop(rgb, 1024); m = markers(crop(gray, 1024))",
                           run = "S.random_walker(a, m, beta=130, channel_axis=-1)" } } },
-  { name = "chan_vese 512 x50", lua = "a:chan_vese{iters = 50}",
+  { name = "chan_vese 512 x100", lua = "a:chan_vese{iters = 100}",
     run = function (d) local a = crop(d, d.gray, 512)
-      return function () return a:chan_vese{iters = 50} end end,
+      return function () return a:chan_vese{iters = 100} end end,
     peers = { skimage = { setup = PY_CROP .. "a = crop(gray, 512)",
-                          run = "S.chan_vese(a, mu=0.25, max_num_iter=50, tol=1e-3)" } } },
+                          run = "S.chan_vese(a, mu=0.25, max_num_iter=100, tol=1e-3)" } } },
   { name = "morph_chan_vese 512 x35", lua = "a:morphological_chan_vese(35, {smoothing = 3})",
     run = function (d) local a = crop(d, d.gray, 512)
       return function () return a:morphological_chan_vese(35, {smoothing = 3}) end end,
