@@ -284,10 +284,14 @@ static int init_phi (const SegCvOpts *o, double *phi, int w, int h, int ld) {
     return 0;
   }
   if (o->init == SEG_CV_CHECKERBOARD) {
-    double sf = M_PI / 5;
+    /* sin(x pi/5) of row 0 computed once, kept in the last row's slots
+    ** until that row is written (its values are the same products) */
+    double sf = M_PI / 5, *sx = phi + (size_t)(h - 1) * ld;
+    for (int x = 0; x < w; x++) sx[x] = sin((double)x * sf);
     for (int y = 0; y < h; y++) {
       double sy = sin((double)y * sf);
-      for (int x = 0; x < w; x++) phi[(size_t)y * ld + x] = sy * sin((double)x * sf);
+      double *row = phi + (size_t)y * ld;
+      for (int x = 0; x < w; x++) row[x] = sy * sx[x];
     }
     return 0;
   }
