@@ -17,10 +17,13 @@
 ** component of active pixels holding no unlabelled pixel keep their value
 ** and leave the system; unlabelled pixels no seed can reach get 0.
 **
-** Ours: the Laplacian is never assembled (matrix-free 4-neighbour stencil
-** with float32 weights, float64 vectors), each CG iteration is three fused
-** row-parallel passes, and the dot products are summed per row, then over
-** rows in order, so the result does not depend on the thread count.
+** Ours: the Laplacian is never assembled: the unknowns (unlabelled pixels
+** in the system) are numbered in raster order and keep their float32 edge
+** coefficients (below); the CG vectors are float32 with float64 dot
+** products; an iteration is three passes over blocks of unknowns run on
+** the pool, with the dot products fused into them and summed per block,
+** then over the blocks in order, so the result does not depend on the
+** thread count.
 ** Output values: skimage 0.19 renumbers labels to 1..n and writes negative
 ** values on inactive pixels; we keep the marker values and write 0 there.
 ** A constant image (std 0) has all weights 1 + 1e-10 (skimage: NaN). */
