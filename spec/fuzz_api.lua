@@ -106,7 +106,9 @@ end
 local function known_strings()
   local set, list = {}, {}
   for _, f in ipairs{"convert", "draw", "filter", "image", "io", "label", "metrics",
-                     "morph", "pointwise", "stats", "threshold"} do
+                     "morph", "pointwise", "stats", "threshold", "annotate", "table",
+                     "geometry", "intensity", "colour", "region", "watershed", "cluster",
+                     "superpixel", "graphseg", "graphcut", "energy"} do
     local h = io.open("src/lua/l" .. f .. ".c", "r")
     if h then
       for w in h:read("a"):gmatch('"([a-z_][a-z0-9_]*)"') do
