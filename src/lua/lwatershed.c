@@ -107,7 +107,7 @@ static int l_watershed (lua_State *L) {
     luaL_argcheck(L, mk->b.w == w && mk->b.h == h, 2, "markers differ in size from the image");
   }
   SegWatershedOpts o = {conn, c, lines};
-  uint8_t *state = seg_pushscratch(L, seg_watershed_scratch(w, h));
+  uint8_t *state = seg_pushscratch(L, seg_watershed_scratch(w, h, im->b.dtype));
   SegImage *out = seg_newimage_uninit(L, SEG_KIND_LABELS, w, h, 1, SEG_I32);
   if (seg_watershed(&im->b, &mk->b, mask ? &mask->b : NULL, &out->b, &o, state) != SEG_OK)
     return luaL_error(L, "not enough memory");

@@ -167,6 +167,16 @@ static inline BItem bq_pop (BQueue *q) {
   return x;
 }
 
+/* bq_pop that also points *ahead at the item d places behind the popped
+** one in the same block (NULL when there is none), for prefetching. */
+static inline BItem bq_pop_peek (BQueue *q, uint32_t d, const BItem **ahead) {
+  int lev = q->cur = bq_first(q, q->cur);
+  const BLevel *L = &q->lv[lev];
+  uint32_t k = L->hpos + d;
+  *ahead = k < L->head->n ? &L->head->it[k] : NULL;
+  return bq_pop(q);
+}
+
 /* ---------- setup ---------- */
 
 typedef struct Ws {
@@ -179,8 +189,9 @@ typedef struct Ws {
   int lines;
 } Ws;
 
-size_t seg_watershed_scratch (int w, int h) {
-  return (size_t)w * (size_t)h;
+size_t seg_watershed_scratch (int w, int h, SegDtype elev) {
+  size_t n = (size_t)w * (size_t)h;
+  return n + (elev == SEG_U8 ? 2 * n : elev == SEG_U16 ? 4 * n : 0) + 64;
 }
 
 static int32_t marker_at (const SegBuf *m, int y, int x) {
@@ -350,6 +361,166 @@ WS_INT(ws_u16, key_u16)
 WS_INT(ws_i32, key_i32)
 WS_INT(ws_f32, key_f32)
 
+/* ---------- packed keys: the plain u8/u16 watershed ----------
+** One u64 per item, value | age | index from the high bits down, compared
+** without the index bits: (value, age) order as above in half the memory
+** (the heap's cache misses are most of the time). Ages of the plain
+** watershed stay below n + 2, so they need no int32 wrap. */
+
+typedef struct { uint64_t *a; size_t n, cap; unsigned sh; } PHeap;
+
+static int pheap_push (PHeap *hp, uint64_t x) {
+  if (hp->n == hp->cap) {
+    size_t nc = hp->cap ? hp->cap * 2 : 4096;
+    uint64_t *a = realloc(hp->a, nc * sizeof *a);
+    if (!a) return -1;
+    hp->a = a; hp->cap = nc;
+  }
+  uint64_t *a = hp->a;
+  const unsigned sh = hp->sh;
+  const uint64_t xk = x >> sh;
+  size_t c = hp->n++;
+  while (c > 0) {
+    size_t p = (c + 1) / 2 - 1;
+    if (!(xk < (a[p] >> sh))) break;
+    a[c] = a[p];
+    c = p;
+  }
+  a[c] = x;
+  return 0;
+}
+
+/* skimage's sift-down, done bottom-up (Floyd): the hole goes down the
+** path of smaller children to a leaf (right only when strictly smaller,
+** as skimage's second test), then x climbs back while it is not greater
+** than the item above, i.e. to the first place where skimage's loop
+** stops (no child strictly smaller than x). Same array, one comparison
+** per level on the way down. */
+static inline uint64_t pheap_pop (PHeap *hp) {
+  uint64_t *a = hp->a, top = a[0];
+  size_t n = --hp->n;
+  if (n == 0) return top;
+  const unsigned sh = hp->sh;
+  const uint64_t x = a[n], xk = x >> sh;
+  size_t i = 0, l;
+  while ((l = 2 * i + 1) + 1 < n) {
+    __builtin_prefetch(&a[2 * l + 1]);
+    l += (a[l + 1] >> sh) < (a[l] >> sh);
+    a[i] = a[l];
+    i = l;
+  }
+  if (l < n) { a[i] = a[l]; i = l; }
+  while (i > 0) {
+    size_t p = (i - 1) / 2;
+    if ((a[p] >> sh) < xk) break;
+    a[i] = a[p];
+    i = p;
+  }
+  a[i] = x;
+  return top;
+}
+
+static unsigned bits_for (uint64_t v) {
+  unsigned b = 1;
+  while (b < 64 && (v >> b)) b++;
+  return b;
+}
+
+/* Whether the packed layout holds (value bits vb) for an n-pixel image. */
+static int packed_fits (size_t n, unsigned vb) {
+  return vb + bits_for(n) + bits_for((uint64_t)n + 2) <= 64;
+}
+
+/* The flood's memory traffic is most of the rest: elevation and state of a
+** pixel share one element here (CT: elevation in the low bits, state
+** above from bit SB), so a neighbour costs one load. In the bucket phase
+** the label rides in the item and the pixels a few items ahead in the
+** level's FIFO are prefetched. */
+#define PF_AHEAD 6
+#define WS_PACKED(NAME, T, CT, SB) \
+static int NAME (Ws *ws, const T *elev, int nlev, size_t ties, CT *C) { \
+  const size_t n = (size_t)ws->w * (size_t)ws->h; \
+  const unsigned ib = bits_for(n), ab = bits_for((uint64_t)n + 2), vs = ib + ab; \
+  const uint64_t imask = ((uint64_t)1 << ib) - 1, amask = ((uint64_t)1 << ab) - 1; \
+  const CT vmask = (CT)(((CT)1 << SB) - 1); \
+  const CT IN = (CT)((CT)ST_IN << SB), INLAB = (CT)((CT)(ST_IN | ST_LAB) << SB); \
+  const CT LAB = (CT)((CT)ST_LAB << SB); \
+  PHeap hp = {NULL, 0, 0, ib}; \
+  BQueue bq; \
+  int bucket = 0, rc = SEG_ENOMEM; \
+  memset(&bq, 0, sizeof bq); \
+  int32_t *out = ws->out; \
+  const ptrdiff_t W = ws->w; \
+  const int nn = ws->nn; \
+  uint64_t age = 1; \
+  size_t popped = 0; \
+  for (size_t p = 0; p < n; p++) C[p] = (CT)(elev[p] | ((CT)ws->st[p] << SB)); \
+  if (ties == 0) { \
+    if (bq_init(&bq, nlev) != 0) goto done; \
+    bucket = 1; \
+  } \
+  for (size_t p = 0; p < n; p++) \
+    if (out[p]) { \
+      if (bucket) { \
+        if (bq_push(&bq, elev[p], (BItem){(uint32_t)p, (uint32_t)out[p]}) != 0) goto done; \
+      } else if (pheap_push(&hp, ((uint64_t)elev[p] << vs) | p) != 0) goto done; \
+    } \
+  for (;;) { \
+    uint32_t p; \
+    int32_t lab; \
+    if (!bucket) { \
+      if (hp.n == 0) break; \
+      uint64_t e = pheap_pop(&hp); \
+      p = (uint32_t)(e & imask); \
+      lab = out[p]; \
+      if (((e >> ib) & amask) == 0 && ++popped == ties) { \
+        if (bq_init(&bq, nlev) != 0) goto done; \
+        bucket = 1; \
+        while (hp.n > 0) { \
+          uint64_t f = pheap_pop(&hp); \
+          uint32_t fi = (uint32_t)(f & imask); \
+          if (bq_push(&bq, (int)(f >> vs), (BItem){fi, (uint32_t)out[fi]}) != 0) goto done; \
+        } \
+      } \
+    } else { \
+      if (bq.count == 0) break; \
+      const BItem *ahead; \
+      BItem e = bq_pop_peek(&bq, PF_AHEAD, &ahead); \
+      if (ahead) { \
+        size_t a = ahead->idx; \
+        __builtin_prefetch(&C[a - (a >= (size_t)W ? W : 0)]); \
+        __builtin_prefetch(&C[a]); \
+        __builtin_prefetch(&C[a + (a + W < n ? W : 0)]); \
+        __builtin_prefetch(&out[a - (a >= (size_t)W ? W : 0)], 1); \
+        __builtin_prefetch(&out[a + (a + W < n ? W : 0)], 1); \
+      } \
+      p = e.idx; \
+      lab = (int32_t)e.src; \
+    } \
+    const uint8_t s = (uint8_t)(C[p] >> SB); \
+    for (int k = 0; k < nn; k++) { \
+      if (s & ws->need[k]) continue; \
+      size_t q = p + ws->off[k]; \
+      CT cq = C[q]; \
+      if ((cq & INLAB) != IN) continue; \
+      age++; \
+      out[q] = lab; \
+      C[q] = (CT)(cq | LAB); \
+      if (bucket) { \
+        if (bq_push(&bq, (int)(cq & vmask), (BItem){(uint32_t)q, (uint32_t)lab}) != 0) goto done; \
+      } else if (pheap_push(&hp, ((uint64_t)(cq & vmask) << vs) | (age << ib) | q) != 0) goto done; \
+    } \
+  } \
+  rc = SEG_OK; \
+done: \
+  free(hp.a); \
+  if (bq.lv || bq.bits || bq.sum || bq.all) bq_free(&bq); \
+  return rc; \
+}
+
+WS_PACKED(wsp_u8, uint8_t, uint16_t, 8)
+WS_PACKED(wsp_u16, uint16_t, uint32_t, 16)
+
 /* ---------- double keys: compact watershed, NaN elevations ---------- */
 
 static int ws_double (Ws *ws, const SegBuf *elev, double compactness) {
@@ -449,7 +620,13 @@ int seg_watershed (const SegBuf *elev, const SegBuf *markers, const SegBuf *mask
       if (!hist) return SEG_ENOMEM;
       size_t ties = tie_count(elev, &ws, nlev, hist);
       free(hist);
-      return (elev->dtype == SEG_U8 ? ws_u8 : ws_u16)(&ws, elev->data, nlev, ties);
+      int u8 = elev->dtype == SEG_U8;
+      size_t n = (size_t)elev->w * (size_t)elev->h;
+      void *comb = state + ((n + 63) & ~(size_t)63);
+      if (!o->lines && packed_fits(n, u8 ? 8 : 16))
+        return u8 ? wsp_u8(&ws, elev->data, nlev, ties, comb)
+                  : wsp_u16(&ws, (const uint16_t *)elev->data, nlev, ties, comb);
+      return (u8 ? ws_u8 : ws_u16)(&ws, elev->data, nlev, ties);
     }
     case SEG_I32: return ws_i32(&ws, elev->data, 0, 0);
     default: return ws_f32(&ws, elev->data, 0, 0);

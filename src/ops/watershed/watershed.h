@@ -2,7 +2,7 @@
 ** skimage.segmentation.watershed (scikit-image 0.19.3, _watershed_cy.pyx).
 **
 **   SegWatershedOpts o = {8, 0.0, 0};
-**   uint8_t *state = ...seg_watershed_scratch(w, h) bytes...;
+**   uint8_t *state = ...seg_watershed_scratch(w, h, elev.dtype) bytes...;
 **   int st = seg_watershed(&elev, &markers, mask_or_NULL, &labels, &o, state);
 **
 ** Pixels leave the queue by (value, age): the elevation (for compact
@@ -27,8 +27,10 @@ typedef struct SegWatershedOpts {
   int lines;            /* 1: watershed_line=True, line pixels get 0 */
 } SegWatershedOpts;
 
-/* Bytes of caller scratch for a w*h image (one state byte per pixel). */
-size_t seg_watershed_scratch (int w, int h);
+/* Bytes of caller scratch for a w*h image of elevations of type t (a
+** state byte per pixel; for u8/u16 also elevation and state side by
+** side), 64-byte aligned at its start. */
+size_t seg_watershed_scratch (int w, int h, SegDtype t);
 
 /* elev: 1 channel, any dtype; markers: 1 channel u8, u16 or i32, nonzero =
 ** seed (its value is the label); mask: NULL or 1 channel u8, nonzero =
