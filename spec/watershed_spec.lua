@@ -203,10 +203,24 @@ describe("pipelines", function()
     local img = assert(seg.load("examples/images/nuclei.png"))
     local fg = img:threshold("otsu"):fill_holes():remove_small(30)
     local d = fg:distance()
-    local markers, n = d:peaks{min_distance = 7}
+    local markers, n = d:peaks{min_distance = 7, exclude_border = false}
     local cells = (d * -1):watershed(markers, {mask = fg})
     assert.are.equal(ref.nuclei.objects, select(2, fg:label()))
     assert.are.equal(ref.nuclei.markers, n)
     assert.are.equal(ref.nuclei.cells, #cells:regions())
+  end)
+
+  it("the examples count what scikit-image counts and save their overlays", function()
+    local base = os.tmpname()
+    local tmp = base .. ".png"
+    local env = setmetatable({print = function () end, io = {write = function () end}},
+                             {__index = _G})
+    local function run (path) return assert(loadfile(path, "t", env))(tmp) end
+    local n = run("examples/coins_watershed.lua")
+    assert.are.equal(ref.coins_tutorial, n)
+    assert.are.equal(3, assert(seg.load(tmp)).channels)
+    assert.are.equal(ref.nuclei.cells, run("examples/cells_watershed.lua"))
+    assert(seg.load(tmp))
+    os.remove(tmp); os.remove(base)
   end)
 end)

@@ -158,13 +158,23 @@ nuclei = gray(os.path.join(ROOT, 'examples', 'images', 'nuclei.png'))
 fg = ndi.binary_fill_holes(nuclei > FI.threshold_otsu(nuclei))
 fg = M.remove_small_objects(fg, 30, connectivity=2)
 d = ndi.distance_transform_edt(fg)
-pk = F.peak_local_max(d, min_distance=7)
+pk = F.peak_local_max(d, min_distance=7, exclude_border=False)
 pm = np.zeros(d.shape, bool)
 pm[tuple(pk.T)] = True
 mk = ME.label(pm, connectivity=2)
 cells = S.watershed(-d, mk, mask=fg, connectivity=2)
 refs['nuclei'] = {'objects': int(ME.label(fg).max()), 'cells': int(len(np.unique(cells)) - 1),
                   'markers': int(mk.max())}
+
+# skimage's coins tutorial (region-based): sobel elevation, markers 1 below
+# 30 and 2 above 150, watershed, holes filled, specks below 64 px dropped
+coins_full = gray(os.path.join(DATA, 'coins.png'))
+tm = np.zeros_like(coins_full)
+tm[coins_full < 30] = 1
+tm[coins_full > 150] = 2
+tut = S.watershed(FI.sobel(coins_full), tm, connectivity=2) == 2
+tut = M.remove_small_objects(ndi.binary_fill_holes(tut), 64, connectivity=2)
+refs['coins_tutorial'] = int(ME.label(tut, connectivity=2).max())
 
 with open(os.path.join(FIX, 'watershed_refs.lua'), 'w') as f:
     f.write('-- written by spec/refs/make_watershed_refs.py: do not edit\n')
