@@ -74,6 +74,21 @@ describe("watershed", function()
          (coins_el:to("f32") * -1 + 300):to("u16"):watershed(MK.grid), "f32 vs u16")
   end)
 
+  it("with ties = 'raster' takes tied markers in raster order, the same for every dtype", function()
+    for _, o in ipairs{{ties = "raster"}, {ties = "raster", lines = true},
+                       {ties = "raster", connectivity = 4}} do
+      local want = coins_el:watershed(MK.grid, o)
+      same(coins_el:to("u16"):watershed(MK.grid, o), want, "u16")
+      same(coins_el:to("i32"):watershed(MK.grid, o), want, "i32")
+      same(coins_el:to("f32"):watershed(MK.grid, o), want, "f32")
+    end
+    -- markers of distinct elevations: no tie, skimage's answer
+    local one = seg.image(coins_el.width, coins_el.height, 1, "i32")
+    one:set(10, 10, 1); one:set(150, 120, 2); one:set(90, 40, 3)
+    assert(coins_el:get(10, 10) ~= coins_el:get(150, 120))
+    same(coins_el:watershed(one, {ties = "raster"}), coins_el:watershed(one), "no ties")
+  end)
+
   it("keeps seeds' labels, gives 0 outside the mask, and is deterministic across threads", function()
     local lab = E.negd:watershed(MK.peaks, {mask = fg})
     local out = (~fg):to("u8")
@@ -110,6 +125,8 @@ describe("watershed", function()
     assert.is_false(ok); assert.matches("unknown option 'conectivity'", e)
     ok, e = pcall(el.watershed, el, mk, {connectivity = 6})
     assert.is_false(ok); assert.matches("4 or 8", e)
+    ok, e = pcall(el.watershed, el, mk, {ties = "random"})
+    assert.is_false(ok); assert.matches("ties", e)
     ok, e = pcall(el.watershed, el, mk, {compactness = -1})
     assert.is_false(ok); assert.matches("compactness", e)
     ok, e = pcall(el.watershed, el, mk, {compactness = math.huge})

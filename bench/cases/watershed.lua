@@ -8,6 +8,11 @@
 -- i32 markers. "grid": one seed every 32 pixels, labelled in raster order.
 -- "minima": the labelled local minima of the gradient (skimage's
 -- watershed without markers), made in setup on both sides.
+-- The default (ties = "skimage") reproduces skimage's heap order among
+-- markers of equal elevation and runs on a binary heap while such ties
+-- remain; ties = "raster" takes them in raster order and floods u8 on the
+-- bucket queue throughout (docs/watershed.md). cv2.watershed floods
+-- 4-connected; lua-seg's default is 8, so a 4-connected row is added.
 local seg = require "seg"
 
 local GRAD = "el = cv2.morphologyEx(gray, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)); " ..
@@ -36,6 +41,15 @@ return {
     peers = { opencv = { setup = GRAD .. GRID, run = "m = mk.copy()\ncv2.watershed(e3, m)\nreturn m",
                          note = "'markers copied in the timed call (cv2 writes them)'" },
               skimage = { setup = GRAD .. GRID .. SK, run = "Se.watershed(el, mk, connectivity=2)" } } },
+  { name = "watershed grid raster", lua = "el:watershed(markers, {ties = 'raster'})",
+    run = function (d) local el = gradient(d); local mk = grid_markers(el.width, el.height)
+      return function () return el:watershed(mk, {ties = "raster"}) end end,
+    peers = { opencv = { setup = GRAD .. GRID, run = "m = mk.copy()\ncv2.watershed(e3, m)\nreturn m" } } },
+  { name = "watershed grid raster c4", lua = "el:watershed(markers, {ties = 'raster', connectivity = 4})",
+    run = function (d) local el = gradient(d); local mk = grid_markers(el.width, el.height)
+      return function () return el:watershed(mk, {ties = "raster", connectivity = 4}) end end,
+    peers = { opencv = { setup = GRAD .. GRID, run = "m = mk.copy()\ncv2.watershed(e3, m)\nreturn m",
+                         note = "'both 4-connected (cv2.watershed is)'" } } },
   { name = "watershed minima", lua = "el:watershed(minima:label())  -- el = gray:gradient(3x3)",
     run = function (d) local el = gradient(d); local mk = el:local_minima():label()
       return function () return el:watershed(mk) end end,

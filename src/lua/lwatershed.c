@@ -55,12 +55,14 @@ static SegImage *push_grid_labels (lua_State *L, int w, int h, lua_Integer n) {
   return lab;
 }
 
-/* img:watershed(markers [, {mask=, connectivity=8, compactness=0, lines=false}])
+/* img:watershed(markers [, {mask=, connectivity=8, compactness=0, lines=false,
+**                            ties="skimage"}])
 ** -> Labels. markers: Labels or a 1-channel u8/u16/i32 Image (0 = no
 ** seed), a number (about that many seeds on a regular grid), or nil (the
 ** local minima of the image). */
 static int l_watershed (lua_State *L) {
-  static const char *const keys[] = {"mask", "connectivity", "compactness", "lines", NULL};
+  static const char *const keys[] = {"mask", "connectivity", "compactness", "lines", "ties", NULL};
+  static const char *const ties[] = {"skimage", "raster", NULL};
   seg_checkimage(L, 1);
   seg_checkoptions(L, 3, keys);
   lua_settop(L, 3);
@@ -68,6 +70,7 @@ static int l_watershed (lua_State *L) {
   double c = seg_optnumberfield(L, 3, "compactness", 0);
   if (!(c >= 0) || !isfinite(c)) seg_optfielderror(L, 3, "compactness", "a finite number >= 0");
   int lines = seg_optboolfield(L, 3, "lines", 0);
+  int raster = seg_optoptionfield(L, 3, "ties", 0, ties);
   if (lua_istable(L, 3)) lua_getfield(L, 3, "mask");
   else lua_pushnil(L);                                  /* 4: mask */
   /* option reads can run Lua code: the images are checked after them */
@@ -106,7 +109,7 @@ static int l_watershed (lua_State *L) {
                   "markers must be Labels or a 1-channel integer image");
     luaL_argcheck(L, mk->b.w == w && mk->b.h == h, 2, "markers differ in size from the image");
   }
-  SegWatershedOpts o = {conn, c, lines};
+  SegWatershedOpts o = {conn, c, lines, raster};
   uint8_t *state = seg_pushscratch(L, seg_watershed_scratch(w, h, im->b.dtype));
   SegImage *out = seg_newimage_uninit(L, SEG_KIND_LABELS, w, h, 1, SEG_I32);
   if (seg_watershed(&im->b, &mk->b, mask ? &mask->b : NULL, &out->b, &o, state) != SEG_OK)

@@ -187,6 +187,9 @@ typedef struct Ws {
   ptrdiff_t off[8];
   uint8_t need[8];       /* edge bits that rule neighbour k out */
   int lines;
+  int64_t mage;          /* age of the next marker: 0 (skimage), or
+                         ** -(markers) counting up (raster ties) */
+  int mstep;             /* 0 or 1 */
 } Ws;
 
 size_t seg_watershed_scratch (int w, int h, SegDtype elev) {
@@ -303,7 +306,8 @@ static int NAME (Ws *ws, const void *elev, int nlev, size_t ties) { \
       if (bucket) { \
         if (bq_push(&bq, (int)KEY(elev, p), (BItem){(uint32_t)p, (uint32_t)p}) != 0) goto done; \
       } else { \
-        IItem it = {((uint64_t)KEY(elev, p) << 32) | MARKER_AGE, (uint32_t)p, (uint32_t)p}; \
+        IItem it = {((uint64_t)KEY(elev, p) << 32) | agekey((uint64_t)ws->mage), (uint32_t)p, (uint32_t)p}; \
+        ws->mage += ws->mstep; \
         if (IHeap_push(&hp, it) != 0) goto done; \
       } \
     } \
@@ -534,7 +538,8 @@ static int ws_double (Ws *ws, const SegBuf *elev, double compactness) {
   uint64_t age = 1;
   for (size_t p = 0; p < n; p++)
     if (out[p]) {
-      DItem it = {seg_elem(et, e, p), 0, (uint32_t)p, (uint32_t)p};
+      DItem it = {seg_elem(et, e, p), (int32_t)ws->mage, (uint32_t)p, (uint32_t)p};
+      ws->mage += ws->mstep;
       if (DHeap_push(&hp, it) != 0) { free(hp.a); return SEG_ENOMEM; }
     }
   while (hp.n > 0) {
@@ -610,6 +615,17 @@ int seg_watershed (const SegBuf *elev, const SegBuf *markers, const SegBuf *mask
   if ((uint64_t)elev->w * (uint64_t)elev->h >= ((uint64_t)1 << 32)) return SEG_EINVAL;
   Ws ws;
   setup(&ws, markers, mask, dst, o, state);
+  ws.mage = 0;
+  ws.mstep = 0;
+  if (o->raster_ties) {
+    /* markers of one elevation leave in raster order: distinct negative
+    ** ages below every age of the flood (which start at 2) */
+    const size_t n = (size_t)dst->w * (size_t)dst->h;
+    int64_t count = 0;
+    for (size_t p = 0; p < n; p++) count += ws.out[p] != 0;
+    ws.mage = -count;
+    ws.mstep = 1;
+  }
   if (o->compactness > 0 || (elev->dtype == SEG_F32 && has_nan(elev)))
     return ws_double(&ws, elev, o->compactness);
   switch (elev->dtype) {
@@ -618,7 +634,7 @@ int seg_watershed (const SegBuf *elev, const SegBuf *markers, const SegBuf *mask
       int nlev = elev->dtype == SEG_U8 ? 256 : 65536;
       size_t *hist = malloc((size_t)nlev * sizeof *hist);
       if (!hist) return SEG_ENOMEM;
-      size_t ties = tie_count(elev, &ws, nlev, hist);
+      size_t ties = o->raster_ties ? 0 : tie_count(elev, &ws, nlev, hist);
       free(hist);
       int u8 = elev->dtype == SEG_U8;
       size_t n = (size_t)elev->w * (size_t)elev->h;

@@ -1,7 +1,7 @@
 /* watershed.h — marker-controlled watershed by priority flood, exactly as
 ** skimage.segmentation.watershed (scikit-image 0.19.3, _watershed_cy.pyx).
 **
-**   SegWatershedOpts o = {8, 0.0, 0};
+**   SegWatershedOpts o = {8, 0.0, 0, 0};
 **   uint8_t *state = ...seg_watershed_scratch(w, h, elev.dtype) bytes...;
 **   int st = seg_watershed(&elev, &markers, mask_or_NULL, &labels, &o, state);
 **
@@ -25,6 +25,9 @@ typedef struct SegWatershedOpts {
   int connectivity;     /* 4 or 8 (skimage connectivity=1 / 2) */
   double compactness;   /* >= 0, finite; > 0: compact watershed */
   int lines;            /* 1: watershed_line=True, line pixels get 0 */
+  int raster_ties;      /* 1: markers of equal elevation leave in raster
+                        ** order (not skimage's heap order); u8/u16 then
+                        ** run on the bucket queue from the start */
 } SegWatershedOpts;
 
 /* Bytes of caller scratch for a w*h image of elevations of type t (a
