@@ -408,7 +408,9 @@ static inline uint64_t pheap_pop (PHeap *hp) {
   const uint64_t x = a[n], xk = x >> sh;
   size_t i = 0, l;
   while ((l = 2 * i + 1) + 1 < n) {
-    __builtin_prefetch(&a[2 * l + 1]);
+    /* three levels ahead: the lines of the 8 great-grandchildren */
+    __builtin_prefetch(&a[8 * i + 7]);
+    __builtin_prefetch(&a[8 * i + 14]);
     l += (a[l + 1] >> sh) < (a[l] >> sh);
     a[i] = a[l];
     i = l;
@@ -476,6 +478,12 @@ static int NAME (Ws *ws, const T *elev, int nlev, size_t ties, CT *C) { \
       if (hp.n == 0) break; \
       uint64_t e = pheap_pop(&hp); \
       p = (uint32_t)(e & imask); \
+      if (hp.n > 0) { /* the next pop, unless a descent comes first */ \
+        size_t a = (size_t)(hp.a[0] & imask); \
+        __builtin_prefetch(&C[a - (a >= (size_t)W ? W : 0)]); \
+        __builtin_prefetch(&C[a + (a + W < n ? W : 0)]); \
+        __builtin_prefetch(&out[a]); \
+      } \
       lab = out[p]; \
       if (((e >> ib) & amask) == 0 && ++popped == ties) { \
         if (bq_init(&bq, nlev) != 0) goto done; \
