@@ -68,6 +68,8 @@ static inline ITEM NAME##_pop (NAME *hp) { \
   for (;;) { \
     size_t l = 2 * i + 1, s = i; \
     if (l >= n) break; \
+    __builtin_prefetch(&a[4 * i + 3]); \
+    __builtin_prefetch(&a[4 * i + 6]); \
     const ITEM *sm = &x; \
     if (LESS(&a[l], sm)) { s = l; sm = &a[l]; } \
     if (l + 1 < n && LESS(&a[l + 1], sm)) s = l + 1; \
@@ -317,6 +319,12 @@ static int NAME (Ws *ws, const void *elev, int nlev, size_t ties) { \
       if (hp.n == 0) break; \
       IItem e = IHeap_pop(&hp); \
       p = e.idx; src = e.src; \
+      if (hp.n > 0) { \
+        size_t a = hp.a[0].idx, W = (size_t)ws->w; \
+        __builtin_prefetch(&st[a - (a >= W ? W : 0)]); \
+        __builtin_prefetch(&st[a + (a + W < n ? W : 0)]); \
+        __builtin_prefetch(&out[a]); \
+      } \
       if (nlev > 0 && (uint32_t)e.key == MARKER_AGE && ++popped == ties) { \
         /* every key left is distinct: the sorted order is the heap's */ \
         if (bq_init(&bq, nlev) != 0) goto done; \
