@@ -108,6 +108,14 @@ static int l_watershed (lua_State *L) {
     luaL_argcheck(L, mk->b.c == 1 && mk->b.dtype != SEG_F32, 2,
                   "markers must be Labels or a 1-channel integer image");
     luaL_argcheck(L, mk->b.w == w && mk->b.h == h, 2, "markers differ in size from the image");
+    if (mk->b.dtype == SEG_I32) {   /* Labels are 0 (none) or positive */
+      int neg = 0;
+      for (int y = 0; y < h; y++) {
+        const int32_t *r = seg_row_i32(&mk->b, y);
+        for (int x = 0; x < w; x++) neg |= r[x] < 0;
+      }
+      luaL_argcheck(L, !neg, 2, "markers must not be negative");
+    }
   }
   SegWatershedOpts o = {conn, c, lines, raster};
   uint8_t *state = seg_pushscratch(L, seg_watershed_scratch(w, h, im->b.dtype));
