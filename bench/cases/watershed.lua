@@ -55,6 +55,17 @@ return {
       return function () return el:watershed(mk) end end,
     peers = { opencv = { setup = GRAD .. MINIMA, run = "m = mk.copy()\ncv2.watershed(e3, m)\nreturn m" },
               skimage = { setup = GRAD .. MINIMA .. SK, run = "Se.watershed(el, mk, connectivity=2)" } } },
+  -- the classical split of touching objects: m1 = gray > 127, markers at
+  -- the peaks of its distance map, flood of -distance inside m1 (f32 on our
+  -- side, float64 on skimage's: it converts every elevation to float64)
+  { name = "watershed -distance", lua = "(d * -1):watershed(d:peaks{min_distance = 7}, {mask = m1})",
+    run = function (d) local m = d.m1; local dist = m:distance(); local mk = dist:peaks{min_distance = 7}
+      local el = dist * -1
+      return function () return el:watershed(mk, {mask = m}) end end,
+    peers = { skimage = { setup = "import skimage.segmentation as Se, skimage.feature as F, skimage.measure as Me, scipy.ndimage as ndi; " ..
+                                  "d = ndi.distance_transform_edt(m1); pk = F.peak_local_max(d, min_distance=7); " ..
+                                  "pm = np.zeros(d.shape, bool); pm[tuple(pk.T)] = True; mk = Me.label(pm, connectivity=2); el = -d",
+                          run = "Se.watershed(el, mk, mask=m1, connectivity=2)" } } },
   { name = "watershed lines", lua = "el:watershed(markers, {lines = true})",
     run = function (d) local el = gradient(d); local mk = grid_markers(el.width, el.height)
       return function () return el:watershed(mk, {lines = true}) end end,

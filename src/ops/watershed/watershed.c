@@ -194,9 +194,18 @@ typedef struct Ws {
   int mstep;             /* 0 or 1 */
 } Ws;
 
+#define ALIGN64(x) (((x) + 63) & ~(size_t)63)
+
+/* Layout: state bytes; for u8/u16 then the combined elements; for f32
+** u16 ranks, then combined elements of the ranks. */
 size_t seg_watershed_scratch (int w, int h, SegDtype elev) {
   size_t n = (size_t)w * (size_t)h;
-  return n + (elev == SEG_U8 ? 2 * n : elev == SEG_U16 ? 4 * n : 0) + 64;
+  switch (elev) {
+    case SEG_U8: return ALIGN64(n) + 2 * n;
+    case SEG_U16: return ALIGN64(n) + 4 * n;
+    case SEG_F32: return ALIGN64(n) + ALIGN64(2 * n) + 4 * n;
+    default: return n;
+  }
 }
 
 static int32_t marker_at (const SegBuf *m, int y, int x) {
@@ -595,12 +604,72 @@ static int ws_double (Ws *ws, const SegBuf *elev, double compactness) {
 
 /* ---------- entry ---------- */
 
+static int cmp_u32 (const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
 static int has_nan (const SegBuf *b) {
   const float *f = (const float *)b->data;
   size_t n = (size_t)b->w * (size_t)b->h;
   int nan = 0;
   for (size_t i = 0; i < n; i++) nan |= f[i] != f[i];
   return nan;
+}
+
+/* f32 elevations (no NaN) with at most 65536 distinct values: *nlev =
+** that count and rank[p] = the rank of pixel p's value among them, so
+** ranks order and tie exactly as the floats do (-0 and +0 are one value).
+** *nlev = 0 when there are more (the heap floods the floats). */
+static int f32_ranks (const SegBuf *elev, uint16_t *rank, size_t *nlev) {
+  enum { MAXD = 65536, CAP = 1 << 17 };     /* hash slots: load <= 1/2 */
+  const size_t n = (size_t)elev->w * (size_t)elev->h;
+  const void *e = elev->data;
+  uint32_t *keys = malloc(CAP * sizeof *keys);
+  uint16_t *val = malloc(CAP * sizeof *val);
+  uint8_t *used = calloc(CAP, 1);
+  uint32_t *d = malloc(MAXD * sizeof *d);
+  int rc = SEG_ENOMEM;
+  size_t cnt = 0;
+  *nlev = 0;
+  if (!keys || !val || !used || !d) goto done;
+#define SLOT(k) (((k) * 2654435761u) >> 15)  /* Fibonacci hash to 17 bits */
+  uint32_t last = 0;
+  int have = 0;
+  for (size_t p = 0; p < n; p++) {
+    uint32_t k = key_f32(e, p);
+    if (have && k == last) continue;
+    last = k; have = 1;
+    uint32_t h = SLOT(k);
+    while (used[h] && keys[h] != k) h = (h + 1) & (CAP - 1);
+    if (!used[h]) {
+      if (cnt == MAXD) { rc = SEG_OK; goto done; }
+      used[h] = 1; keys[h] = k; d[cnt++] = k;
+    }
+  }
+  qsort(d, cnt, sizeof *d, cmp_u32);
+  for (size_t i = 0; i < cnt; i++) {
+    uint32_t h = SLOT(d[i]);
+    while (keys[h] != d[i]) h = (h + 1) & (CAP - 1);
+    val[h] = (uint16_t)i;
+  }
+  uint16_t lr = 0;
+  have = 0;
+  for (size_t p = 0; p < n; p++) {
+    uint32_t k = key_f32(e, p);
+    if (!(have && k == last)) {
+      uint32_t h = SLOT(k);
+      while (keys[h] != k) h = (h + 1) & (CAP - 1);
+      lr = val[h]; last = k; have = 1;
+    }
+    rank[p] = lr;
+  }
+#undef SLOT
+  *nlev = cnt;
+  rc = SEG_OK;
+done:
+  free(keys); free(val); free(used); free(d);
+  return rc;
 }
 
 /* Markers to pop from the heap before the bucket queue may take over. */
@@ -644,22 +713,47 @@ int seg_watershed (const SegBuf *elev, const SegBuf *markers, const SegBuf *mask
   }
   if (o->compactness > 0 || (elev->dtype == SEG_F32 && has_nan(elev)))
     return ws_double(&ws, elev, o->compactness);
+  const size_t n = (size_t)elev->w * (size_t)elev->h;
+  SegBuf levels = *elev;
+  size_t nlev = 0;
   switch (elev->dtype) {
-    case SEG_U8:
-    case SEG_U16: {
-      int nlev = elev->dtype == SEG_U8 ? 256 : 65536;
-      size_t *hist = malloc((size_t)nlev * sizeof *hist);
-      if (!hist) return SEG_ENOMEM;
-      size_t ties = o->raster_ties ? 0 : tie_count(elev, &ws, nlev, hist);
-      free(hist);
-      int u8 = elev->dtype == SEG_U8;
-      size_t n = (size_t)elev->w * (size_t)elev->h;
-      void *comb = state + ((n + 63) & ~(size_t)63);
-      if (!o->lines && packed_fits(n, u8 ? 8 : 16))
-        return u8 ? wsp_u8(&ws, elev->data, nlev, ties, comb)
-                  : wsp_u16(&ws, (const uint16_t *)elev->data, nlev, ties, comb);
-      return (u8 ? ws_u8 : ws_u16)(&ws, elev->data, nlev, ties);
+    case SEG_U8: nlev = 256; break;
+    case SEG_U16: nlev = 65536; break;
+    case SEG_F32: {
+      /* few distinct values (distance maps): flood their ranks instead */
+      uint16_t *rank = (uint16_t *)(state + ALIGN64(n));
+      int rc = f32_ranks(elev, rank, &nlev);
+      if (rc != SEG_OK) return rc;
+      if (nlev) {
+        levels.dtype = SEG_U16;
+        levels.stride = (size_t)elev->w * 2;
+        levels.data = (uint8_t *)rank;
+      }
+      break;
     }
+    default: break;
+  }
+  if (nlev) {
+    size_t *hist = malloc(nlev * sizeof *hist);
+    if (!hist) return SEG_ENOMEM;
+    size_t ties = o->raster_ties ? 0 : tie_count(&levels, &ws, (int)nlev, hist);
+    unsigned vb = 8;
+    if (levels.dtype == SEG_U16) {   /* bits of the highest level in use */
+      const uint16_t *e = (const uint16_t *)levels.data;
+      uint16_t mx = 0;
+      for (size_t p = 0; p < n; p++) mx = e[p] > mx ? e[p] : mx;
+      vb = bits_for(mx);
+    }
+    free(hist);
+    int u8 = levels.dtype == SEG_U8;
+    void *comb = (uint8_t *)levels.data == elev->data ? state + ALIGN64(n)
+                                                      : state + ALIGN64(n) + ALIGN64(2 * n);
+    if (!o->lines && packed_fits(n, vb))
+      return u8 ? wsp_u8(&ws, levels.data, (int)nlev, ties, comb)
+                : wsp_u16(&ws, (const uint16_t *)levels.data, (int)nlev, ties, comb);
+    return (u8 ? ws_u8 : ws_u16)(&ws, levels.data, (int)nlev, ties);
+  }
+  switch (elev->dtype) {
     case SEG_I32: return ws_i32(&ws, elev->data, 0, 0);
     default: return ws_f32(&ws, elev->data, 0, 0);
   }
