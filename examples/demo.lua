@@ -4,6 +4,12 @@
 --   coins:  Gaussian, Otsu threshold, fill holes, clear the border, drop specks
 --   page:   Sauvola local threshold (uneven lighting), label characters
 --   levels: three-class multi-Otsu of the coins photograph (Labels directly)
+--   watershed: touching coins apart, as scikit-image's tutorial: the
+--           Sobel gradient flooded from dark (background) and bright
+--           (coin) markers, then holes filled and specks dropped
+--   superpixels: SLIC on the bundled colour photograph (astronaut), its
+--           superpixels' boundaries drawn over it, then neighbours of
+--           similar mean colour merged on the region adjacency graph
 --   nuclei: the bundled U-Net (background / interior / boundary) on a
 --           synthetic fluorescence image, chained with classical operators:
 --           interiors -> open -> label -> expand into the network's
@@ -25,6 +31,18 @@ return function(seg, opts)
       local classes, t = img:gaussian(1):multiotsu(3)
       return classes, ("multi-Otsu thresholds %g, %g"):format(t[1], t[2])
     end},
+    {name = "watershed", file = "coins.png", run = function(img)
+      local markers = img:lt(30):to("u8") + img:gt(150):to("u8") * 2
+      local regions = img:sobel():watershed(markers)      -- Labels 1 (background), 2 (coins)
+      local coins = regions:mask(2):fill_holes():remove_small(64)
+      return coins, "Sobel gradient, watershed from dark/bright markers"
+    end},
+    {name = "superpixels", file = "astronaut.jpg", color = true, run = function(img)
+      local sp, n = img:slic{n = 400, compactness = 10, sigma = 1}
+      local merged = sp:merge{image = img, threshold = 12}
+      img:draw_boundaries(sp):save(opts.outdir .. "/superpixels-slic.png")
+      return merged:boundaries(), ("SLIC %d superpixels, merged at mean-colour distance 12"):format(n), merged
+    end},
   }
   if opts.model then
     jobs[#jobs + 1] = {name = "nuclei", file = "nuclei.png", run = function(img)
@@ -40,7 +58,8 @@ return function(seg, opts)
   local bar = opts.progress(#jobs, "demo")
   local rows = {}
   for _, job in ipairs(jobs) do
-    local img = assert(seg.load(opts.images .. "/" .. job.file)):gray()
+    local img = assert(seg.load(opts.images .. "/" .. job.file))
+    if not job.color then img = img:gray() end
     local mask, how, labels = job.run(img)
     local n
     if labels then                        -- instances already
@@ -58,7 +77,7 @@ return function(seg, opts)
     assert(mask:to("u8", 255):save(base .. "-mask.png"))
     assert(labels:colorize():save(base .. "-labels.png"))
     assert(img:overlay(labels, {alpha = 0.45}):save(base .. "-overlay.png"))
-    rows[#rows + 1] = ("%-6s %4d objects, mean area %7.1f px  (%s)"):format(
+    rows[#rows + 1] = ("%-11s %4d objects, mean area %7.1f px  (%s)"):format(
       job.name, n, n > 0 and area / n or 0, how)
     bar()
   end

@@ -1,11 +1,11 @@
 -- SLIC superpixels of scikit-image's astronaut, their boundaries drawn in
 -- yellow over the photograph. Run from the repository root after `make`:
 --   LUA_CPATH='./?.so;;' lua5.4 examples/superpixels.lua out.png [input.png [n]]
--- The input defaults to the astronaut of Debian's python3-skimage.
+-- The input defaults to the bundled astronaut (examples/images/astronaut.jpg).
 local seg = require "seg"
 
 local out = arg[1] or error("usage: lua5.4 examples/superpixels.lua out.png [input.png [n]]")
-local input = arg[2] or "/usr/lib/python3/dist-packages/skimage/data/astronaut.png"
+local input = arg[2] or "examples/images/astronaut.jpg"
 local n = tonumber(arg[3] or 400)
 
 local img = assert(seg.load(input)):rgb()

@@ -498,7 +498,7 @@ local elements = P.elements
 local resizing = {crop = true, resize = true, pad = true, rotate90 = true, transpose = true}
 local mutating = {set = true, release = true, __gc = true, __close = true}
 -- draw_* and *_into change their object by name, as set does
-local function mutates (name) return mutating[name] or name:match("^draw_") or name:match("_into$") end
+local function mutates (name) return mutating[name] or (name:match("^draw_") and name ~= "draw_boundaries") or name:match("_into$") end
 
 -- Returns class, message for the first broken invariant of a result list.
 local function check_results(seg, target, a, r)

@@ -141,7 +141,7 @@ describe("robustness", function()
                 check_error(r[2], call)
               end
               -- set, draw_* and *_into write into their object by name
-              if not (name == "set" or name:match("^draw_") or name:match("_into$")) then
+              if not (name == "set" or (name:match("^draw_") and name ~= "draw_boundaries") or name:match("_into$")) then
                 assert(obj:data() == before, call .. " changed its input")
               end
             end
