@@ -116,4 +116,25 @@ describe("colour spaces", function()
     local o = seg.image(4, 4, 3, "f32"); o:release()
     assert.has_error(function() img:lab{out = o} end)
   end)
+
+  it("takes NaN, infinities and huge values without undefined behaviour", function()
+    -- found by fuzz-api under UBSan: hed_to_rgb converted exp's exponent of
+    -- an infinite density to an integer
+    local vals = {1 / 0, -1 / 0, 0 / 0, 1e30, -1e30, 3e38, -3e38, 0}
+    local t = {}
+    for i = 1, #vals do for j = 1, #vals do t[#t + 1] = string.pack("<fff", vals[i], vals[j], vals[(i + j) % #vals + 1]) end end
+    local im = seg.from_data(table.concat(t), #vals, #vals, 3, "f32")
+    for _, f in ipairs{"lab", "hsv", "hed", "lab_to_rgb", "hsv_to_rgb", "hed_to_rgb"} do
+      local out = im[f](im)
+      assert.are.equal(#vals, out.width)
+      for y = 0, #vals - 1 do for x = 0, #vals - 1 do
+        for c = 1, 3 do
+          local v = out:get(x, y, c)
+          if f == "lab_to_rgb" or f == "hed_to_rgb" then assert(v ~= v or (v >= 0 and v <= 1), f .. " out of 0..1: " .. v) end
+        end
+      end end
+    end
+    local px = seg.from_data(string.pack("<fff", 1 / 0, 0 / 0, 1 / 0), 1, 1, 3, "f32"):hed_to_rgb()
+    assert(px:get(0, 0, 1) ~= px:get(0, 0, 1), "NaN density gives NaN")
+  end)
 end)

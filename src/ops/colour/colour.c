@@ -191,10 +191,14 @@ SEG_CLONES static void lab_inv (double *restrict p0, double *restrict p1, double
 
 /* e^x for x <= 0 (hed2rgb's exp of minus the optical densities): Cody-Waite
 ** reduction and a degree-11 Taylor polynomial on |r| <= ln2/2 (error below
-** 1e-15 relative), 2^n from the exponent bits; x below -700 gives 0. */
+** 1e-15 relative), 2^n from the exponent bits; x below -700 gives 0,
+** x above 0 gives 1 (the caller clips there anyway) and NaN stays NaN:
+** n must be a finite integer before it is converted. */
 static inline double exp_neg (double x) {
-  int64_t tiny = -(int64_t)(x < -700.0);
+  const double x0 = x;
+  int64_t tiny = -(int64_t)(x < -700.0), nan = -(int64_t)(x != x);
   x = pick(tiny, -700.0, x);
+  x = pick(-(int64_t)(x > 0.0) | nan, 0.0, x);
   double n = (x * 1.4426950408889634 + 6755399441055744.0) - 6755399441055744.0;
   double r = x - n * 0.6931471803691238 - n * 1.9082149292705877e-10;
   double p = 1.0 / 39916800;
@@ -206,7 +210,7 @@ static inline double exp_neg (double x) {
   memcpy(&bits, &p, 8);
   bits += (int64_t)n * ((int64_t)1 << 52);
   memcpy(&p, &bits, 8);
-  return pick(tiny, 0.0, p);
+  return pick(nan, x0, pick(tiny, 0.0, p));
 }
 
 SEG_CLONES static void hed_inv (double *restrict p0, double *restrict p1, double *restrict p2,
