@@ -88,6 +88,7 @@ typedef struct Slic {
   float *rowbuf;              /* threads * w: best distance of a row */
   int *cand;                  /* threads * cand_stride: a row's candidates, bucketed by block */
   size_t cand_stride;
+  float *lbuf;                /* threads * 4 ncl: a block's candidates' bounds, survivors, dy^2, cx */
 } Slic;
 
 #define ACCW(s) (3 + (s)->C)
@@ -206,14 +207,33 @@ static void scan_gen (const Slic *s, float *restrict best, int32_t *restrict lab
     } \
   } while (0)
 
+/* Horizontal max of the pair-wise min of two 16-lane chains. */
+static inline float max_of_min16 (const float *b0, const float *b1) {
+  float m = -FLT_MAX;
+  for (int i = 0; i < 16; i++) {
+    float v = b1[i] < b0[i] ? b1[i] : b0[i];
+    m = v > m ? v : m;
+  }
+  return m;
+}
+
 /* One block of 16 pixels [xs, xs + 16) against its active candidates,
 ** best distances and labels held in registers, in two independent chains
-** (even and odd candidates: one chain is bound by the latency of its
-** compare-and-blend), merged at the end. Candidates come in any order: a
-** tie goes to the lower label, as skimage's increasing-k loop. */
+** (one chain is bound by the latency of its compare-and-blend), merged at
+** the end. Candidates come in any order: a tie goes to the lower label, as
+** skimage's increasing-k loop.
+**
+** Pruning (exact): a candidate's distance is at least its spatial term,
+** and that is at least lb = (dyy + mdx^2) sw, mdx the least |cx - x| over
+** the block (the colour term is >= 0; rounding is monotone, the factor
+** 1 - 2^-16 covers the contraction of the expression into FMAs). When
+** lb exceeds the largest best distance of the block, the candidate can
+** neither win nor tie at any pixel and is skipped. The nearest candidate
+** goes first so that the bound bites early. */
 __attribute__((always_inline)) static inline void block16 (float *restrict best, int32_t *restrict lab, const float *restrict f0,
                             const float *restrict f1, const float *restrict f2, int xs,
-                            const Slic *s, const int *act, int na, float y, int zero) {
+                            const Slic *s, const int *act, const float *ady, const float *acx,
+                            float *lbs, int na, float y, int zero) {
   float b0[16], b1[16], xv[16];
   int32_t l0[16], l1[16];
   for (int i = 0; i < 16; i++) {
@@ -221,29 +241,37 @@ __attribute__((always_inline)) static inline void block16 (float *restrict best,
     b1[i] = FLT_MAX; l1[i] = INT32_MAX;
     xv[i] = (float)(xs + i);
   }
-  float sw = s->sw;
+  float sw = s->sw, xa = (float)xs, xb = (float)(xs + 15);
+  /* first the clusters that held the block's ends last iteration (most
+  ** often the winners): a candidate seen twice changes nothing */
+  int kp0 = l0[0] - 1, kp1 = l0[15] - 1;
+  int ok0 = kp0 >= 0 && s->alive[kp0] && (int)y >= s->y0[kp0] && (int)y < s->y1[kp0] && s->x0[kp0] < s->x1[kp0];
+  int ok1 = kp1 >= 0 && kp1 != kp0 && s->alive[kp1] && (int)y >= s->y0[kp1] && (int)y < s->y1[kp1] && s->x0[kp1] < s->x1[kp1];
+  if (ok0) CAND16(b0, l0, kp0, zero);
+  if (ok1) CAND16(b1, l1, kp1, zero);
+  float mb = max_of_min16(b0, b1);
+  for (int a = 0; a < na; a++) {               /* branch-free, vectorised */
+    float cx = acx[a], t = xa - cx, u = cx - xb;
+    float mdx = t > u ? t : u;
+    mdx = mdx > 0.0f ? mdx : 0.0f;
+    lbs[a] = (ady[a] + mdx * mdx) * sw * (1.0f - 1.0f / 65536);
+  }
+  int m = 0, *surv = (int *)(lbs + na);        /* the candidates the bound keeps */
+  for (int a = 0; a < na; a++) {
+    surv[m] = act[a];
+    m += !(lbs[a] > mb);
+  }
   int a = 0;
-  for (; a + 1 < na; a += 2) {
-    int ka = act[a], kb = act[a + 1];
+  for (; a + 1 < m; a += 2) {
+    int ka = surv[a], kb = surv[a + 1];
     CAND16(b0, l0, ka, zero);
     CAND16(b1, l1, kb, zero);
   }
-  if (a < na) CAND16(b0, l0, act[a], zero);
+  if (a < m) CAND16(b0, l0, surv[a], zero);
   for (int i = 0; i < 16; i++) {
     int better = (b1[i] < b0[i]) | ((b1[i] == b0[i]) & (l1[i] < l0[i]));
     best[xs + i] = better ? b1[i] : b0[i];
     lab[xs + i] = better ? l1[i] : l0[i];
-  }
-}
-
-/* Adds pixels [xa, xb) of row y to their clusters' sums (3 channels). */
-static inline void acc_pixels (const Slic *s, int64_t *acc, const int32_t *lab, int y, int xa,
-                               int xb, const int32_t *q0, const int32_t *q1, const int32_t *q2) {
-  for (int x = xa; x < xb; x++) {
-    int32_t id = lab[x];
-    if (id <= 0) continue;
-    int64_t *a = acc + (size_t)(id - 1) * ACCW(s);
-    a[0]++; a[1] += y; a[2] += x; a[3] += q0[x]; a[4] += q1[x]; a[5] += q2[x];
   }
 }
 
@@ -256,18 +284,44 @@ static inline void flush_run (const Slic *s, int64_t *acc, int32_t id, const int
 /* The row's candidates (clusters whose box spans row y) swept left to
 ** right in blocks of 16 pixels, each block seeing only the candidates
 ** whose x-interval overlaps it: 3-channel SLIC and SLICO. */
+/* Adds the runs of equal labels of [xa, xb) to the running sums (run_id,
+** run), flushing them into acc when the label changes. */
+static inline void acc_runs (const Slic *s, int64_t *acc, const int32_t *lab, int y, int xa, int xb,
+                             const int32_t *q0, const int32_t *q1, const int32_t *q2,
+                             int32_t *run_id, int64_t run[6]) {
+  for (int x = xa; x < xb;) {
+    int32_t id = lab[x];
+    int xe = x + 1;
+    while (xe < xb && lab[xe] == id) xe++;
+    if (id != *run_id) {
+      flush_run(s, acc, *run_id, run);
+      *run_id = id;
+      for (int i = 0; i < 6; i++) run[i] = 0;
+    }
+    int64_t len = xe - x, s0 = 0, s1 = 0, s2 = 0;
+    for (int i = x; i < xe; i++) { s0 += q0[i]; s1 += q1[i]; s2 += q2[i]; }
+    run[0] += len; run[1] += (int64_t)y * len; run[2] += ((int64_t)x + xe - 1) * len / 2;
+    run[3] += s0; run[4] += s1; run[5] += s2;
+    x = xe;
+  }
+}
+
+/* The row's candidates (clusters whose box spans row y) swept left to
+** right in blocks of 16 pixels, each block seeing only the candidates
+** whose x-interval overlaps it (with their dy^2 and cx alongside, for the
+** bounds): 3-channel SLIC and SLICO. */
 SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict best, int32_t *restrict lab,
                         const float *f0, const float *f1, const float *f2) {
-  /* the cluster sums are taken here too, a block at a time (most blocks
-  ** hold one label) */
+  /* the cluster sums are taken here too, a run of equal labels at a time */
   int64_t *acc = s->acc + (size_t)chunk * s->ncl * ACCW(s);
   size_t plane = (size_t)s->w * s->h, off = (size_t)y * s->w;
   const int32_t *q0 = s->fq + off, *q1 = q0 + plane, *q2 = q1 + plane;
-  int32_t run_id = 0;                          /* sums of consecutive one-label blocks */
+  int32_t run_id = 0;                          /* sums of the current run of one label */
   int64_t run[6] = {0};
   int w = s->w, ncl = s->ncl, nb = (w + 15) >> 4;
   int *cand = s->cand + (size_t)chunk * s->cand_stride;
   int *sorted = cand + ncl, *act = sorted + ncl, *start = act + ncl, *pos = start + nb + 1;
+  float *lbs = s->lbuf + (size_t)chunk * 4 * ncl, *ady = lbs + 2 * ncl, *acx = ady + ncl;
   int nc = 0, b = y / BAND;
   for (int i = s->bstart[b]; i < s->bstart[b + 1]; i++) {
     int k = s->blist[i];
@@ -283,19 +337,23 @@ SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict be
   for (int j = 0; j < nb; j++) {
     int xs = j << 4, m = 0;
     for (int i = 0; i < na; i++)
-      if (s->x1[act[i]] > xs) act[m++] = act[i];
+      if (s->x1[act[i]] > xs) { act[m] = act[i]; ady[m] = ady[i]; acx[m] = acx[i]; m++; }
     na = m;
-    for (int i = start[j]; i < start[j + 1]; i++) act[na++] = sorted[i];
+    for (int i = start[j]; i < start[j + 1]; i++) {
+      int k = sorted[i];
+      float dy = s->fy[k] - yf;
+      act[na] = k; ady[na] = dy * dy; acx[na] = s->fx[k]; na++;
+    }
     if (xs + 16 <= w) {
-      if (s->zero) block16(best, lab, f0, f1, f2, xs, s, act, na, yf, 1);
-      else block16(best, lab, f0, f1, f2, xs, s, act, na, yf, 0);
+      if (s->zero) block16(best, lab, f0, f1, f2, xs, s, act, ady, acx, lbs, na, yf, 1);
+      else block16(best, lab, f0, f1, f2, xs, s, act, ady, acx, lbs, na, yf, 0);
       int32_t id = lab[xs], diff = 0;
       for (int i = 0; i < 16; i++) diff |= lab[xs + i] ^ id;
-      if (diff || id <= 0) {
-        acc_pixels(s, acc, lab, y, xs, xs + 16, q0, q1, q2);
+      if (diff) {
+        acc_runs(s, acc, lab, y, xs, xs + 16, q0, q1, q2, &run_id, run);
         continue;
       }
-      if (id != run_id) {                      /* a run of one-label blocks ends */
+      if (id != run_id) {                      /* a run of one label ends */
         flush_run(s, acc, run_id, run);
         run_id = id;
         for (int i = 0; i < 6; i++) run[i] = 0;
@@ -320,7 +378,7 @@ SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict be
         if (d < best[x] || (d == best[x] && k + 1 < lab[x])) { best[x] = d; lab[x] = k + 1; }
       }
     }
-    acc_pixels(s, acc, lab, y, xs, w, q0, q1, q2);
+    acc_runs(s, acc, lab, y, xs, w, q0, q1, q2, &run_id, run);
   }
   flush_run(s, acc, run_id, run);
 }
@@ -651,8 +709,14 @@ SEG_CLONES static void fq_rows (void *arg, int r0, int r1) {
 
 /* ---------- driver ---------- */
 
+size_t seg_slic_scratch (const SegBuf *src, const SegSlicOpts *o) {
+  int lab = o->convert2lab > 0 || (o->convert2lab < 0 && src->c == 3);
+  size_t np = (size_t)src->w * src->h, C = lab ? 3 : (size_t)src->c;
+  return sizeof(float) * 3 * np * C + sizeof(int32_t) * 2 * np;
+}
+
 int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSlicOpts *o,
-              int threads) {
+              void *scratch, int threads) {
   int w = src->w, h = src->h;
   size_t np = (size_t)w * h;
   int lab = o->convert2lab > 0 || (o->convert2lab < 0 && src->c == 3);
@@ -682,14 +746,14 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
   }
   /* everything else in one block */
   size_t nf = np * C;
-  float *f = malloc(sizeof(float) * (nf + 2 * nf));
-  int32_t *lb = malloc(sizeof(int32_t) * np * 2);
+  float *f = scratch;                         /* nf planar + 2 nf for the smoothing */
+  int32_t *lb = (int32_t *)(f + 3 * nf);      /* np labels + np for a strided output */
   double *dbl = malloc(sizeof(double) * (size_t)cap * (4 + 2 * C) + sizeof(double) * (size_t)threads * cap);
   float *flt = malloc(sizeof(float) * ((size_t)cap * (3 + C) + w + (size_t)threads * w));
   int *ints = malloc(sizeof(int) * ((size_t)cap * 4 + (size_t)h / BAND + 2));
   uint8_t *alive = malloc((size_t)cap);
   s.acc = malloc(sizeof(int64_t) * (size_t)threads * cap * (3 + C));
-  if (!f || !lb || !dbl || !flt || !ints || !alive || !s.acc) goto done;
+  if (!dbl || !flt || !ints || !alive || !s.acc) goto done;
 
   if (seg_superpixel_features(src, lab, 1, o->sigma, 1.0 / o->compactness, f, f + nf, threads) != SEG_OK)
     goto done;
@@ -733,7 +797,8 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
     if (!s.blist) goto done;
     s.cand_stride = 3 * (size_t)ncl + 2 * (size_t)((w + 15) / 16) + 2;
     s.cand = malloc(sizeof(int) * s.cand_stride * (size_t)threads);
-    if (!s.cand) goto done;
+    s.lbuf = malloc(sizeof(float) * 4 * (size_t)ncl * threads);
+    if (!s.cand || !s.lbuf) goto done;
     /* fixed point for the feature sums: |sum| < 2^62 */
     float fmaxabs = 0, cmaxes[SEG_MAX_CHUNKS] = {0};
     FqJob fj = {f, NULL, 0, (size_t)w, cmaxes};
@@ -780,6 +845,6 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
   if (!contiguous)
     for (int y = 0; y < h; y++) memcpy(seg_row(labels, y), dst + (size_t)y * w, sizeof(int32_t) * w);
 done:
-  free(m); free(f); free(lb); free(dbl); free(flt); free(ints); free(alive); free(s.acc); free(s.blist); free(s.cand);
+  free(m); free(dbl); free(flt); free(ints); free(alive); free(s.acc); free(s.blist); free(s.cand); free(s.lbuf);
   return rc;
 }
