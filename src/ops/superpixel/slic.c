@@ -22,6 +22,9 @@
 #include "superpixel.h"
 
 #define BAND 8    /* rows per band of the cluster index */
+#ifndef BW
+#define BW 32     /* pixels per block of the assignment sweep */
+#endif
 
 /* ---------- skimage.util.regular_grid for (1, h, w) ---------- */
 
@@ -186,14 +189,14 @@ static void scan_gen (const Slic *s, float *restrict best, int32_t *restrict lab
   }
 }
 
-/* Distance of candidate k over 16 lanes into (bb, ll), tie to the lower label. */
+/* Distance of candidate k over BW lanes into (bb, ll), tie to the lower label. */
 #define CAND16(bb, ll, k, zero) do { \
     int lo_ = s->x0[k], hi_ = s->x1[k]; \
     int32_t id_ = (k) + 1; \
     float dy_ = s->fy[k] - y, dyy_ = dy_ * dy_, cx_ = s->fx[k]; \
     float m0_ = s->ff[3 * (k)], m1_ = s->ff[3 * (k) + 1], m2_ = s->ff[3 * (k) + 2]; \
     float md_ = (float)s->maxd[k]; \
-    for (int i = 0; i < 16; i++) { \
+    for (int i = 0; i < BW; i++) { \
       int x = xs + i; \
       float dx = cx_ - xv[i]; \
       float t0 = f0[x] - m0_, t1 = f1[x] - m1_, t2 = f2[x] - m2_; \
@@ -207,17 +210,17 @@ static void scan_gen (const Slic *s, float *restrict best, int32_t *restrict lab
     } \
   } while (0)
 
-/* Horizontal max of the pair-wise min of two 16-lane chains. */
+/* Horizontal max of the pair-wise min of two BW-lane chains. */
 static inline float max_of_min16 (const float *b0, const float *b1) {
   float m = -FLT_MAX;
-  for (int i = 0; i < 16; i++) {
+  for (int i = 0; i < BW; i++) {
     float v = b1[i] < b0[i] ? b1[i] : b0[i];
     m = v > m ? v : m;
   }
   return m;
 }
 
-/* One block of 16 pixels [xs, xs + 16) against its active candidates,
+/* One block of BW pixels [xs, xs + BW) against its active candidates,
 ** best distances and labels held in registers, in two independent chains
 ** (one chain is bound by the latency of its compare-and-blend), merged at
 ** the end. Candidates come in any order: a tie goes to the lower label, as
@@ -234,17 +237,17 @@ __attribute__((always_inline)) static inline void block16 (float *restrict best,
                             const float *restrict f1, const float *restrict f2, int xs,
                             const Slic *s, const int *act, const float *ady, const float *acx,
                             float *lbs, int na, float y, int zero) {
-  float b0[16], b1[16], xv[16];
-  int32_t l0[16], l1[16];
-  for (int i = 0; i < 16; i++) {
+  float b0[BW], b1[BW], xv[BW];
+  int32_t l0[BW], l1[BW];
+  for (int i = 0; i < BW; i++) {
     b0[i] = best[xs + i]; l0[i] = lab[xs + i];
     b1[i] = FLT_MAX; l1[i] = INT32_MAX;
     xv[i] = (float)(xs + i);
   }
-  float sw = s->sw, xa = (float)xs, xb = (float)(xs + 15);
+  float sw = s->sw, xa = (float)xs, xb = (float)(xs + BW - 1);
   /* first the clusters that held the block's ends last iteration (most
   ** often the winners): a candidate seen twice changes nothing */
-  int kp0 = l0[0] - 1, kp1 = l0[15] - 1;
+  int kp0 = l0[0] - 1, kp1 = l0[BW - 1] - 1;
   int ok0 = kp0 >= 0 && s->alive[kp0] && (int)y >= s->y0[kp0] && (int)y < s->y1[kp0] && s->x0[kp0] < s->x1[kp0];
   int ok1 = kp1 >= 0 && kp1 != kp0 && s->alive[kp1] && (int)y >= s->y0[kp1] && (int)y < s->y1[kp1] && s->x0[kp1] < s->x1[kp1];
   if (ok0) CAND16(b0, l0, kp0, zero);
@@ -268,7 +271,7 @@ __attribute__((always_inline)) static inline void block16 (float *restrict best,
     CAND16(b1, l1, kb, zero);
   }
   if (a < m) CAND16(b0, l0, surv[a], zero);
-  for (int i = 0; i < 16; i++) {
+  for (int i = 0; i < BW; i++) {
     int better = (b1[i] < b0[i]) | ((b1[i] == b0[i]) & (l1[i] < l0[i]));
     best[xs + i] = better ? b1[i] : b0[i];
     lab[xs + i] = better ? l1[i] : l0[i];
@@ -282,7 +285,7 @@ static inline void flush_run (const Slic *s, int64_t *acc, int32_t id, const int
 }
 
 /* The row's candidates (clusters whose box spans row y) swept left to
-** right in blocks of 16 pixels, each block seeing only the candidates
+** right in blocks of BW pixels, each block seeing only the candidates
 ** whose x-interval overlaps it: 3-channel SLIC and SLICO. */
 /* Adds the runs of equal labels of [xa, xb) to the running sums (run_id,
 ** run), flushing them into acc when the label changes. */
@@ -307,7 +310,7 @@ static inline void acc_runs (const Slic *s, int64_t *acc, const int32_t *lab, in
 }
 
 /* The row's candidates (clusters whose box spans row y) swept left to
-** right in blocks of 16 pixels, each block seeing only the candidates
+** right in blocks of BW pixels, each block seeing only the candidates
 ** whose x-interval overlaps it (with their dy^2 and cx alongside, for the
 ** bounds): 3-channel SLIC and SLICO. */
 SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict best, int32_t *restrict lab,
@@ -318,39 +321,42 @@ SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict be
   const int32_t *q0 = s->fq + off, *q1 = q0 + plane, *q2 = q1 + plane;
   int32_t run_id = 0;                          /* sums of the current run of one label */
   int64_t run[6] = {0};
-  int w = s->w, ncl = s->ncl, nb = (w + 15) >> 4;
+  int w = s->w, ncl = s->ncl, nb = (w + BW - 1) / BW;
   int *cand = s->cand + (size_t)chunk * s->cand_stride;
   int *sorted = cand + ncl, *act = sorted + ncl, *start = act + ncl, *pos = start + nb + 1;
   float *lbs = s->lbuf + (size_t)chunk * 4 * ncl, *ady = lbs + 2 * ncl, *acx = ady + ncl;
+  int *ax1 = start + nb + 1 + nb;
   int nc = 0, b = y / BAND;
   for (int i = s->bstart[b]; i < s->bstart[b + 1]; i++) {
     int k = s->blist[i];
     if (y >= s->y0[k] && y < s->y1[k]) cand[nc++] = k;
   }
   for (int j = 0; j <= nb; j++) start[j] = 0;
-  for (int i = 0; i < nc; i++) start[(s->x0[cand[i]] >> 4) + 1]++;
+  for (int i = 0; i < nc; i++) start[(s->x0[cand[i]] / BW) + 1]++;
   for (int j = 0; j < nb; j++) start[j + 1] += start[j];
   for (int j = 0; j < nb; j++) pos[j] = start[j];
-  for (int i = 0; i < nc; i++) sorted[pos[s->x0[cand[i]] >> 4]++] = cand[i];
+  for (int i = 0; i < nc; i++) sorted[pos[s->x0[cand[i]] / BW]++] = cand[i];
   int na = 0;
   float yf = (float)y;
   for (int j = 0; j < nb; j++) {
-    int xs = j << 4, m = 0;
-    for (int i = 0; i < na; i++)
-      if (s->x1[act[i]] > xs) { act[m] = act[i]; ady[m] = ady[i]; acx[m] = acx[i]; m++; }
+    int xs = j * BW, m = 0;
+    for (int i = 0; i < na; i++) {             /* branch-free: drop the boxes that ended */
+      act[m] = act[i]; ady[m] = ady[i]; acx[m] = acx[i]; ax1[m] = ax1[i];
+      m += ax1[i] > xs;
+    }
     na = m;
     for (int i = start[j]; i < start[j + 1]; i++) {
       int k = sorted[i];
       float dy = s->fy[k] - yf;
-      act[na] = k; ady[na] = dy * dy; acx[na] = s->fx[k]; na++;
+      act[na] = k; ady[na] = dy * dy; acx[na] = s->fx[k]; ax1[na] = s->x1[k]; na++;
     }
-    if (xs + 16 <= w) {
+    if (xs + BW <= w) {
       if (s->zero) block16(best, lab, f0, f1, f2, xs, s, act, ady, acx, lbs, na, yf, 1);
       else block16(best, lab, f0, f1, f2, xs, s, act, ady, acx, lbs, na, yf, 0);
       int32_t id = lab[xs], diff = 0;
-      for (int i = 0; i < 16; i++) diff |= lab[xs + i] ^ id;
+      for (int i = 0; i < BW; i++) diff |= lab[xs + i] ^ id;
       if (diff) {
-        acc_runs(s, acc, lab, y, xs, xs + 16, q0, q1, q2, &run_id, run);
+        acc_runs(s, acc, lab, y, xs, xs + BW, q0, q1, q2, &run_id, run);
         continue;
       }
       if (id != run_id) {                      /* a run of one label ends */
@@ -359,8 +365,8 @@ SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict be
         for (int i = 0; i < 6; i++) run[i] = 0;
       }
       int64_t s0 = 0, s1 = 0, s2 = 0;
-      for (int i = 0; i < 16; i++) { s0 += q0[xs + i]; s1 += q1[xs + i]; s2 += q2[xs + i]; }
-      run[0] += 16; run[1] += 16 * (int64_t)y; run[2] += 16 * (int64_t)xs + 120;
+      for (int i = 0; i < BW; i++) { s0 += q0[xs + i]; s1 += q1[xs + i]; s2 += q2[xs + i]; }
+      run[0] += BW; run[1] += BW * (int64_t)y; run[2] += BW * (int64_t)xs + BW * (BW - 1) / 2;
       run[3] += s0; run[4] += s1; run[5] += s2;
       continue;
     }
@@ -795,7 +801,7 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
     size_t per = (size_t)(4 * s.stepy + 1) / BAND + 2, most = (size_t)s.nband + 1;
     s.blist = malloc(sizeof(int) * ((size_t)ncl * (per < most ? per : most) + (size_t)s.nband));
     if (!s.blist) goto done;
-    s.cand_stride = 3 * (size_t)ncl + 2 * (size_t)((w + 15) / 16) + 2;
+    s.cand_stride = 4 * (size_t)ncl + 2 * (size_t)((w + BW - 1) / BW) + 2;
     s.cand = malloc(sizeof(int) * s.cand_stride * (size_t)threads);
     s.lbuf = malloc(sizeof(float) * 4 * (size_t)ncl * threads);
     if (!s.cand || !s.lbuf) goto done;
