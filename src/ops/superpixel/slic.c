@@ -260,9 +260,11 @@ __attribute__((always_inline)) static inline void block16 (float *restrict best,
     lbs[a] = (ady[a] + mdx * mdx) * sw * (1.0f - 1.0f / 65536);
   }
   int m = 0, *surv = (int *)(lbs + na);        /* the candidates the bound keeps */
+  int kx0 = ok0 ? kp0 : -1, kx1 = ok1 ? kp1 : -1;
   for (int a = 0; a < na; a++) {
-    surv[m] = act[a];
-    m += !(lbs[a] > mb);
+    int k = act[a];
+    surv[m] = k;
+    m += !(lbs[a] > mb) & (k != kx0) & (k != kx1);
   }
   int a = 0;
   for (; a + 1 < m; a += 2) {
