@@ -16,6 +16,7 @@
 ** update step are accumulated per chunk in 64-bit fixed point, so their
 ** total, hence the result, does not depend on how rows were split. */
 #include <float.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,8 @@ typedef struct Slic {
   float *rowbuf;              /* threads * w: best distance of a row */
   int *cand;                  /* threads * cand_stride: a row's candidates, bucketed by block */
   size_t cand_stride;
+  atomic_int next;            /* the next band of rows to assign */
+  int band;                   /* rows per band */
   float *lbuf;                /* threads * 4 ncl: a block's candidates' bounds, survivors, dy^2, cx */
 } Slic;
 
@@ -391,8 +394,7 @@ SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict be
   flush_run(s, acc, run_id, run);
 }
 
-SEG_CLONES static void assign_rows (void *arg, int chunk, int ya, int yb) {
-  Slic *s = arg;
+SEG_CLONES static void assign_range (Slic *s, int chunk, int ya, int yb) {
   int w = s->w, C = s->C;
   size_t plane = (size_t)w * s->h;
   float *best = s->rowbuf + (size_t)chunk * w;
@@ -453,6 +455,21 @@ SEG_CLONES static void assign_rows (void *arg, int chunk, int ya, int yb) {
   }
 }
 
+/* A chunk of the assignment: bands of s->band rows claimed one at a time
+** (whichever thread is free takes the next), so a slow or descheduled
+** thread does not hold the others up. The sums go to the chunk's own slot
+** and are exact integers: the result does not depend on who took what. */
+static void assign_rows (void *arg, int chunk, int begin, int end) {
+  Slic *s = arg;
+  (void)begin; (void)end;
+  for (;;) {
+    int b = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed);
+    int ya = b * s->band;
+    if (ya >= s->h) break;
+    assign_range(s, chunk, ya, ya + s->band < s->h ? ya + s->band : s->h);
+  }
+}
+
 /* SLICO: the largest colour distance of each cluster's pixels to its new
 ** centre, a run of equal labels at a time. */
 SEG_CLONES static void maxdist_rows (void *arg, int chunk, int ya, int yb) {
@@ -500,7 +517,9 @@ static void iterate (Slic *s, int iters) {
   for (int it = 0; it < iters; it++) {
     index_bands(s);
     memset(s->acc, 0, sizeof(int64_t) * (size_t)s->threads * ncl * aw);
-    seg_parallel_chunks(s->threads, s->h, grain, assign_rows, s);
+    atomic_store_explicit(&s->next, 0, memory_order_relaxed);
+    s->band = grain;
+    seg_parallel_chunks(s->threads, (s->h + grain - 1) / grain, 1, assign_rows, s);
     for (int k = 0; k < ncl; k++) {
       int64_t sum[3 + SEG_SLIC_MAXC] = {0};
       for (int t = 0; t < s->threads; t++)
