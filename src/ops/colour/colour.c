@@ -303,9 +303,10 @@ static inline float floor_f (float y) {
   return pickf(-(int32_t)(fabsf(y) < 4194304.0f), r, y);
 }
 
-static inline float hsv_channel_f (float n, float h6, float s, float v) {
-  float x = n + h6;
-  float k = x - 6.0f * floor_f(x * (1.0f / 6.0f));
+/* One channel from hm = 6h mod 6 in [0, 6]: k = (n + hm) mod 6. */
+static inline float hsv_channel_f (float n, float hm, float s, float v) {
+  float k = n + hm;
+  k = pickf(-(int32_t)(k >= 6.0f), k - 6.0f, k);
   float t = 4.0f - k;
   float m = pickf(-(int32_t)(k < t), k, t);
   m = pickf(-(int32_t)(m < 0), 0.0f, m);
@@ -318,9 +319,10 @@ SEG_CLONES static void hsv_inv_f (float *restrict p0, float *restrict p1, float 
                                   int n) {
   for (int i = 0; i < n; i++) {
     float h6 = p0[i] * 6.0f, s = p1[i], v = p2[i];
-    q0[i] = hsv_channel_f(5.0f, h6, s, v);
-    q1[i] = hsv_channel_f(3.0f, h6, s, v);
-    q2[i] = hsv_channel_f(1.0f, h6, s, v);
+    float hm = h6 - 6.0f * floor_f(p0[i]);
+    q0[i] = hsv_channel_f(5.0f, hm, s, v);
+    q1[i] = hsv_channel_f(3.0f, hm, s, v);
+    q2[i] = hsv_channel_f(1.0f, hm, s, v);
   }
 }
 
