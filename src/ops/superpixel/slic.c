@@ -262,6 +262,14 @@ __attribute__((always_inline)) static inline void block16 (float *restrict best,
     mdx = mdx > 0.0f ? mdx : 0.0f;
     lbs[a] = (ady[a] + mdx * mdx) * sw * (1.0f - 1.0f / 65536);
   }
+  if (!ok0 && !ok1 && na > 0) {                /* no previous labels: the nearest first */
+    int near = 0;
+    for (int a = 1; a < na; a++) near = lbs[a] < lbs[near] ? a : near;
+    kp0 = act[near];
+    ok0 = 1;
+    CAND16(b0, l0, kp0, zero);
+    mb = max_of_min16(b0, b1);
+  }
   int m = 0, *surv = (int *)(lbs + na);        /* the candidates the bound keeps */
   int kx0 = ok0 ? kp0 : -1, kx1 = ok1 ? kp1 : -1;
   for (int a = 0; a < na; a++) {
