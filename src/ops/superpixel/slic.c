@@ -215,12 +215,17 @@ static void scan_gen (const Slic *s, float *restrict best, int32_t *restrict lab
 
 /* Horizontal max of the pair-wise min of two BW-lane chains. */
 static inline float max_of_min16 (const float *b0, const float *b1) {
-  float m = -FLT_MAX;
-  for (int i = 0; i < BW; i++) {
-    float v = b1[i] < b0[i] ? b1[i] : b0[i];
-    m = v > m ? v : m;
-  }
-  return m;
+  /* a tree of halves, each a vector op (a serial max chain costs ~3
+  ** cycles a lane) */
+  float v[BW];
+  for (int i = 0; i < BW; i++) v[i] = b1[i] < b0[i] ? b1[i] : b0[i];
+#if BW >= 32
+  for (int i = 0; i < 16; i++) v[i] = v[i + 16] > v[i] ? v[i + 16] : v[i];
+#endif
+  for (int i = 0; i < 8; i++) v[i] = v[i + 8] > v[i] ? v[i + 8] : v[i];
+  for (int i = 0; i < 4; i++) v[i] = v[i + 4] > v[i] ? v[i + 4] : v[i];
+  for (int i = 0; i < 2; i++) v[i] = v[i + 2] > v[i] ? v[i + 2] : v[i];
+  return v[1] > v[0] ? v[1] : v[0];
 }
 
 /* One block of BW pixels [xs, xs + BW) against its active candidates,
