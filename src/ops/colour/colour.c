@@ -389,6 +389,9 @@ typedef struct Job {
   ChunkFn fn;
   ChunkFnF fnf;           /* the float kernel, when there is one */
   float lutf[256];
+  float *planes;          /* planar output instead of dst (seg_colour_planar) */
+  size_t plane;
+  float scale;
 } Job;
 
 /* The float path: u8 RGB scaled in float, other u8 through the table, f32 as given when gain is 1 and
@@ -443,7 +446,7 @@ static void run_rows (void *arg, int y0, int y1) {
   int pre = !j->inverse && j->space != SEG_COLOUR_HSV;
   for (int y = y0; y < y1; y++) {
     const uint8_t *row = seg_row(src, y);
-    float *d = seg_row_f32(j->dst, y);
+    float *d = j->planes ? NULL : seg_row_f32(j->dst, y);
     for (int x0 = 0; x0 < src->w; x0 += CHUNK) {
       int n = src->w - x0 < CHUNK ? src->w - x0 : CHUNK;
       size_t base = (size_t)x0 * (size_t)src->c;
@@ -464,6 +467,13 @@ static void run_rows (void *arg, int y0, int y1) {
           }
       }
       j->fn(p[0], p[1], p[2], q[0], q[1], q[2], n);
+      if (j->planes) {
+        for (int c = 0; c < 3; c++) {
+          float *restrict o = j->planes + c * j->plane + (size_t)y * src->w + x0;
+          for (int i = 0; i < n; i++) o[i] = (float)q[c][i] * j->scale;
+        }
+        continue;
+      }
       float *o = d + (size_t)x0 * 3;
       for (int i = 0; i < n; i++) {
         o[3 * i] = (float)q[0][i];
@@ -474,14 +484,13 @@ static void run_rows (void *arg, int y0, int y1) {
   }
 }
 
-void seg_colour_convert (const SegBuf *src, SegBuf *dst, SegColourSpace space, int inverse,
-                         double gain, double offset, int threads) {
-  seg_assert(src->c >= 3 && dst->c == 3 && dst->dtype == SEG_F32 && seg_buf_samesize(src, dst));
-  seg_assert(src->dtype != SEG_I32);
+static void convert (const SegBuf *src, SegBuf *dst, float *planes, float scale,
+                     SegColourSpace space, int inverse, double gain, double offset, int threads) {
   static const ChunkFn fwd[] = {lab_fwd, hsv_fwd, hed_fwd}, inv[] = {lab_inv, hsv_inv, hed_inv};
   static const ChunkFnF fwdf[] = {NULL, hsv_fwd_f, NULL}, invf[] = {lab_inv_f, hsv_inv_f, NULL};
   Job j = {src, dst, space, inverse, gain, offset, {0}, inverse ? inv[space] : fwd[space],
-           inverse ? invf[space] : fwdf[space], {0}};
+           inverse ? invf[space] : fwdf[space], {0}, planes, (size_t)src->w * src->h, scale};
+  if (planes) j.fnf = NULL;                    /* the planar form is the float64 path's */
   if (src->dtype == SEG_U8)
     for (int i = 0; i < 256; i++) {
       double v = i * gain + offset;
@@ -491,6 +500,19 @@ void seg_colour_convert (const SegBuf *src, SegBuf *dst, SegColourSpace space, i
   /* about 32k pixels per chunk of rows: smaller jobs stay on one thread */
   int grain = 1 + (32768 / (src->w > 0 ? src->w : 1));
   seg_parallel_for(threads, src->h, grain, j.fnf ? run_rows_f : run_rows, &j);
+}
+
+void seg_colour_convert (const SegBuf *src, SegBuf *dst, SegColourSpace space, int inverse,
+                         double gain, double offset, int threads) {
+  seg_assert(src->c >= 3 && dst->c == 3 && dst->dtype == SEG_F32 && seg_buf_samesize(src, dst));
+  seg_assert(src->dtype != SEG_I32);
+  convert(src, dst, NULL, 1.0f, space, inverse, gain, offset, threads);
+}
+
+void seg_colour_planar (const SegBuf *src, float *planes, float scale, SegColourSpace space,
+                        double gain, double offset, int threads) {
+  seg_assert(src->c >= 3 && src->dtype != SEG_I32);
+  convert(src, NULL, planes, scale, space, 0, gain, offset, threads);
 }
 
 #define FORWARD(name, sp) \

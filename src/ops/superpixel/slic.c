@@ -731,12 +731,19 @@ typedef struct FqJob { const float *f; int32_t *fq; double scale; size_t w; floa
 
 SEG_CLONES static void fq_max (void *arg, int chunk, int r0, int r1) {
   FqJob *j = arg;
-  float mx = 0;
+  /* on the bits: |f| of a non-NaN float orders as its integer; NaN
+  ** (above the bits of infinity) counts as 0 */
+  int32_t mx = 0;
   for (size_t i = (size_t)r0 * j->w; i < (size_t)r1 * j->w; i++) {
-    float a = fabsf(j->f[i]);
-    mx = a > mx ? a : mx;                      /* NaN never wins */
+    int32_t b;
+    memcpy(&b, j->f + i, 4);
+    b &= 0x7fffffff;
+    b = b > 0x7f800000 ? 0 : b;
+    mx = b > mx ? b : mx;
   }
-  j->cmax[chunk] = mx;
+  float m;
+  memcpy(&m, &mx, 4);
+  j->cmax[chunk] = m;
 }
 
 SEG_CLONES static void fq_rows (void *arg, int r0, int r1) {
