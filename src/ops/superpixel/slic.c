@@ -557,6 +557,17 @@ static void iterate (Slic *s, int iters) {
 
 /* ---------- skimage's _enforce_label_connectivity_cython, 2-d ---------- */
 
+/* Zeroes an int32 image of w x h, rows in parallel. */
+typedef struct Zero { int32_t *p; size_t w; } Zero;
+static void zero_rows (void *arg, int y0, int y1) {
+  Zero *z = arg;
+  memset(z->p + (size_t)y0 * z->w, 0, sizeof(int32_t) * z->w * (size_t)(y1 - y0));
+}
+static void zero_image (int32_t *p, int w, int h, int threads) {
+  Zero z = {p, (size_t)w};
+  seg_parallel_for(threads, h, 1 + 65536 / (w > 0 ? w : 1), zero_rows, &z);
+}
+
 /* skimage's BFS from (y, x): grows the piece of 'label' pixels not yet
 ** assigned, up to max_size pixels, remembering the last assigned neighbour
 ** of another piece; a piece below min_size joins it. Returns the new cur. */
@@ -649,9 +660,9 @@ undo:
 ** 2 max_size ints, 'spans' 3 max_size, 'stack' 'cap'. */
 static int enforce_connectivity (const int32_t *seg, int32_t *out, int w, int h,
                                  int64_t min_size, int64_t max_size, int32_t *list,
-                                 int32_t *spans, int32_t *stack, int64_t cap) {
+                                 int32_t *spans, int32_t *stack, int64_t cap, int threads) {
   size_t n = (size_t)w * h;
-  for (size_t i = 0; i < n; i++) out[i] = 0;
+  zero_image(out, w, h, threads);
   int32_t cur = 1;
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++) {
@@ -817,7 +828,7 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
   s.alive = alive;
   s.lab = lb;
   for (int x = 0; x < w; x++) s.xf[x] = (float)x;
-  memset(lb, 0, sizeof(int32_t) * np);
+  zero_image(lb, w, h, threads);
 
   if (m) {
     ncl = mask_seeds(m, w, h, o->n_segments, s.cy, s.cx, cap, &step, &area);
@@ -882,7 +893,7 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
     int32_t *list = malloc(sizeof(int32_t) * (5 * (size_t)max_size + (size_t)scap));
     if (!list) goto done;
     rc = enforce_connectivity(lb, dst, w, h, min_size, max_size, list, list + 2 * max_size,
-                              list + 5 * max_size, scap);
+                              list + 5 * max_size, scap, threads);
     free(list);
   } else {
     int32_t top = 0;
