@@ -193,7 +193,7 @@ static void scan_gen (const Slic *s, float *restrict best, int32_t *restrict lab
 }
 
 /* Distance of candidate k over BW lanes into (bb, ll), tie to the lower label. */
-#define CAND16(bb, ll, k, zero) do { \
+#define CAND(bb, ll, k, zero) do { \
     int lo_ = s->x0[k], hi_ = s->x1[k]; \
     int32_t id_ = (k) + 1; \
     float dy_ = s->fy[k] - y, dyy_ = dy_ * dy_, cx_ = s->fx[k]; \
@@ -214,7 +214,7 @@ static void scan_gen (const Slic *s, float *restrict best, int32_t *restrict lab
   } while (0)
 
 /* Horizontal max of the pair-wise min of two BW-lane chains. */
-static inline float max_of_min16 (const float *b0, const float *b1) {
+static inline float max_of_min (const float *b0, const float *b1) {
   /* a tree of halves, each a vector op (a serial max chain costs ~3
   ** cycles a lane) */
   float v[BW];
@@ -241,7 +241,7 @@ static inline float max_of_min16 (const float *b0, const float *b1) {
 ** lb exceeds the largest best distance of the block, the candidate can
 ** neither win nor tie at any pixel and is skipped. The nearest candidate
 ** goes first so that the bound bites early. */
-__attribute__((always_inline)) static inline void block16 (float *restrict best, int32_t *restrict lab, const float *restrict f0,
+__attribute__((always_inline)) static inline void block_sweep (float *restrict best, int32_t *restrict lab, const float *restrict f0,
                             const float *restrict f1, const float *restrict f2, int xs,
                             const Slic *s, const int *act, const float *ady, const float *acx,
                             float *lbs, int na, float y, int zero) {
@@ -258,9 +258,9 @@ __attribute__((always_inline)) static inline void block16 (float *restrict best,
   int kp0 = l0[0] - 1, kp1 = l0[BW - 1] - 1;
   int ok0 = kp0 >= 0 && s->alive[kp0] && (int)y >= s->y0[kp0] && (int)y < s->y1[kp0] && s->x0[kp0] < s->x1[kp0];
   int ok1 = kp1 >= 0 && kp1 != kp0 && s->alive[kp1] && (int)y >= s->y0[kp1] && (int)y < s->y1[kp1] && s->x0[kp1] < s->x1[kp1];
-  if (ok0) CAND16(b0, l0, kp0, zero);
-  if (ok1) CAND16(b1, l1, kp1, zero);
-  float mb = max_of_min16(b0, b1);
+  if (ok0) CAND(b0, l0, kp0, zero);
+  if (ok1) CAND(b1, l1, kp1, zero);
+  float mb = max_of_min(b0, b1);
   for (int a = 0; a < na; a++) {               /* branch-free, vectorised */
     float cx = acx[a], t = xa - cx, u = cx - xb;
     float mdx = t > u ? t : u;
@@ -272,8 +272,8 @@ __attribute__((always_inline)) static inline void block16 (float *restrict best,
     for (int a = 1; a < na; a++) near = lbs[a] < lbs[near] ? a : near;
     kp0 = act[near];
     ok0 = 1;
-    CAND16(b0, l0, kp0, zero);
-    mb = max_of_min16(b0, b1);
+    CAND(b0, l0, kp0, zero);
+    mb = max_of_min(b0, b1);
   }
   int m = 0, *surv = (int *)(lbs + na);        /* the candidates the bound keeps */
   int kx0 = ok0 ? kp0 : -1, kx1 = ok1 ? kp1 : -1;
@@ -285,10 +285,10 @@ __attribute__((always_inline)) static inline void block16 (float *restrict best,
   int a = 0;
   for (; a + 1 < m; a += 2) {
     int ka = surv[a], kb = surv[a + 1];
-    CAND16(b0, l0, ka, zero);
-    CAND16(b1, l1, kb, zero);
+    CAND(b0, l0, ka, zero);
+    CAND(b1, l1, kb, zero);
   }
-  if (a < m) CAND16(b0, l0, surv[a], zero);
+  if (a < m) CAND(b0, l0, surv[a], zero);
   for (int i = 0; i < BW; i++) {
     int better = (b1[i] < b0[i]) | ((b1[i] == b0[i]) & (l1[i] < l0[i]));
     best[xs + i] = better ? b1[i] : b0[i];
@@ -369,8 +369,8 @@ SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict be
       act[na] = k; ady[na] = dy * dy; acx[na] = s->fx[k]; ax1[na] = s->x1[k]; na++;
     }
     if (xs + BW <= w) {
-      if (s->zero) block16(best, lab, f0, f1, f2, xs, s, act, ady, acx, lbs, na, yf, 1);
-      else block16(best, lab, f0, f1, f2, xs, s, act, ady, acx, lbs, na, yf, 0);
+      if (s->zero) block_sweep(best, lab, f0, f1, f2, xs, s, act, ady, acx, lbs, na, yf, 1);
+      else block_sweep(best, lab, f0, f1, f2, xs, s, act, ady, acx, lbs, na, yf, 0);
       int32_t id = lab[xs], diff = 0;
       for (int i = 0; i < BW; i++) diff |= lab[xs + i] ^ id;
       if (diff) {
