@@ -85,6 +85,7 @@ typedef struct Slic {
   int stepy, stepx;
   float sw;                   /* 1 / step^2 */
   int colour, zero;
+  int flat;                   /* every live centre has colour 0 (and maxdist 1) */
   /* per-chunk accumulators (threads slots): count, sum y, sum x, sum f (fixed point) */
   int64_t *acc;
   double fscale;              /* fixed-point scale of the feature sums */
@@ -121,6 +122,12 @@ static void index_bands (Slic *s) {
     s->imd[k] = (float)(1.0 / s->maxd[k]);
     if (!s->alive[k] || s->y0[k] >= s->y1[k] || s->x0[k] >= s->x1[k]) continue;
     for (int b = s->y0[k] / BAND; b <= (s->y1[k] - 1) / BAND; b++) s->bstart[b + 1]++;
+  }
+  s->flat = 1;
+  for (int k = 0; k < s->ncl; k++) {
+    if (!s->alive[k]) continue;
+    for (int c = 0; c < s->C; c++) s->flat &= s->ff[(size_t)k * s->C + c] == 0;
+    s->flat &= !s->zero || s->maxd[k] == 1;
   }
   for (int b = 0; b < s->nband; b++) s->bstart[b + 1] += s->bstart[b];
   int *fill = s->blist + s->bstart[s->nband];   /* nband ints of room past the list */
@@ -274,6 +281,21 @@ __attribute__((always_inline)) static inline void block_sweep (float *restrict b
     ok0 = 1;
     CAND(b0, l0, kp0, zero);
     mb = max_of_min(b0, b1);
+    if (s->flat) {
+      /* every centre has colour 0 (the seeds): the colour term c_i is the
+      ** same for all candidates, so k can only beat pixel i if its space
+      ** term is below best_i - c_i; the bound is the largest of those over
+      ** the block, raised by 2^-16 (best_i + c_i) against the roundings */
+      float sl[BW];
+      for (int i = 0; i < BW; i++) {
+        float v0 = f0[xs + i], v1 = f1[xs + i], v2 = f2[xs + i];
+        float c = v0 * v0 + v1 * v1 + v2 * v2;
+        float bi = b1[i] < b0[i] ? b1[i] : b0[i];
+        sl[i] = bi - c + (bi + c) * (1.0f / 65536);
+      }
+      float ms = max_of_min(sl, sl);
+      mb = ms < mb ? ms : mb;                  /* NaN keeps mb */
+    }
   }
   int m = 0, *surv = (int *)(lbs + na);        /* the candidates the bound keeps */
   int kx0 = ok0 ? kp0 : -1, kx1 = ok1 ? kp1 : -1;
