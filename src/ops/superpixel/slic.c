@@ -24,7 +24,7 @@
 
 #define BAND 8    /* rows per band of the cluster index */
 #ifndef BW
-#define BW 32     /* pixels per block of the assignment sweep */
+#define BW 32     /* pixels per block of the assignment sweep: a power of 2, >= 16 */
 #endif
 
 /* ---------- skimage.util.regular_grid for (1, h, w) ---------- */
@@ -226,13 +226,9 @@ static inline float max_of_min (const float *b0, const float *b1) {
   ** cycles a lane) */
   float v[BW];
   for (int i = 0; i < BW; i++) v[i] = b1[i] < b0[i] ? b1[i] : b0[i];
-#if BW >= 32
-  for (int i = 0; i < 16; i++) v[i] = v[i + 16] > v[i] ? v[i + 16] : v[i];
-#endif
-  for (int i = 0; i < 8; i++) v[i] = v[i + 8] > v[i] ? v[i + 8] : v[i];
-  for (int i = 0; i < 4; i++) v[i] = v[i + 4] > v[i] ? v[i + 4] : v[i];
-  for (int i = 0; i < 2; i++) v[i] = v[i + 2] > v[i] ? v[i + 2] : v[i];
-  return v[1] > v[0] ? v[1] : v[0];
+  for (int n = BW / 2; n >= 1; n /= 2)        /* BW is a power of 2 */
+    for (int i = 0; i < n; i++) v[i] = v[i + n] > v[i] ? v[i + n] : v[i];
+  return v[0];
 }
 
 /* One block of BW pixels [xs, xs + BW) against its active candidates,
