@@ -372,23 +372,25 @@ SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict be
   for (int j = 0; j < nb; j++) start[j + 1] += start[j];
   for (int j = 0; j < nb; j++) pos[j] = start[j];
   for (int i = 0; i < nc; i++) sorted[pos[s->x0[cand[i]] / BW]++] = cand[i];
-  int na = 0;
+  /* the active candidates are [h0, na): appended in the order of their
+  ** box's start, and as boxes have one width (but where the image edge
+  ** clips them) they end in about that order too, so the head just moves
+  ** past those that ended; one that ended behind a live one stays until
+  ** the head reaches it, harmless (its x-interval misses every lane, and
+  ** its spatial bound still holds) */
+  int na = 0, h0 = 0;
   float yf = (float)y;
   for (int j = 0; j < nb; j++) {
-    int xs = j * BW, m = 0;
-    for (int i = 0; i < na; i++) {             /* branch-free: drop the boxes that ended */
-      act[m] = act[i]; ady[m] = ady[i]; acx[m] = acx[i]; ax1[m] = ax1[i];
-      m += ax1[i] > xs;
-    }
-    na = m;
+    int xs = j * BW;
+    while (h0 < na && ax1[h0] <= xs) h0++;
     for (int i = start[j]; i < start[j + 1]; i++) {
       int k = sorted[i];
       float dy = s->fy[k] - yf;
       act[na] = k; ady[na] = dy * dy; acx[na] = s->fx[k]; ax1[na] = s->x1[k]; na++;
     }
     if (xs + BW <= w) {
-      if (s->zero) block_sweep(best, lab, f0, f1, f2, xs, s, act, ady, acx, lbs, na, yf, 1);
-      else block_sweep(best, lab, f0, f1, f2, xs, s, act, ady, acx, lbs, na, yf, 0);
+      if (s->zero) block_sweep(best, lab, f0, f1, f2, xs, s, act + h0, ady + h0, acx + h0, lbs, na - h0, yf, 1);
+      else block_sweep(best, lab, f0, f1, f2, xs, s, act + h0, ady + h0, acx + h0, lbs, na - h0, yf, 0);
       int32_t id = lab[xs], diff = 0;
       for (int i = 0; i < BW; i++) diff |= lab[xs + i] ^ id;
       if (diff) {
@@ -406,7 +408,7 @@ SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict be
       run[3] += s0; run[4] += s1; run[5] += s2;
       continue;
     }
-    for (int a = 0; a < na; a++) {           /* the last, partial block */
+    for (int a = h0; a < na; a++) {          /* the last, partial block */
       int k = act[a], lo = s->x0[k] > xs ? s->x0[k] : xs, hi = s->x1[k];
       float dy = s->fy[k] - yf, dyy = dy * dy, cx = s->fx[k];
       const float *mc = s->ff + 3 * (size_t)k;
