@@ -64,8 +64,9 @@ static int l_slic (lua_State *L) {
     if (m->b.w != im->b.w || m->b.h != im->b.h) seg_optfielderror(L, 2, "mask", "the image's size");
     mask = &m->b;
   }
-  SegImage *out = seg_newlabels(L, im->b.w, im->b.h);
-  int r = seg_slic(&im->b, mask, &out->b, &o, seg_ctx(L)->threads);
+  void *scratch = seg_pushscratch(L, seg_slic_scratch(&im->b, &o));
+  SegImage *out = seg_newimage_uninit(L, SEG_KIND_LABELS, im->b.w, im->b.h, 1, SEG_I32);
+  int r = seg_slic(&im->b, mask, &out->b, &o, scratch, seg_ctx(L)->threads);
   if (r < 0) luaL_error(L, "%s", seg_strerror(-r));
   lua_pushinteger(L, r);
   return 2;

@@ -34,6 +34,12 @@ void seg_hed_to_rgb (const SegBuf *src, SegBuf *dst, int threads);
 void seg_colour_convert (const SegBuf *src, SegBuf *dst, SegColourSpace space, int inverse,
                          double gain, double offset, int threads);
 
+/* The forward conversion (float64 path, as seg_colour_convert) written
+** planar: channel c of pixel (x, y) at planes[c w h + y w + x], as
+** (float)value * scale. */
+void seg_colour_planar (const SegBuf *src, float *planes, float scale, SegColourSpace space,
+                        double gain, double offset, int threads);
+
 /* 1/255, 1/65535 or 1: img_as_float's scale for a dtype. */
 double seg_colour_unit (SegDtype t);
 

@@ -82,6 +82,10 @@ int seg_superpixel_features (const SegBuf *src, int lab, int normalise, double s
   float *a = tmp, *b = tmp + plane * C;
   SegBuf ab = {w, h, C, SEG_F32, (size_t)w * C * sizeof(float), (uint8_t *)a};
   SegBuf bb = {w, h, C, SEG_F32, (size_t)w * C * sizeof(float), (uint8_t *)b};
+  if (lab && !(sigma > 0)) {       /* straight to the planes, scaled as planar_rows does */
+    seg_colour_planar(src, f, (float)scale, SEG_COLOUR_LAB, gain, offset, threads);
+    return SEG_OK;
+  }
   if (lab) seg_colour_convert(src, &ab, SEG_COLOUR_LAB, 0, gain, offset, threads);
   else {
     Plain p = {src, a, gain, offset};

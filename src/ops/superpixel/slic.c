@@ -16,12 +16,16 @@
 ** update step are accumulated per chunk in 64-bit fixed point, so their
 ** total, hence the result, does not depend on how rows were split. */
 #include <float.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "superpixel.h"
 
 #define BAND 8    /* rows per band of the cluster index */
+#ifndef BW
+#define BW 32     /* pixels per block of the assignment sweep: a power of 2, >= 16 */
+#endif
 
 /* ---------- skimage.util.regular_grid for (1, h, w) ---------- */
 
@@ -81,6 +85,7 @@ typedef struct Slic {
   int stepy, stepx;
   float sw;                   /* 1 / step^2 */
   int colour, zero;
+  int flat;                   /* every live centre has colour 0 (and maxdist 1) */
   /* per-chunk accumulators (threads slots): count, sum y, sum x, sum f (fixed point) */
   int64_t *acc;
   double fscale;              /* fixed-point scale of the feature sums */
@@ -88,6 +93,9 @@ typedef struct Slic {
   float *rowbuf;              /* threads * w: best distance of a row */
   int *cand;                  /* threads * cand_stride: a row's candidates, bucketed by block */
   size_t cand_stride;
+  atomic_int next;            /* the next band of rows to assign */
+  int band;                   /* rows per band */
+  float *lbuf;                /* threads * 4 ncl: a block's candidates' bounds, survivors, dy^2, cx */
 } Slic;
 
 #define ACCW(s) (3 + (s)->C)
@@ -114,6 +122,12 @@ static void index_bands (Slic *s) {
     s->imd[k] = (float)(1.0 / s->maxd[k]);
     if (!s->alive[k] || s->y0[k] >= s->y1[k] || s->x0[k] >= s->x1[k]) continue;
     for (int b = s->y0[k] / BAND; b <= (s->y1[k] - 1) / BAND; b++) s->bstart[b + 1]++;
+  }
+  s->flat = 1;
+  for (int k = 0; k < s->ncl; k++) {
+    if (!s->alive[k]) continue;
+    for (int c = 0; c < s->C; c++) s->flat &= s->ff[(size_t)k * s->C + c] == 0;
+    s->flat &= !s->zero || s->maxd[k] == 1;
   }
   for (int b = 0; b < s->nband; b++) s->bstart[b + 1] += s->bstart[b];
   int *fill = s->blist + s->bstart[s->nband];   /* nband ints of room past the list */
@@ -185,14 +199,14 @@ static void scan_gen (const Slic *s, float *restrict best, int32_t *restrict lab
   }
 }
 
-/* Distance of candidate k over 16 lanes into (bb, ll), tie to the lower label. */
-#define CAND16(bb, ll, k, zero) do { \
+/* Distance of candidate k over BW lanes into (bb, ll), tie to the lower label. */
+#define CAND(bb, ll, k, zero) do { \
     int lo_ = s->x0[k], hi_ = s->x1[k]; \
     int32_t id_ = (k) + 1; \
     float dy_ = s->fy[k] - y, dyy_ = dy_ * dy_, cx_ = s->fx[k]; \
     float m0_ = s->ff[3 * (k)], m1_ = s->ff[3 * (k) + 1], m2_ = s->ff[3 * (k) + 2]; \
     float md_ = (float)s->maxd[k]; \
-    for (int i = 0; i < 16; i++) { \
+    for (int i = 0; i < BW; i++) { \
       int x = xs + i; \
       float dx = cx_ - xv[i]; \
       float t0 = f0[x] - m0_, t1 = f1[x] - m1_, t2 = f2[x] - m2_; \
@@ -206,44 +220,97 @@ static void scan_gen (const Slic *s, float *restrict best, int32_t *restrict lab
     } \
   } while (0)
 
-/* One block of 16 pixels [xs, xs + 16) against its active candidates,
+/* Horizontal max of the pair-wise min of two BW-lane chains. */
+static inline float max_of_min (const float *b0, const float *b1) {
+  /* a tree of halves, each a vector op (a serial max chain costs ~3
+  ** cycles a lane) */
+  float v[BW];
+  for (int i = 0; i < BW; i++) v[i] = b1[i] < b0[i] ? b1[i] : b0[i];
+  for (int n = BW / 2; n >= 1; n /= 2)        /* BW is a power of 2 */
+    for (int i = 0; i < n; i++) v[i] = v[i + n] > v[i] ? v[i + n] : v[i];
+  return v[0];
+}
+
+/* One block of BW pixels [xs, xs + BW) against its active candidates,
 ** best distances and labels held in registers, in two independent chains
-** (even and odd candidates: one chain is bound by the latency of its
-** compare-and-blend), merged at the end. Candidates come in any order: a
-** tie goes to the lower label, as skimage's increasing-k loop. */
-__attribute__((always_inline)) static inline void block16 (float *restrict best, int32_t *restrict lab, const float *restrict f0,
+** (one chain is bound by the latency of its compare-and-blend), merged at
+** the end. Candidates come in any order: a tie goes to the lower label, as
+** skimage's increasing-k loop.
+**
+** Pruning (exact): a candidate's distance is at least its spatial term,
+** and that is at least lb = (dyy + mdx^2) sw, mdx the least |cx - x| over
+** the block (the colour term is >= 0; rounding is monotone, the factor
+** 1 - 2^-16 covers the contraction of the expression into FMAs). When
+** lb exceeds the largest best distance of the block, the candidate can
+** neither win nor tie at any pixel and is skipped. The nearest candidate
+** goes first so that the bound bites early. */
+__attribute__((always_inline)) static inline void block_sweep (float *restrict best, int32_t *restrict lab, const float *restrict f0,
                             const float *restrict f1, const float *restrict f2, int xs,
-                            const Slic *s, const int *act, int na, float y, int zero) {
-  float b0[16], b1[16], xv[16];
-  int32_t l0[16], l1[16];
-  for (int i = 0; i < 16; i++) {
+                            const Slic *s, const int *act, const float *ady, const float *acx,
+                            float *lbs, int na, float y, int zero) {
+  float b0[BW], b1[BW], xv[BW];
+  int32_t l0[BW], l1[BW];
+  for (int i = 0; i < BW; i++) {
     b0[i] = best[xs + i]; l0[i] = lab[xs + i];
     b1[i] = FLT_MAX; l1[i] = INT32_MAX;
     xv[i] = (float)(xs + i);
   }
-  float sw = s->sw;
-  int a = 0;
-  for (; a + 1 < na; a += 2) {
-    int ka = act[a], kb = act[a + 1];
-    CAND16(b0, l0, ka, zero);
-    CAND16(b1, l1, kb, zero);
+  float sw = s->sw, xa = (float)xs, xb = (float)(xs + BW - 1);
+  /* first the clusters that held the block's ends last iteration (most
+  ** often the winners): a candidate seen twice changes nothing */
+  int kp0 = l0[0] - 1, kp1 = l0[BW - 1] - 1;
+  int ok0 = kp0 >= 0 && s->alive[kp0] && (int)y >= s->y0[kp0] && (int)y < s->y1[kp0] && s->x0[kp0] < s->x1[kp0];
+  int ok1 = kp1 >= 0 && kp1 != kp0 && s->alive[kp1] && (int)y >= s->y0[kp1] && (int)y < s->y1[kp1] && s->x0[kp1] < s->x1[kp1];
+  if (ok0) CAND(b0, l0, kp0, zero);
+  if (ok1) CAND(b1, l1, kp1, zero);
+  float mb = max_of_min(b0, b1);
+  for (int a = 0; a < na; a++) {               /* branch-free, vectorised */
+    float cx = acx[a], t = xa - cx, u = cx - xb;
+    float mdx = t > u ? t : u;
+    mdx = mdx > 0.0f ? mdx : 0.0f;
+    lbs[a] = (ady[a] + mdx * mdx) * sw * (1.0f - 1.0f / 65536);
   }
-  if (a < na) CAND16(b0, l0, act[a], zero);
-  for (int i = 0; i < 16; i++) {
+  if (!ok0 && !ok1 && na > 0) {                /* no previous labels: the nearest first */
+    int near = 0;
+    for (int a = 1; a < na; a++) near = lbs[a] < lbs[near] ? a : near;
+    kp0 = act[near];
+    ok0 = 1;
+    CAND(b0, l0, kp0, zero);
+    mb = max_of_min(b0, b1);
+    if (s->flat) {
+      /* every centre has colour 0 (the seeds): the colour term c_i is the
+      ** same for all candidates, so k can only beat pixel i if its space
+      ** term is below best_i - c_i; the bound is the largest of those over
+      ** the block, raised by 2^-16 (best_i + c_i) against the roundings */
+      float sl[BW];
+      for (int i = 0; i < BW; i++) {
+        float v0 = f0[xs + i], v1 = f1[xs + i], v2 = f2[xs + i];
+        float c = v0 * v0 + v1 * v1 + v2 * v2;
+        float bi = b1[i] < b0[i] ? b1[i] : b0[i];
+        sl[i] = bi - c + (bi + c) * (1.0f / 65536);
+      }
+      float ms = max_of_min(sl, sl);
+      mb = ms < mb ? ms : mb;                  /* NaN keeps mb */
+    }
+  }
+  int m = 0, *surv = (int *)(lbs + na);        /* the candidates the bound keeps */
+  int kx0 = ok0 ? kp0 : -1, kx1 = ok1 ? kp1 : -1;
+  for (int a = 0; a < na; a++) {
+    int k = act[a];
+    surv[m] = k;
+    m += !(lbs[a] > mb) & (k != kx0) & (k != kx1);
+  }
+  int a = 0;
+  for (; a + 1 < m; a += 2) {
+    int ka = surv[a], kb = surv[a + 1];
+    CAND(b0, l0, ka, zero);
+    CAND(b1, l1, kb, zero);
+  }
+  if (a < m) CAND(b0, l0, surv[a], zero);
+  for (int i = 0; i < BW; i++) {
     int better = (b1[i] < b0[i]) | ((b1[i] == b0[i]) & (l1[i] < l0[i]));
     best[xs + i] = better ? b1[i] : b0[i];
     lab[xs + i] = better ? l1[i] : l0[i];
-  }
-}
-
-/* Adds pixels [xa, xb) of row y to their clusters' sums (3 channels). */
-static inline void acc_pixels (const Slic *s, int64_t *acc, const int32_t *lab, int y, int xa,
-                               int xb, const int32_t *q0, const int32_t *q1, const int32_t *q2) {
-  for (int x = xa; x < xb; x++) {
-    int32_t id = lab[x];
-    if (id <= 0) continue;
-    int64_t *a = acc + (size_t)(id - 1) * ACCW(s);
-    a[0]++; a[1] += y; a[2] += x; a[3] += q0[x]; a[4] += q1[x]; a[5] += q2[x];
   }
 }
 
@@ -254,59 +321,94 @@ static inline void flush_run (const Slic *s, int64_t *acc, int32_t id, const int
 }
 
 /* The row's candidates (clusters whose box spans row y) swept left to
-** right in blocks of 16 pixels, each block seeing only the candidates
+** right in blocks of BW pixels, each block seeing only the candidates
 ** whose x-interval overlaps it: 3-channel SLIC and SLICO. */
+/* Adds the runs of equal labels of [xa, xb) to the running sums (run_id,
+** run), flushing them into acc when the label changes. */
+static inline void acc_runs (const Slic *s, int64_t *acc, const int32_t *lab, int y, int xa, int xb,
+                             const int32_t *q0, const int32_t *q1, const int32_t *q2,
+                             int32_t *run_id, int64_t run[6]) {
+  for (int x = xa; x < xb;) {
+    int32_t id = lab[x];
+    int xe = x + 1;
+    while (xe < xb && lab[xe] == id) xe++;
+    if (id != *run_id) {
+      flush_run(s, acc, *run_id, run);
+      *run_id = id;
+      for (int i = 0; i < 6; i++) run[i] = 0;
+    }
+    int64_t len = xe - x, s0 = 0, s1 = 0, s2 = 0;
+    for (int i = x; i < xe; i++) { s0 += q0[i]; s1 += q1[i]; s2 += q2[i]; }
+    run[0] += len; run[1] += (int64_t)y * len; run[2] += ((int64_t)x + xe - 1) * len / 2;
+    run[3] += s0; run[4] += s1; run[5] += s2;
+    x = xe;
+  }
+}
+
+/* The row's candidates (clusters whose box spans row y) swept left to
+** right in blocks of BW pixels, each block seeing only the candidates
+** whose x-interval overlaps it (with their dy^2 and cx alongside, for the
+** bounds): 3-channel SLIC and SLICO. */
 SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict best, int32_t *restrict lab,
                         const float *f0, const float *f1, const float *f2) {
-  /* the cluster sums are taken here too, a block at a time (most blocks
-  ** hold one label) */
+  /* the cluster sums are taken here too, a run of equal labels at a time */
   int64_t *acc = s->acc + (size_t)chunk * s->ncl * ACCW(s);
   size_t plane = (size_t)s->w * s->h, off = (size_t)y * s->w;
   const int32_t *q0 = s->fq + off, *q1 = q0 + plane, *q2 = q1 + plane;
-  int32_t run_id = 0;                          /* sums of consecutive one-label blocks */
+  int32_t run_id = 0;                          /* sums of the current run of one label */
   int64_t run[6] = {0};
-  int w = s->w, ncl = s->ncl, nb = (w + 15) >> 4;
+  int w = s->w, ncl = s->ncl, nb = (w + BW - 1) / BW;
   int *cand = s->cand + (size_t)chunk * s->cand_stride;
   int *sorted = cand + ncl, *act = sorted + ncl, *start = act + ncl, *pos = start + nb + 1;
+  float *lbs = s->lbuf + (size_t)chunk * 4 * ncl, *ady = lbs + 2 * ncl, *acx = ady + ncl;
+  int *ax1 = start + nb + 1 + nb;
   int nc = 0, b = y / BAND;
   for (int i = s->bstart[b]; i < s->bstart[b + 1]; i++) {
     int k = s->blist[i];
     if (y >= s->y0[k] && y < s->y1[k]) cand[nc++] = k;
   }
   for (int j = 0; j <= nb; j++) start[j] = 0;
-  for (int i = 0; i < nc; i++) start[(s->x0[cand[i]] >> 4) + 1]++;
+  for (int i = 0; i < nc; i++) start[(s->x0[cand[i]] / BW) + 1]++;
   for (int j = 0; j < nb; j++) start[j + 1] += start[j];
   for (int j = 0; j < nb; j++) pos[j] = start[j];
-  for (int i = 0; i < nc; i++) sorted[pos[s->x0[cand[i]] >> 4]++] = cand[i];
-  int na = 0;
+  for (int i = 0; i < nc; i++) sorted[pos[s->x0[cand[i]] / BW]++] = cand[i];
+  /* the active candidates are [h0, na): appended in the order of their
+  ** box's start, and as boxes have one width (but where the image edge
+  ** clips them) they end in about that order too, so the head just moves
+  ** past those that ended; one that ended behind a live one stays until
+  ** the head reaches it, harmless (its x-interval misses every lane, and
+  ** its spatial bound still holds) */
+  int na = 0, h0 = 0;
   float yf = (float)y;
   for (int j = 0; j < nb; j++) {
-    int xs = j << 4, m = 0;
-    for (int i = 0; i < na; i++)
-      if (s->x1[act[i]] > xs) act[m++] = act[i];
-    na = m;
-    for (int i = start[j]; i < start[j + 1]; i++) act[na++] = sorted[i];
-    if (xs + 16 <= w) {
-      if (s->zero) block16(best, lab, f0, f1, f2, xs, s, act, na, yf, 1);
-      else block16(best, lab, f0, f1, f2, xs, s, act, na, yf, 0);
+    int xs = j * BW;
+    while (h0 < na && ax1[h0] <= xs) h0++;
+    for (int i = start[j]; i < start[j + 1]; i++) {
+      int k = sorted[i];
+      float dy = s->fy[k] - yf;
+      act[na] = k; ady[na] = dy * dy; acx[na] = s->fx[k]; ax1[na] = s->x1[k]; na++;
+    }
+    if (xs + BW <= w) {
+      if (s->zero) block_sweep(best, lab, f0, f1, f2, xs, s, act + h0, ady + h0, acx + h0, lbs, na - h0, yf, 1);
+      else block_sweep(best, lab, f0, f1, f2, xs, s, act + h0, ady + h0, acx + h0, lbs, na - h0, yf, 0);
       int32_t id = lab[xs], diff = 0;
-      for (int i = 0; i < 16; i++) diff |= lab[xs + i] ^ id;
-      if (diff || id <= 0) {
-        acc_pixels(s, acc, lab, y, xs, xs + 16, q0, q1, q2);
+      for (int i = 0; i < BW; i++) diff |= lab[xs + i] ^ id;
+      if (diff) {
+        acc_runs(s, acc, lab, y, xs, xs + BW, q0, q1, q2, &run_id, run);
         continue;
       }
-      if (id != run_id) {                      /* a run of one-label blocks ends */
+      if (id != run_id) {                      /* a run of one label ends */
         flush_run(s, acc, run_id, run);
         run_id = id;
         for (int i = 0; i < 6; i++) run[i] = 0;
       }
       int64_t s0 = 0, s1 = 0, s2 = 0;
-      for (int i = 0; i < 16; i++) { s0 += q0[xs + i]; s1 += q1[xs + i]; s2 += q2[xs + i]; }
-      run[0] += 16; run[1] += 16 * (int64_t)y; run[2] += 16 * (int64_t)xs + 120;
+      for (int i = 0; i < BW; i++) { s0 += q0[xs + i]; s1 += q1[xs + i]; s2 += q2[xs + i]; }
+      run[0] += BW; run[1] += BW * (int64_t)y; run[2] += BW * (int64_t)xs + BW * (BW - 1) / 2;
       run[3] += s0; run[4] += s1; run[5] += s2;
       continue;
     }
-    for (int a = 0; a < na; a++) {           /* the last, partial block */
+    for (int a = h0; a < na; a++) {          /* the last, partial block */
       int k = act[a], lo = s->x0[k] > xs ? s->x0[k] : xs, hi = s->x1[k];
       float dy = s->fy[k] - yf, dyy = dy * dy, cx = s->fx[k];
       const float *mc = s->ff + 3 * (size_t)k;
@@ -320,13 +422,12 @@ SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict be
         if (d < best[x] || (d == best[x] && k + 1 < lab[x])) { best[x] = d; lab[x] = k + 1; }
       }
     }
-    acc_pixels(s, acc, lab, y, xs, w, q0, q1, q2);
+    acc_runs(s, acc, lab, y, xs, w, q0, q1, q2, &run_id, run);
   }
   flush_run(s, acc, run_id, run);
 }
 
-SEG_CLONES static void assign_rows (void *arg, int chunk, int ya, int yb) {
-  Slic *s = arg;
+SEG_CLONES static void assign_range (Slic *s, int chunk, int ya, int yb) {
   int w = s->w, C = s->C;
   size_t plane = (size_t)w * s->h;
   float *best = s->rowbuf + (size_t)chunk * w;
@@ -387,6 +488,21 @@ SEG_CLONES static void assign_rows (void *arg, int chunk, int ya, int yb) {
   }
 }
 
+/* A chunk of the assignment: bands of s->band rows claimed one at a time
+** (whichever thread is free takes the next), so a slow or descheduled
+** thread does not hold the others up. The sums go to the chunk's own slot
+** and are exact integers: the result does not depend on who took what. */
+static void assign_rows (void *arg, int chunk, int begin, int end) {
+  Slic *s = arg;
+  (void)begin; (void)end;
+  for (;;) {
+    int b = atomic_fetch_add_explicit(&s->next, 1, memory_order_relaxed);
+    int ya = b * s->band;
+    if (ya >= s->h) break;
+    assign_range(s, chunk, ya, ya + s->band < s->h ? ya + s->band : s->h);
+  }
+}
+
 /* SLICO: the largest colour distance of each cluster's pixels to its new
 ** centre, a run of equal labels at a time. */
 SEG_CLONES static void maxdist_rows (void *arg, int chunk, int ya, int yb) {
@@ -434,7 +550,9 @@ static void iterate (Slic *s, int iters) {
   for (int it = 0; it < iters; it++) {
     index_bands(s);
     memset(s->acc, 0, sizeof(int64_t) * (size_t)s->threads * ncl * aw);
-    seg_parallel_chunks(s->threads, s->h, grain, assign_rows, s);
+    atomic_store_explicit(&s->next, 0, memory_order_relaxed);
+    s->band = grain;
+    seg_parallel_chunks(s->threads, (s->h + grain - 1) / grain, 1, assign_rows, s);
     for (int k = 0; k < ncl; k++) {
       int64_t sum[3 + SEG_SLIC_MAXC] = {0};
       for (int t = 0; t < s->threads; t++)
@@ -458,6 +576,17 @@ static void iterate (Slic *s, int iters) {
 }
 
 /* ---------- skimage's _enforce_label_connectivity_cython, 2-d ---------- */
+
+/* Zeroes an int32 image of w x h, rows in parallel. */
+typedef struct Zero { int32_t *p; size_t w; } Zero;
+static void zero_rows (void *arg, int y0, int y1) {
+  Zero *z = arg;
+  memset(z->p + (size_t)y0 * z->w, 0, sizeof(int32_t) * z->w * (size_t)(y1 - y0));
+}
+static void zero_image (int32_t *p, int w, int h, int threads) {
+  Zero z = {p, (size_t)w};
+  seg_parallel_for(threads, h, 1 + 65536 / (w > 0 ? w : 1), zero_rows, &z);
+}
 
 /* skimage's BFS from (y, x): grows the piece of 'label' pixels not yet
 ** assigned, up to max_size pixels, remembering the last assigned neighbour
@@ -551,9 +680,9 @@ undo:
 ** 2 max_size ints, 'spans' 3 max_size, 'stack' 'cap'. */
 static int enforce_connectivity (const int32_t *seg, int32_t *out, int w, int h,
                                  int64_t min_size, int64_t max_size, int32_t *list,
-                                 int32_t *spans, int32_t *stack, int64_t cap) {
+                                 int32_t *spans, int32_t *stack, int64_t cap, int threads) {
   size_t n = (size_t)w * h;
-  for (size_t i = 0; i < n; i++) out[i] = 0;
+  zero_image(out, w, h, threads);
   int32_t cur = 1;
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++) {
@@ -633,12 +762,19 @@ typedef struct FqJob { const float *f; int32_t *fq; double scale; size_t w; floa
 
 SEG_CLONES static void fq_max (void *arg, int chunk, int r0, int r1) {
   FqJob *j = arg;
-  float mx = 0;
+  /* on the bits: |f| of a non-NaN float orders as its integer; NaN
+  ** (above the bits of infinity) counts as 0 */
+  int32_t mx = 0;
   for (size_t i = (size_t)r0 * j->w; i < (size_t)r1 * j->w; i++) {
-    float a = fabsf(j->f[i]);
-    mx = a > mx ? a : mx;                      /* NaN never wins */
+    int32_t b;
+    memcpy(&b, j->f + i, 4);
+    b &= 0x7fffffff;
+    b = b > 0x7f800000 ? 0 : b;
+    mx = b > mx ? b : mx;
   }
-  j->cmax[chunk] = mx;
+  float m;
+  memcpy(&m, &mx, 4);
+  j->cmax[chunk] = m;
 }
 
 SEG_CLONES static void fq_rows (void *arg, int r0, int r1) {
@@ -651,8 +787,14 @@ SEG_CLONES static void fq_rows (void *arg, int r0, int r1) {
 
 /* ---------- driver ---------- */
 
+size_t seg_slic_scratch (const SegBuf *src, const SegSlicOpts *o) {
+  int lab = o->convert2lab > 0 || (o->convert2lab < 0 && src->c == 3);
+  size_t np = (size_t)src->w * src->h, C = lab ? 3 : (size_t)src->c;
+  return sizeof(float) * 3 * np * C + sizeof(int32_t) * 2 * np;
+}
+
 int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSlicOpts *o,
-              int threads) {
+              void *scratch, int threads) {
   int w = src->w, h = src->h;
   size_t np = (size_t)w * h;
   int lab = o->convert2lab > 0 || (o->convert2lab < 0 && src->c == 3);
@@ -682,14 +824,14 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
   }
   /* everything else in one block */
   size_t nf = np * C;
-  float *f = malloc(sizeof(float) * (nf + 2 * nf));
-  int32_t *lb = malloc(sizeof(int32_t) * np * 2);
+  float *f = scratch;                         /* nf planar + 2 nf for the smoothing */
+  int32_t *lb = (int32_t *)(f + 3 * nf);      /* np labels + np for a strided output */
   double *dbl = malloc(sizeof(double) * (size_t)cap * (4 + 2 * C) + sizeof(double) * (size_t)threads * cap);
   float *flt = malloc(sizeof(float) * ((size_t)cap * (3 + C) + w + (size_t)threads * w));
   int *ints = malloc(sizeof(int) * ((size_t)cap * 4 + (size_t)h / BAND + 2));
   uint8_t *alive = malloc((size_t)cap);
   s.acc = malloc(sizeof(int64_t) * (size_t)threads * cap * (3 + C));
-  if (!f || !lb || !dbl || !flt || !ints || !alive || !s.acc) goto done;
+  if (!dbl || !flt || !ints || !alive || !s.acc) goto done;
 
   if (seg_superpixel_features(src, lab, 1, o->sigma, 1.0 / o->compactness, f, f + nf, threads) != SEG_OK)
     goto done;
@@ -706,7 +848,7 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
   s.alive = alive;
   s.lab = lb;
   for (int x = 0; x < w; x++) s.xf[x] = (float)x;
-  memset(lb, 0, sizeof(int32_t) * np);
+  zero_image(lb, w, h, threads);
 
   if (m) {
     ncl = mask_seeds(m, w, h, o->n_segments, s.cy, s.cx, cap, &step, &area);
@@ -731,9 +873,10 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
     size_t per = (size_t)(4 * s.stepy + 1) / BAND + 2, most = (size_t)s.nband + 1;
     s.blist = malloc(sizeof(int) * ((size_t)ncl * (per < most ? per : most) + (size_t)s.nband));
     if (!s.blist) goto done;
-    s.cand_stride = 3 * (size_t)ncl + 2 * (size_t)((w + 15) / 16) + 2;
+    s.cand_stride = 4 * (size_t)ncl + 2 * (size_t)((w + BW - 1) / BW) + 2;
     s.cand = malloc(sizeof(int) * s.cand_stride * (size_t)threads);
-    if (!s.cand) goto done;
+    s.lbuf = malloc(sizeof(float) * 4 * (size_t)ncl * threads);
+    if (!s.cand || !s.lbuf) goto done;
     /* fixed point for the feature sums: |sum| < 2^62 */
     float fmaxabs = 0, cmaxes[SEG_MAX_CHUNKS] = {0};
     FqJob fj = {f, NULL, 0, (size_t)w, cmaxes};
@@ -770,7 +913,7 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
     int32_t *list = malloc(sizeof(int32_t) * (5 * (size_t)max_size + (size_t)scap));
     if (!list) goto done;
     rc = enforce_connectivity(lb, dst, w, h, min_size, max_size, list, list + 2 * max_size,
-                              list + 5 * max_size, scap);
+                              list + 5 * max_size, scap, threads);
     free(list);
   } else {
     int32_t top = 0;
@@ -780,6 +923,6 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
   if (!contiguous)
     for (int y = 0; y < h; y++) memcpy(seg_row(labels, y), dst + (size_t)y * w, sizeof(int32_t) * w);
 done:
-  free(m); free(f); free(lb); free(dbl); free(flt); free(ints); free(alive); free(s.acc); free(s.blist); free(s.cand);
+  free(m); free(dbl); free(flt); free(ints); free(alive); free(s.acc); free(s.blist); free(s.cand); free(s.lbuf);
   return rc;
 }

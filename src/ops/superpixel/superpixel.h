@@ -29,9 +29,11 @@ typedef struct SegSlicOpts {
 ** -SEG_ENOMEM. Computed in float32 (skimage: float64 for u8/u16 input):
 ** see docs/superpixel.md for the measured agreement. Row-parallel on up to
 ** 'threads' threads; the result does not depend on the thread count
-** (cluster sums are accumulated in 64-bit fixed point). */
+** (cluster sums are accumulated in 64-bit fixed point). 'scratch' holds
+** seg_slic_scratch(src, o) bytes (the caller's: warm pooled pages). */
 int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSlicOpts *o,
-              int threads);
+              void *scratch, int threads);
+size_t seg_slic_scratch (const SegBuf *src, const SegSlicOpts *o);
 
 /* skimage's regular_grid for a (1, h, w) volume: the start and step of the
 ** grid rows (y) and columns (x) holding about n points. */
