@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
+#include "core/vexp.h"
 #include "ops/graphcut/graphcut.h"
 
 #define LROWS 16            /* rows per learning block: fixed, so sums do not depend on threads */
@@ -149,33 +150,6 @@ static void nweights_rows (void *arg, int y0, int y1) {
 
 /* ---------- per-pixel likelihoods ---------- */
 
-/* e^x for x <= 0 (Cephes' expf polynomial, relative error ~2e-7), written
-** so the tile loops vectorise: the clamp at -87 compares the bit patterns
-** as unsigned integers (negative floats are the patterns from 0x80000000
-** up, more negative ones larger), as a float compare would keep GCC from
-** if-converting under -ftrapping-math. */
-static inline float fexp (float x) {
-  uint32_t xi;
-  memcpy(&xi, &x, 4);
-  const uint32_t lim = 0xC2AE0000u;              /* -87.0f */
-  xi = xi > lim ? lim : xi;
-  memcpy(&x, &xi, 4);
-  float t = x * 1.44269504088896341f;
-  float r = (t + 12582912.0f) - 12582912.0f;     /* round to nearest */
-  float f = x - r * 0.693359375f + r * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * f + 1.3981999507e-3f;
-  p = p * f + 8.3334519073e-3f;
-  p = p * f + 4.1665795894e-2f;
-  p = p * f + 1.6666665459e-1f;
-  p = p * f + 5.0000001201e-1f;
-  p = p * f * f + f + 1.0f;
-  int32_t si = ((int32_t)r + 127) << 23;
-  float sc;
-  memcpy(&sc, &si, 4);
-  return p * sc;
-}
-
 /* The model's active components as float coefficients for the tile loop. */
 typedef struct FModel {
   int n, idx[SEG_GMM_MAXK];
@@ -274,7 +248,7 @@ SEG_CLONES static void tile_model (const Work *W, const FModel *f, size_t p0, in
   }
   for (int i = 0; i < f->n; i++) {
     const float lc = f->lc[i];
-    for (int j = 0; j < n; j++) s[j] += fexp(q[i][j] + lc - mx[j]);
+    for (int j = 0; j < n; j++) s[j] += seg_exp_neg(q[i][j] + lc - mx[j]);
   }
   for (int j = 0; j < n; j++) {
     dout[j] = -(mx[j] + logf(s[j]));

@@ -21,34 +21,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/vexp.h"
 #include "superpixel.h"
-
-/* exp(x) for x <= 0 in float, within 2 ulp on [-87, 0], 0-ish below:
-** Cody-Waite reduction x = n ln2 + r, degree-6 polynomial for e^r. */
-static inline float exp_neg (float x) {
-  /* x >= -87: on the bits, where a negative float of larger magnitude is
-  ** a larger int32 (an integer min vectorises; a float one may trap) */
-  int32_t xb;
-  memcpy(&xb, &x, 4);
-  xb = xb > (int32_t)0xc2ae0000 ? (int32_t)0xc2ae0000 : xb;
-  memcpy(&x, &xb, 4);
-  /* n = round(x / ln 2) by the 1.5 * 2^23 trick (default rounding mode) */
-  float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
-  float r = x - n * 0.693359375f;
-  r = r + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  int32_t bits;
-  memcpy(&bits, &p, 4);
-  bits += (int32_t)n * (1 << 23);
-  memcpy(&p, &bits, 4);
-  return p;
-}
 
 static uint64_t mix64 (uint64_t z) {
   z += UINT64_C(0x9e3779b97f4a7c15);
@@ -85,7 +59,7 @@ SEG_CLONES static void offset_density (const float *const *restrict fp, const fl
     const float *restrict q0 = fq[0] + dc, *restrict q1 = fq[1] + dc, *restrict q2 = fq[2] + dc;
     for (int c = c0; c < c1; c++) {
       float t0 = p0[c] - q0[c], t1 = p1[c] - q1[c], t2 = p2[c] - q2[c];
-      acc[c] += exp_neg((t0 * t0 + t1 * t1 + t2 * t2 + d2) * inv);
+      acc[c] += seg_exp_neg((t0 * t0 + t1 * t1 + t2 * t2 + d2) * inv);
     }
   } else {
     for (int c = c0; c < c1; c++) {
@@ -94,7 +68,7 @@ SEG_CLONES static void offset_density (const float *const *restrict fp, const fl
         float t = fp[k][c] - fq[k][c + dc];
         dist += t * t;
       }
-      acc[c] += exp_neg(dist * inv);
+      acc[c] += seg_exp_neg(dist * inv);
     }
   }
 }
