@@ -11,12 +11,6 @@ static void check_pixels (lua_State *L, int idx, const SegImage *im) {
   luaL_argcheck(L, im->b.dtype != SEG_I32, idx, "u8, u16 or f32 pixels expected");
 }
 
-static int optconn (lua_State *L, int t) {
-  lua_Integer c = seg_optintegerfield(L, t, "connectivity", 8);
-  if (c != 4 && c != 8) seg_optfielderror(L, t, "connectivity", "4 or 8");
-  return (int)c;
-}
-
 /* ---------- seg.maxflow ---------- */
 
 static double capat (lua_State *L, int idx, const SegBuf *b, int x, int y, int c) {
@@ -85,7 +79,7 @@ static void gc_args (lua_State *L, SegGraphcutOpts *o, SegImage **im, SegImage *
   if (!(o->lambda >= 0 && o->lambda <= 1e6)) seg_optfielderror(L, 3, "lambda", "in 0..1e6");
   o->sigma = seg_optnumberfield(L, 3, "sigma", 0);
   if (!(o->sigma >= 0 && o->sigma <= 1e6)) seg_optfielderror(L, 3, "sigma", "in 0..1e6");
-  o->connectivity = optconn(L, 3);
+  o->connectivity = seg_optconnfield(L, 3);
   lua_Integer bins = seg_optintegerfield(L, 3, "bins", 0);
   o->threads = seg_ctx(L)->threads;
   *im = seg_checkimage(L, 1);
@@ -180,7 +174,7 @@ static int l_grabcut (lua_State *L) {
   if (!(o.gamma > 0 && o.gamma <= 1e6)) seg_optfielderror(L, 3, "gamma", "in (0, 1e6]");
   o.lambda = seg_optnumberfield(L, 3, "lambda", 9 * o.gamma);
   if (!(o.lambda >= 0 && o.lambda <= 1e7)) seg_optfielderror(L, 3, "lambda", "in 0..1e7");
-  o.connectivity = optconn(L, 3);
+  o.connectivity = seg_optconnfield(L, 3);
   int stats = seg_optboolfield(L, 3, "stats", 0);
   o.iters = (int)it;
   o.components = (int)kc;

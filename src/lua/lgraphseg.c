@@ -84,8 +84,7 @@ static int merge (lua_State *L, int hierarchical) {
   seg_checkoptions(L, 2, keys);
   lua_settop(L, 2);
   double thresh = checkrange(L, 2, "threshold", NAN, -HUGE_VAL, HUGE_VAL);
-  lua_Integer conn = seg_optintegerfield(L, 2, "connectivity", 8);
-  luaL_argcheck(L, conn == 4 || conn == 8, 2, "'connectivity' must be 4 or 8");
+  int conn = seg_optconnfield(L, 2);
   lua_getfield(L, 2, "image");   /* 3 */
   SegImage *img = seg_testimage(L, 3);
   if (!img || seg_isreleased(img)) seg_optfielderror(L, 2, "image", "an Image");
@@ -94,7 +93,7 @@ static int merge (lua_State *L, int hierarchical) {
     luaL_argerror(L, 2, "'image' must have the labels' size");
   SegImage *out = seg_newimage_uninit(L, SEG_KIND_LABELS, lab->b.w, lab->b.h, 1, SEG_I32);
   /* nothing raises from here until the graph is freed */
-  SegRag *g = seg_rag_new(&lab->b, &img->b, (int)conn, seg_ctx(L)->threads);
+  SegRag *g = seg_rag_new(&lab->b, &img->b, conn, seg_ctx(L)->threads);
   int32_t n = -1;
   if (g) {
     int rc = hierarchical ? seg_rag_merge_hierarchical(g, thresh) : seg_rag_cut_threshold(g, thresh);

@@ -64,12 +64,13 @@ enum {
   P_MOMENTS_CENTRAL, P_MOMENTS_NORMALIZED, P_MOMENTS_HU, P_MEAN_I, P_MIN_I, P_MAX_I,
   P_WCENTROID, P_COUNT
 };
-static const char *const propnames[] = {
+const char *const seg_regionprops[] = {
   "label", "area", "bbox", "centroid", "perimeter", "orientation",
   "major_axis_length", "minor_axis_length", "eccentricity", "solidity",
   "convex_area", "extent", "euler_number", "equivalent_diameter", "moments",
   "moments_central", "moments_normalized", "moments_hu", "mean_intensity",
   "min_intensity", "max_intensity", "weighted_centroid", NULL};
+_Static_assert(P_MEAN_I == SEG_REGIONPROP_INTENSITY, "intensity properties come last");
 
 static void setnum (lua_State *L, const char *k, double v) {
   lua_pushnumber(L, v);
@@ -122,8 +123,8 @@ static int l_regions (lua_State *L) {
         lua_geti(L, -1, i);
         const char *s = lua_tostring(L, -1);
         int k = -1;
-        for (int j = 0; s && propnames[j]; j++)
-          if (strcmp(s, propnames[j]) == 0) k = j;
+        for (int j = 0; s && seg_regionprops[j]; j++)
+          if (strcmp(s, seg_regionprops[j]) == 0) k = j;
         if (k < 0) {
           lua_pushfstring(L, "unknown property '%s'", s ? s : luaL_typename(L, -1));
           luaL_argerror(L, oi, lua_tostring(L, -1));

@@ -146,6 +146,12 @@ void seg_optfielderror (lua_State *L, int t, const char *k, const char *what) {
   fielderror(L, t, k, what);
 }
 
+int seg_optconnfield (lua_State *L, int t) {
+  lua_Integer c = seg_optintegerfield(L, t, "connectivity", 8);
+  if (c != 4 && c != 8) fielderror(L, t, "connectivity", "4 or 8");
+  return (int)c;
+}
+
 /* ---------- out= destinations ---------- */
 
 int seg_optout (lua_State *L, int t) {

@@ -6,12 +6,6 @@
 
 #define MAX_POINTS (1 << 24)
 
-static int optconn (lua_State *L, int t) {
-  lua_Integer c = seg_optintegerfield(L, t, "connectivity", 8);
-  if (c != 4 && c != 8) seg_optfielderror(L, t, "connectivity", "4 or 8");
-  return (int)c;
-}
-
 static void check_pixels (lua_State *L, int idx, const SegImage *im) {
   luaL_argcheck(L, im->b.dtype != SEG_I32, idx, "u8, u16 or f32 pixels expected");
 }
@@ -87,7 +81,7 @@ static int l_flood (lua_State *L) {
     luaL_argcheck(L, tol >= 0, 4, "tolerance must be a non-negative number");
   }
   seg_checkoptions(L, 5, keys);
-  int conn = optconn(L, 5);
+  int conn = seg_optconnfield(L, 5);
   SegImage *im = seg_checkimage(L, 1);   /* live after the option reads */
   luaL_argcheck(L, im->b.c <= SEG_FLOOD_MAXC, 1, "at most 64 channels expected");
   luaL_argcheck(L, x >= 0 && x < im->b.w, 2, "seed x outside the image");
@@ -108,7 +102,7 @@ static int l_region_grow (lua_State *L) {
   seg_checkimage(L, 1);
   seg_checkoptions(L, 3, keys);
   lua_settop(L, 3);
-  int conn = optconn(L, 3);
+  int conn = seg_optconnfield(L, 3);
   double maxd = seg_optnumberfield(L, 3, "max_distance", INFINITY);
   if (!(maxd >= 0)) seg_optfielderror(L, 3, "max_distance", "a non-negative number");
   lua_Integer *pts = NULL, npts = 0;
@@ -162,7 +156,7 @@ static int l_confidence (lua_State *L) {
   if (r < 0 || r > 65535) seg_optfielderror(L, 3, "radius", "an integer in 0..65535");
   o.iters = (int)it;
   o.radius = (int)r;
-  o.conn = optconn(L, 3);
+  o.conn = seg_optconnfield(L, 3);
   lua_Integer *pts = NULL, npts = 0;
   if (lua_type(L, 2) == LUA_TTABLE) pts = readpoints(L, 2, &npts);
   SegImage *im = seg_checkimage(L, 1);

@@ -107,6 +107,13 @@ int seg_optoptionfield (lua_State *L, int t, const char *k, int def, const char 
 int seg_optsizefield (lua_State *L, int t, const char *k, int *w, int *h);
 /* Raises "bad argument #t ... ('k' must be what)". */
 void seg_optfielderror (lua_State *L, int t, const char *k, const char *what);
+/* The property names of lab:regions() in their documented order,
+** NULL-ended; those from index SEG_REGIONPROP_INTENSITY on need an
+** intensity image. */
+extern const char *const seg_regionprops[];
+#define SEG_REGIONPROP_INTENSITY 18
+/* opts.connectivity: 4 or 8 (default 8, as everywhere in the module). */
+int seg_optconnfield (lua_State *L, int t);
 
 /* out= destinations. Reading a field can run Lua code (__index) that may
 ** release any image, so a binding reads every option first, then checks

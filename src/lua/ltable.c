@@ -14,20 +14,13 @@
 #include "lseg.h"
 #include "ops/table/csv.h"
 
-/* The property names of lab:regions(), in their documented order, which is
-** also the order of known columns in a CSV file. */
-static const char *const propnames[] = {
-  "label", "area", "bbox", "centroid", "perimeter", "orientation",
-  "major_axis_length", "minor_axis_length", "eccentricity", "solidity",
-  "convex_area", "extent", "euler_number", "equivalent_diameter", "moments",
-  "moments_central", "moments_normalized", "moments_hu", "mean_intensity",
-  "min_intensity", "max_intensity", "weighted_centroid", NULL};
-enum { FIRST_INTENSITY = 18 };   /* index of mean_intensity */
+/* Properties are those of lab:regions(), seg_regionprops (llabel.c), whose
+** order is also the order of known columns in a CSV file. */
 
 /* The shape of a property's value: its columns. */
 enum { SHAPE_SCALAR, SHAPE_XY, SHAPE_BBOX, SHAPE_MAT4, SHAPE_VEC7 };
 static int propshape (int p) {
-  const char *s = propnames[p];
+  const char *s = seg_regionprops[p];
   if (strcmp(s, "bbox") == 0) return SHAPE_BBOX;
   if (strcmp(s, "centroid") == 0 || strcmp(s, "weighted_centroid") == 0) return SHAPE_XY;
   if (strcmp(s, "moments_hu") == 0) return SHAPE_VEC7;
@@ -36,8 +29,8 @@ static int propshape (int p) {
 }
 
 static int findprop (const char *s) {
-  for (int i = 0; propnames[i]; i++)
-    if (strcmp(s, propnames[i]) == 0) return i;
+  for (int i = 0; seg_regionprops[i]; i++)
+    if (strcmp(s, seg_regionprops[i]) == 0) return i;
   return -1;
 }
 
@@ -66,9 +59,9 @@ static int subrank (const char *s) {
 /* Rank of a top-level name among the known columns (region properties and
 ** their flattened columns, in property order), or -1. */
 static int knownrank (const char *s) {
-  for (int i = 0; propnames[i]; i++) {
-    size_t n = strlen(propnames[i]);
-    if (strncmp(s, propnames[i], n) != 0) continue;
+  for (int i = 0; seg_regionprops[i]; i++) {
+    size_t n = strlen(seg_regionprops[i]);
+    if (strncmp(s, seg_regionprops[i], n) != 0) continue;
     if (s[n] == '\0') return i * 100000;
     if (s[n] == '_') {
       int r = subrank(s + n + 1);
@@ -451,7 +444,7 @@ static int l_write_csv (lua_State *L) {
 
 /* Pushes the column names of property p, in order, into the list at cols. */
 static void propcolumns (lua_State *L, int p, int cols) {
-  const char *s = propnames[p];
+  const char *s = seg_regionprops[p];
   lua_Integer n = (lua_Integer)lua_rawlen(L, cols);
   switch (propshape(p)) {
     case SHAPE_SCALAR: lua_pushstring(L, s); lua_rawseti(L, cols, ++n); break;
@@ -480,7 +473,7 @@ static void propcolumns (lua_State *L, int p, int cols) {
 static void propvalues (lua_State *L, int p, int reg, int t, int cols, lua_Integer *c,
                         lua_Integer r) {
   int shape = propshape(p);
-  lua_getfield(L, reg, propnames[p]);          /* v */
+  lua_getfield(L, reg, seg_regionprops[p]);          /* v */
   int nv = shape == SHAPE_SCALAR ? 1 : shape == SHAPE_XY ? 2 : shape == SHAPE_BBOX ? 4
            : shape == SHAPE_MAT4 ? 16 : 7;
   for (int i = 0; i < nv; i++) {
@@ -520,7 +513,7 @@ static int l_regions_table (lua_State *L) {
   int hasint = !lua_isnoneornil(L, ii);
   if (hasint) seg_checkimage(L, ii);
   int want[32], order[32], nw = 0;
-  for (int i = 0; propnames[i]; i++) want[i] = 0;
+  for (int i = 0; seg_regionprops[i]; i++) want[i] = 0;
   if (lua_isnoneornil(L, pi)) {
     for (int i = 0; defaults[i]; i++) { order[nw++] = findprop(defaults[i]); }
   } else {
@@ -534,7 +527,7 @@ static int l_regions_table (lua_State *L) {
         lua_pushfstring(L, "unknown property '%s'", s ? s : luaL_typename(L, -1));
         luaL_argerror(L, pi, lua_tostring(L, -1));
       }
-      if (p >= FIRST_INTENSITY && !hasint) {
+      if (p >= SEG_REGIONPROP_INTENSITY && !hasint) {
         lua_pushfstring(L, "property '%s' needs an intensity image", s);
         luaL_argerror(L, pi, lua_tostring(L, -1));
       }
@@ -550,7 +543,7 @@ static int l_regions_table (lua_State *L) {
   if (hasint) lua_pushvalue(L, ii);
   lua_createtable(L, 0, 1);
   lua_createtable(L, nw, 0);
-  for (int i = 0; i < nw; i++) { lua_pushstring(L, propnames[order[i]]); lua_rawseti(L, -2, i + 1); }
+  for (int i = 0; i < nw; i++) { lua_pushstring(L, seg_regionprops[order[i]]); lua_rawseti(L, -2, i + 1); }
   lua_setfield(L, -2, "properties");
   lua_call(L, hasint ? 3 : 2, 1);
   int regs = lua_gettop(L);

@@ -7,11 +7,6 @@
 #include "ops/morph/extrema.h"
 #include "ops/label/label.h"
 
-static int checkconn (lua_State *L, int t, lua_Integer c) {
-  if (c != 4 && c != 8) seg_optfielderror(L, t, "connectivity", "4 or 8");
-  return (int)c;
-}
-
 static void check_single (lua_State *L, int idx, const SegImage *im) {
   luaL_argcheck(L, im->b.c == 1, idx, "single-channel image expected");
   luaL_argcheck(L, (uint64_t)im->b.w * (uint64_t)im->b.h < ((uint64_t)1 << 32), idx,
@@ -66,7 +61,7 @@ static int l_watershed (lua_State *L) {
   seg_checkimage(L, 1);
   seg_checkoptions(L, 3, keys);
   lua_settop(L, 3);
-  int conn = checkconn(L, 3, seg_optintegerfield(L, 3, "connectivity", 8));
+  int conn = seg_optconnfield(L, 3);
   double c = seg_optnumberfield(L, 3, "compactness", 0);
   if (!(c >= 0) || !isfinite(c)) seg_optfielderror(L, 3, "compactness", "a finite number >= 0");
   int lines = seg_optboolfield(L, 3, "lines", 0);
@@ -133,7 +128,7 @@ static int local_extrema (lua_State *L, int maxima) {
   seg_checkimage(L, 1);
   seg_checkoptions(L, 2, keys);
   lua_settop(L, 2);
-  int conn = checkconn(L, 2, seg_optintegerfield(L, 2, "connectivity", 8));
+  int conn = seg_optconnfield(L, 2);
   SegImage *im = seg_checkimage(L, 1);
   check_single(L, 1, im);
   SegImage *m = seg_newimage_uninit(L, SEG_KIND_MASK, im->b.w, im->b.h, 1, SEG_U8);
