@@ -29,7 +29,7 @@ static int l_kmeans (lua_State *L) {
   o.iters = (int)it;
   o.threads = seg_ctx(L)->threads;
   SegImage *im = seg_checkimage(L, 1);   /* live after the option reads */
-  luaL_argcheck(L, im->b.dtype != SEG_I32, 1, "u8, u16 or f32 pixels expected");
+  seg_checkpixels(L, 1, im);
   luaL_argcheck(L, im->b.c <= SEG_KMEANS_MAXC, 1, "at most 64 channels expected");
   /* The pixels clustered: the image itself for "rgb". Another space
   ** converts here, into an f32 image pushed on the stack, and points src

@@ -13,12 +13,8 @@
 #define MS_MAX_SMOOTHING 64
 #define IGG_MAX_SIGMA 1000.0
 
-static void check_pixels (lua_State *L, int idx, const SegImage *im) {
-  luaL_argcheck(L, im->b.dtype != SEG_I32, idx, "u8, u16 or f32 pixels expected");
-}
-
 static void check_gray (lua_State *L, int idx, const SegImage *im) {
-  check_pixels(L, idx, im);
+  seg_checkpixels(L, idx, im);
   luaL_argcheck(L, im->b.c == 1, idx, "single-channel image expected");
 }
 
@@ -54,7 +50,7 @@ static int l_random_walker (lua_State *L) {
   o.threads = seg_ctx(L)->threads;
   /* the option reads may have run Lua code: the images are checked after */
   SegImage *im = seg_checkimage(L, 1);
-  check_pixels(L, 1, im);
+  seg_checkpixels(L, 1, im);
   SegImage *mk = seg_testimage(L, 2);
   if (!mk || seg_isreleased(mk)) seg_typeerror(L, 2, "seg.Labels");
   luaL_argcheck(L, mk->b.dtype == SEG_I32 && mk->b.c == 1, 2,

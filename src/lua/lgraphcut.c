@@ -7,10 +7,6 @@
 
 #define MAX_ITERS 100
 
-static void check_pixels (lua_State *L, int idx, const SegImage *im) {
-  luaL_argcheck(L, im->b.dtype != SEG_I32, idx, "u8, u16 or f32 pixels expected");
-}
-
 /* ---------- seg.maxflow ---------- */
 
 static double capat (lua_State *L, int idx, const SegBuf *b, int x, int y, int c) {
@@ -83,7 +79,7 @@ static void gc_args (lua_State *L, SegGraphcutOpts *o, SegImage **im, SegImage *
   lua_Integer bins = seg_optintegerfield(L, 3, "bins", 0);
   o->threads = seg_ctx(L)->threads;
   *im = seg_checkimage(L, 1);
-  check_pixels(L, 1, *im);
+  seg_checkpixels(L, 1, *im);
   *sd = seg_checkimage(L, 2);
   seg_checksamesize(L, 2, *im, *sd);
   luaL_argcheck(L, (*sd)->b.c == 1 && (*sd)->b.dtype != SEG_F32, 2,
@@ -181,7 +177,7 @@ static int l_grabcut (lua_State *L) {
   o.threads = seg_ctx(L)->threads;
 
   SegImage *im = seg_checkimage(L, 1);
-  check_pixels(L, 1, im);
+  seg_checkpixels(L, 1, im);
   const int w = im->b.w, h = im->b.h;
   SegImage *in = NULL;
   if (!isrect) {

@@ -26,7 +26,7 @@ static int l_felzenszwalb (lua_State *L) {
   lua_Integer min_size = seg_optintegerfield(L, 2, "min_size", 20);
   luaL_argcheck(L, min_size >= 0, 2, "'min_size' must be non-negative");
   SegImage *im = seg_checkimage(L, 1);   /* live after the option reads */
-  luaL_argcheck(L, im->b.dtype != SEG_I32, 1, "u8, u16 or f32 pixels expected");
+  seg_checkpixels(L, 1, im);
   int w = im->b.w, h = im->b.h;
   luaL_argcheck(L, (int64_t)w * h <= ((int64_t)1 << 30), 1, "image too large");
   void *scratch = seg_pushscratch(L, seg_felz_scratch(w, h, im->b.c));

@@ -249,6 +249,10 @@ SegDtype seg_optdtype (lua_State *L, int idx, SegDtype def) {
   return lua_isnoneornil(L, idx) ? def : seg_checkdtype(L, idx);
 }
 
+void seg_checkpixels (lua_State *L, int idx, const SegImage *im) {
+  luaL_argcheck(L, im->b.dtype != SEG_I32, idx, "u8, u16 or f32 pixels expected");
+}
+
 void seg_checkchannels (lua_State *L, int idx, const SegImage *im, int n) {
   if (im->b.c != n) {
     lua_pushfstring(L, "%d-channel image expected, got %d channels", n, im->b.c);

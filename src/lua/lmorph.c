@@ -17,12 +17,8 @@ static void *pushscratch (lua_State *L, size_t n) {
   return seg_pushscratch(L, n);
 }
 
-static void check_pixels (lua_State *L, int idx, const SegImage *im) {
-  luaL_argcheck(L, im->b.dtype != SEG_I32, idx, "u8, u16 or f32 pixels expected");
-}
-
 static void check_gray (lua_State *L, int idx, const SegImage *im) {
-  check_pixels(L, idx, im);
+  seg_checkpixels(L, idx, im);
   luaL_argcheck(L, im->b.c == 1, idx, "single-channel image expected");
 }
 
@@ -118,7 +114,7 @@ static const SegBuf *checkelement (lua_State *L, int idx) {
 static int morph (lua_State *L, int op) {
   static const char *const keys[] = {"out", NULL};
   SegImage *im = seg_checkimage(L, 1);
-  check_pixels(L, 1, im);
+  seg_checkpixels(L, 1, im);
   seg_checkoptions(L, 3, keys);
   lua_settop(L, 3);
   int oidx = seg_optout(L, 3);

@@ -6,10 +6,6 @@
 
 #define MAX_POINTS (1 << 24)
 
-static void check_pixels (lua_State *L, int idx, const SegImage *im) {
-  luaL_argcheck(L, im->b.dtype != SEG_I32, idx, "u8, u16 or f32 pixels expected");
-}
-
 static void nomem (lua_State *L, int status) {
   if (status != SEG_OK) luaL_error(L, "%s", seg_strerror(status));
 }
@@ -109,7 +105,7 @@ static int l_region_grow (lua_State *L) {
   if (lua_type(L, 2) == LUA_TTABLE) pts = readpoints(L, 2, &npts);
   else if (!luaL_testudata(L, 2, SEG_LABELS_MT)) seg_typeerror(L, 2, "seg.Labels or points");
   SegImage *im = seg_checkimage(L, 1);
-  check_pixels(L, 1, im);
+  seg_checkpixels(L, 1, im);
   const int w = im->b.w, h = im->b.h;
   const size_t n = (size_t)w * (size_t)h;
   SegImage *out;
@@ -160,7 +156,7 @@ static int l_confidence (lua_State *L) {
   lua_Integer *pts = NULL, npts = 0;
   if (lua_type(L, 2) == LUA_TTABLE) pts = readpoints(L, 2, &npts);
   SegImage *im = seg_checkimage(L, 1);
-  check_pixels(L, 1, im);
+  seg_checkpixels(L, 1, im);
   luaL_argcheck(L, im->b.c == 1, 1, "single-channel image expected");
   int *xy;
   int nseeds;

@@ -76,6 +76,8 @@ SegImage *seg_checkmask (lua_State *L, int idx);
 SegImage *seg_checklabels (lua_State *L, int idx);
 SegDtype seg_checkdtype (lua_State *L, int idx);
 SegDtype seg_optdtype (lua_State *L, int idx, SegDtype def);
+/* Raises unless the pixels are u8, u16 or f32 (i32 is refused). */
+void seg_checkpixels (lua_State *L, int idx, const SegImage *im);
 /* Raises unless the image has 'n' channels. */
 void seg_checkchannels (lua_State *L, int idx, const SegImage *im, int n);
 /* Raises when a and b differ in width or height. */

@@ -146,7 +146,7 @@ static int l_local_minima (lua_State *L) { return local_extrema(L, 0); }
 static int h_extrema (lua_State *L, int maxima) {
   SegImage *im = seg_checkimage(L, 1);
   check_single(L, 1, im);
-  luaL_argcheck(L, im->b.dtype != SEG_I32, 1, "u8, u16 or f32 pixels expected");
+  seg_checkpixels(L, 1, im);
   double hv = luaL_checknumber(L, 2);
   luaL_argcheck(L, hv > 0 && isfinite(hv), 2, "h must be a finite number > 0");
   luaL_argcheck(L, im->b.dtype == SEG_F32 || hv == floor(hv), 2,
