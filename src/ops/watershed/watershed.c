@@ -390,13 +390,17 @@ WS_INT(ws_f32, key_f32)
 
 typedef struct { uint64_t *a; size_t n, cap; unsigned sh; } PHeap;
 
-static int pheap_push (PHeap *hp, uint64_t x) {
-  if (hp->n == hp->cap) {
-    size_t nc = hp->cap ? hp->cap * 2 : 4096;
-    uint64_t *a = realloc(hp->a, nc * sizeof *a);
-    if (!a) return -1;
-    hp->a = a; hp->cap = nc;
-  }
+static int pheap_grow (PHeap *hp) {
+  size_t nc = hp->cap ? hp->cap * 2 : 4096;
+  uint64_t *a = realloc(hp->a, nc * sizeof *a);
+  if (!a) return -1;
+  hp->a = a; hp->cap = nc;
+  return 0;
+}
+
+/* Inlined: three pushes in four leave the item where it lands. */
+static inline __attribute__((always_inline)) int pheap_push (PHeap *hp, uint64_t x) {
+  if (__builtin_expect(hp->n == hp->cap, 0) && pheap_grow(hp) != 0) return -1;
   uint64_t *a = hp->a;
   const unsigned sh = hp->sh;
   const uint64_t xk = x >> sh;
@@ -500,6 +504,8 @@ static int NAME (Ws *ws, const T *elev, int nlev, size_t ties, CT *C) { \
         __builtin_prefetch(&C[a - (a >= (size_t)W ? W : 0)]); \
         __builtin_prefetch(&C[a + (a + W < n ? W : 0)]); \
         __builtin_prefetch(&out[a]); \
+        __builtin_prefetch(&out[a - (a >= (size_t)W ? W : 0)], 1); \
+        __builtin_prefetch(&out[a + (a + W < n ? W : 0)], 1); \
       } \
       lab = out[p]; \
       if (((e >> ib) & amask) == 0 && ++popped == ties) { \
