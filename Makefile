@@ -37,6 +37,11 @@ ifneq ($(findstring clang,$(CC)),)
 BASEFLAGS += -ffp-contract=off
 endif
 LUAFLAGS  = -I$(LUA_INCDIR)
+# SLIC's bound loops select floats with ?:, which gcc only turns into vector
+# compare-and-blend when comparisons may not trap (they never do here: no
+# FP exceptions are enabled); same values, about 4x fewer instructions there
+SLIC_OBJS = build/obj/ops/superpixel/slic.o build/asan/ops/superpixel/slic.o build/tsan/ops/superpixel/slic.o
+$(SLIC_OBJS): BASEFLAGS += -fno-trapping-math
 LIBS      = -lpng -ljpeg -ldnnl -lprotobuf-c -lm -lpthread
 LDFLAGS   ?=
 

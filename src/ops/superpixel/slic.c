@@ -23,8 +23,11 @@
 #include "superpixel.h"
 
 #define BAND 8    /* rows per band of the cluster index */
+/* floats of lbuf per chunk: four arrays of ncl, each with 32 of slack
+** (the bound loop reads up to 31 entries past the active ones) */
+#define LBUF(ncl) (4 * (size_t)(ncl) + 128)
 #ifndef BW
-#define BW 32     /* pixels per block of the assignment sweep: a power of 2, >= 16 */
+#define BW 32     /* pixels per block of the assignment sweep: 16, 32 or 64 */
 #endif
 
 /* ---------- skimage.util.regular_grid for (1, h, w) ---------- */
@@ -82,6 +85,7 @@ typedef struct Slic {
   int *y0, *y1, *x0, *x1;     /* box, [y0, y1) x [x0, x1) */
   uint8_t *alive;             /* a cluster left empty gets skimage's NaN centre: it never wins again */
   int *bstart, *blist, nband; /* clusters per band of BAND rows, increasing k */
+  int *xlist, *xcount;        /* the same lists by x0 / BW (then k), for row_blocks; nb + 1 counts */
   int stepy, stepx;
   float sw;                   /* 1 / step^2 */
   int colour, zero;
@@ -95,7 +99,7 @@ typedef struct Slic {
   size_t cand_stride;
   atomic_int next;            /* the next band of rows to assign */
   int band;                   /* rows per band */
-  float *lbuf;                /* threads * 4 ncl: a block's candidates' bounds, survivors, dy^2, cx */
+  float *lbuf;                /* threads * LBUF(ncl): a block's candidates' bounds, survivors, dy^2, cx */
 } Slic;
 
 #define ACCW(s) (3 + (s)->C)
@@ -135,6 +139,18 @@ static void index_bands (Slic *s) {
   for (int k = 0; k < s->ncl; k++) {
     if (!s->alive[k] || s->y0[k] >= s->y1[k] || s->x0[k] >= s->x1[k]) continue;
     for (int b = s->y0[k] / BAND; b <= (s->y1[k] - 1) / BAND; b++) s->blist[fill[b]++] = k;
+  }
+  if (!s->xlist) return;
+  /* each band's list again, stably by the block of the box's start: a row
+  ** then meets its candidates in the order it needs them */
+  int nb = (s->w + BW - 1) / BW, *cnt = s->xcount;
+  for (int b = 0; b < s->nband; b++) {
+    int i0 = s->bstart[b], i1 = s->bstart[b + 1];
+    memset(cnt, 0, sizeof(int) * (size_t)(nb + 1));
+    for (int i = i0; i < i1; i++) cnt[s->x0[s->blist[i]] / BW + 1]++;
+    cnt[0] = i0;
+    for (int j = 0; j < nb; j++) cnt[j + 1] += cnt[j];
+    for (int i = i0; i < i1; i++) s->xlist[cnt[s->x0[s->blist[i]] / BW]++] = s->blist[i];
   }
 }
 
@@ -220,15 +236,26 @@ static void scan_gen (const Slic *s, float *restrict best, int32_t *restrict lab
     } \
   } while (0)
 
-/* Horizontal max of the pair-wise min of two BW-lane chains. */
+/* Horizontal max of the pair-wise min of two BW-lane chains: a tree of
+** halves (the same tree whatever BW, so NaN lanes fall out alike), the
+** wide levels as whole-vector ops, the last three as scalars. */
+#define MAXR(a, b) ((b) > (a) ? (b) : (a))   /* NaN b keeps a, as the tree always did */
 static inline float max_of_min (const float *b0, const float *b1) {
-  /* a tree of halves, each a vector op (a serial max chain costs ~3
-  ** cycles a lane) */
-  float v[BW];
+  float v[BW], u[8];
   for (int i = 0; i < BW; i++) v[i] = b1[i] < b0[i] ? b1[i] : b0[i];
-  for (int n = BW / 2; n >= 1; n /= 2)        /* BW is a power of 2 */
-    for (int i = 0; i < n; i++) v[i] = v[i + n] > v[i] ? v[i + n] : v[i];
-  return v[0];
+#if BW == 64
+  float t[32];
+  for (int i = 0; i < 32; i++) t[i] = MAXR(v[i], v[i + 32]);
+  for (int i = 0; i < 8; i++) u[i] = MAXR(MAXR(t[i], t[i + 16]), MAXR(t[i + 8], t[i + 24]));
+#elif BW == 32
+  for (int i = 0; i < 8; i++) u[i] = MAXR(MAXR(v[i], v[i + 16]), MAXR(v[i + 8], v[i + 24]));
+#else
+  for (int i = 0; i < 8; i++) u[i] = MAXR(v[i], v[i + 8]);
+#endif
+  float a0 = MAXR(u[0], u[4]), a1 = MAXR(u[1], u[5]), a2 = MAXR(u[2], u[6]), a3 = MAXR(u[3], u[7]);
+  a0 = MAXR(a0, a2);
+  a1 = MAXR(a1, a3);
+  return MAXR(a0, a1);
 }
 
 /* One block of BW pixels [xs, xs + BW) against its active candidates,
@@ -264,17 +291,39 @@ __attribute__((always_inline)) static inline void block_sweep (float *restrict b
   if (ok0) CAND(b0, l0, kp0, zero);
   if (ok1) CAND(b1, l1, kp1, zero);
   float mb = max_of_min(b0, b1);
-  for (int a = 0; a < na; a++) {               /* branch-free, vectorised */
-    float cx = acx[a], t = xa - cx, u = cx - xb;
-    float mdx = t > u ? t : u;
-    mdx = mdx > 0.0f ? mdx : 0.0f;
-    lbs[a] = (ady[a] + mdx * mdx) * sw * (1.0f - 1.0f / 65536);
-  }
-  if (!ok0 && !ok1 && na > 0) {                /* no previous labels: the nearest first */
+  const float shrink = sw * (1.0f - 1.0f / 65536);
+  int m = 0, *surv = (int *)(lbs + s->ncl + 32);  /* the candidates the bound keeps */
+  if (ok0 || ok1) {                            /* bound and keep in one pass */
+    int kx0 = ok0 ? kp0 : -1, kx1 = ok1 ? kp1 : -1;
+    unsigned char *keep = (unsigned char *)lbs;
+    int n32 = (na + 31) & ~31;                 /* whole vectors of 32 flags */
+    for (int a = 0; a < n32; a++) {            /* vectorised; past na: slack */
+      float cx = acx[a], t = xa - cx, u = cx - xb;
+      float mdx = t > u ? t : u;
+      mdx = mdx > 0.0f ? mdx : 0.0f;
+      keep[a] = !((ady[a] + mdx * mdx) * shrink > mb);
+    }
+    for (int a = 0; a < na; a += 8) {          /* the kept ones, eight flags a word */
+      uint64_t word;
+      memcpy(&word, keep + a, 8);
+      if (na - a < 8) word &= ((uint64_t)1 << (8 * (na - a))) - 1;
+      while (word) {
+        int k = act[a + (__builtin_ctzll(word) >> 3)];
+        word &= word - 1;
+        surv[m] = k;
+        m += (k != kx0) & (k != kx1);
+      }
+    }
+  } else if (na > 0) {                         /* no previous labels: the nearest first */
+    for (int a = 0; a < na; a++) {
+      float cx = acx[a], t = xa - cx, u = cx - xb;
+      float mdx = t > u ? t : u;
+      mdx = mdx > 0.0f ? mdx : 0.0f;
+      lbs[a] = (ady[a] + mdx * mdx) * shrink;
+    }
     int near = 0;
     for (int a = 1; a < na; a++) near = lbs[a] < lbs[near] ? a : near;
     kp0 = act[near];
-    ok0 = 1;
     CAND(b0, l0, kp0, zero);
     mb = max_of_min(b0, b1);
     if (s->flat) {
@@ -292,13 +341,11 @@ __attribute__((always_inline)) static inline void block_sweep (float *restrict b
       float ms = max_of_min(sl, sl);
       mb = ms < mb ? ms : mb;                  /* NaN keeps mb */
     }
-  }
-  int m = 0, *surv = (int *)(lbs + na);        /* the candidates the bound keeps */
-  int kx0 = ok0 ? kp0 : -1, kx1 = ok1 ? kp1 : -1;
-  for (int a = 0; a < na; a++) {
-    int k = act[a];
-    surv[m] = k;
-    m += !(lbs[a] > mb) & (k != kx0) & (k != kx1);
+    for (int a = 0; a < na; a++) {
+      int k = act[a];
+      surv[m] = k;
+      m += !(lbs[a] > mb) & (k != kp0);
+    }
   }
   int a = 0;
   for (; a + 1 < m; a += 2) {
@@ -358,20 +405,9 @@ SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict be
   int32_t run_id = 0;                          /* sums of the current run of one label */
   int64_t run[6] = {0};
   int w = s->w, ncl = s->ncl, nb = (w + BW - 1) / BW;
-  int *cand = s->cand + (size_t)chunk * s->cand_stride;
-  int *sorted = cand + ncl, *act = sorted + ncl, *start = act + ncl, *pos = start + nb + 1;
-  float *lbs = s->lbuf + (size_t)chunk * 4 * ncl, *ady = lbs + 2 * ncl, *acx = ady + ncl;
-  int *ax1 = start + nb + 1 + nb;
-  int nc = 0, b = y / BAND;
-  for (int i = s->bstart[b]; i < s->bstart[b + 1]; i++) {
-    int k = s->blist[i];
-    if (y >= s->y0[k] && y < s->y1[k]) cand[nc++] = k;
-  }
-  for (int j = 0; j <= nb; j++) start[j] = 0;
-  for (int i = 0; i < nc; i++) start[(s->x0[cand[i]] / BW) + 1]++;
-  for (int j = 0; j < nb; j++) start[j + 1] += start[j];
-  for (int j = 0; j < nb; j++) pos[j] = start[j];
-  for (int i = 0; i < nc; i++) sorted[pos[s->x0[cand[i]] / BW]++] = cand[i];
+  int *act = s->cand + (size_t)chunk * s->cand_stride, *ax1 = act + ncl;
+  float *lbs = s->lbuf + (size_t)chunk * LBUF(ncl), *ady = lbs + 2 * (size_t)ncl + 64, *acx = ady + ncl + 32;
+  int b = y / BAND, next = s->bstart[b], last = s->bstart[b + 1];
   /* the active candidates are [h0, na): appended in the order of their
   ** box's start, and as boxes have one width (but where the image edge
   ** clips them) they end in about that order too, so the head just moves
@@ -383,8 +419,9 @@ SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict be
   for (int j = 0; j < nb; j++) {
     int xs = j * BW;
     while (h0 < na && ax1[h0] <= xs) h0++;
-    for (int i = start[j]; i < start[j + 1]; i++) {
-      int k = sorted[i];
+    for (; next < last && s->x0[s->xlist[next]] < xs + BW; next++) {
+      int k = s->xlist[next];
+      if (y < s->y0[k] || y >= s->y1[k]) continue;    /* the band's, not this row's */
       float dy = s->fy[k] - yf;
       act[na] = k; ady[na] = dy * dy; acx[na] = s->fx[k]; ax1[na] = s->x1[k]; na++;
     }
@@ -394,7 +431,33 @@ SEG_CLONES static void row_blocks (Slic *s, int chunk, int y, float *restrict be
       int32_t id = lab[xs], diff = 0;
       for (int i = 0; i < BW; i++) diff |= lab[xs + i] ^ id;
       if (diff) {
-        acc_runs(s, acc, lab, y, xs, xs + BW, q0, q1, q2, &run_id, run);
+        int32_t idb = lab[xs + BW - 1], other = 0;
+        for (int i = 0; i < BW; i++) other |= (lab[xs + i] != id) & (lab[xs + i] != idb);
+        if (other) {                           /* three labels or more: run by run */
+          acc_runs(s, acc, lab, y, xs, xs + BW, q0, q1, q2, &run_id, run);
+          continue;
+        }
+        /* two labels (the usual boundary): id's lanes summed under a mask,
+        ** idb's are the block's totals less those */
+        int64_t ca = 0, xa = 0, a0 = 0, a1 = 0, a2 = 0, t0 = 0, t1 = 0, t2 = 0;
+        for (int i = 0; i < BW; i++) {
+          int64_t m = -(int64_t)(lab[xs + i] == id), v0 = q0[xs + i], v1 = q1[xs + i], v2 = q2[xs + i];
+          ca -= m; xa += m & i;
+          a0 += m & v0; a1 += m & v1; a2 += m & v2;
+          t0 += v0; t1 += v1; t2 += v2;
+        }
+        if (id != run_id) {
+          flush_run(s, acc, run_id, run);
+          run_id = id;
+          for (int i = 0; i < 6; i++) run[i] = 0;
+        }
+        run[0] += ca; run[1] += ca * y; run[2] += ca * xs + xa;
+        run[3] += a0; run[4] += a1; run[5] += a2;
+        flush_run(s, acc, run_id, run);        /* id's run ends, idb's goes on */
+        int64_t cb = BW - ca;
+        run_id = idb;
+        run[0] = cb; run[1] = cb * y; run[2] = cb * xs + (BW * (BW - 1) / 2 - xa);
+        run[3] = t0 - a0; run[4] = t1 - a1; run[5] = t2 - a2;
         continue;
       }
       if (id != run_id) {                      /* a run of one label ends */
@@ -871,11 +934,14 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
     s.sw = (float)(1.0 / ((float)step * (float)step));
     /* band lists: each box spans at most (4 step + 1) rows; nband more ints for filling */
     size_t per = (size_t)(4 * s.stepy + 1) / BAND + 2, most = (size_t)s.nband + 1;
-    s.blist = malloc(sizeof(int) * ((size_t)ncl * (per < most ? per : most) + (size_t)s.nband));
-    if (!s.blist) goto done;
+    size_t nlist = (size_t)ncl * (per < most ? per : most) + (size_t)s.nband;
+    s.blist = malloc(sizeof(int) * nlist);
+    s.xlist = malloc(sizeof(int) * nlist);
+    s.xcount = malloc(sizeof(int) * (size_t)((w + BW - 1) / BW + 1));
+    if (!s.blist || !s.xlist || !s.xcount) goto done;
     s.cand_stride = 4 * (size_t)ncl + 2 * (size_t)((w + BW - 1) / BW) + 2;
     s.cand = malloc(sizeof(int) * s.cand_stride * (size_t)threads);
-    s.lbuf = malloc(sizeof(float) * 4 * (size_t)ncl * threads);
+    s.lbuf = calloc(LBUF(ncl) * threads, sizeof(float));   /* the slack is read */
     if (!s.cand || !s.lbuf) goto done;
     /* fixed point for the feature sums: |sum| < 2^62 */
     float fmaxabs = 0, cmaxes[SEG_MAX_CHUNKS] = {0};
@@ -923,6 +989,6 @@ int seg_slic (const SegBuf *src, const SegBuf *mask, SegBuf *labels, const SegSl
   if (!contiguous)
     for (int y = 0; y < h; y++) memcpy(seg_row(labels, y), dst + (size_t)y * w, sizeof(int32_t) * w);
 done:
-  free(m); free(dbl); free(flt); free(ints); free(alive); free(s.acc); free(s.blist); free(s.cand); free(s.lbuf);
+  free(m); free(dbl); free(flt); free(ints); free(alive); free(s.acc); free(s.blist); free(s.xlist); free(s.xcount); free(s.cand); free(s.lbuf);
   return rc;
 }
