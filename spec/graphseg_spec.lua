@@ -106,7 +106,7 @@ describe("felzenszwalb", function()
     assert.has_error(function() im:to("i32"):felzenszwalb() end,
       "calling 'felzenszwalb' on bad self (u8, u16 or f32 pixels expected)")
     assert.has_error(function() im:felzenszwalb{sigma = -1} end,
-      "bad argument #1 to 'felzenszwalb' ('sigma' out of range)")
+      "bad argument #1 to 'felzenszwalb' ('sigma' must be a number from 0 to 500)")
     assert.has_error(function() im:felzenszwalb{min_size = -1} end,
       "bad argument #1 to 'felzenszwalb' ('min_size' must be non-negative)")
     assert.has_error(function() im:felzenszwalb{scale = "x"} end,
@@ -170,13 +170,13 @@ describe("meanshift", function()
     local im = inputs.astro:crop(0, 0, 8, 8)
     assert.has_error(function() im:meanshift() end)
     assert.has_error(function() im:meanshift{range = 10} end,
-      "bad argument #1 to 'meanshift' ('spatial' must be a number)")
+      "bad argument #1 to 'meanshift' ('spatial' must be a number from 0 to 500)")
     assert.has_error(function() im:meanshift{spatial = 5, range = 10, max_level = 1} end,
       "bad argument #1 to 'meanshift' (only 'max_level' 0 is supported)")
     assert.has_error(function() im:meanshift{spatial = 5, range = 10, iters = 0} end,
       "bad argument #1 to 'meanshift' ('iters' must be in 1..100)")
     assert.has_error(function() im:meanshift{spatial = 501, range = 10} end,
-      "bad argument #1 to 'meanshift' ('spatial' out of range)")
+      "bad argument #1 to 'meanshift' ('spatial' must be a number from 0 to 500)")
     assert.has_error(function() im:to("u16"):meanshift{spatial = 5, range = 10} end,
       "calling 'meanshift' on bad self (u8 image with 1 or 3 channels expected)")
     assert.has_error(function() seg.image(4, 4, 4):meanshift{spatial = 5, range = 10} end)

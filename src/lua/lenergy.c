@@ -1,6 +1,7 @@
 /* lenergy.c — bindings: random_walker, chan_vese, morphological active
 ** contours (morphological_chan_vese, morphological_geodesic_active_contour)
 ** and their edge map (inverse_gaussian_gradient). Kernels in src/ops/energy/. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 #include "lseg.h"
@@ -18,16 +19,6 @@ static void check_gray (lua_State *L, int idx, const SegImage *im) {
   luaL_argcheck(L, im->b.c == 1, idx, "single-channel image expected");
 }
 
-static double optfinite (lua_State *L, int t, const char *k, double def, double lo, double hi) {
-  double v = seg_optnumberfield(L, t, k, def);
-  if (!(v >= lo && v <= hi) || !isfinite(v)) {
-    if (isfinite(lo) && isfinite(hi)) seg_optfielderror(L, t, k, "a number in range");
-    else if (isfinite(lo)) seg_optfielderror(L, t, k, lo == 0 ? "a non-negative number" : "a number in range");
-    else seg_optfielderror(L, t, k, "a finite number");
-  }
-  return v;
-}
-
 static void raise_status (lua_State *L, int st) {
   if (st == SEG_ENOMEM) luaL_error(L, "not enough memory");
   luaL_error(L, "%s", seg_energy_strerror(st));
@@ -43,8 +34,8 @@ static int l_random_walker (lua_State *L) {
   seg_checkoptions(L, 3, keys);
   lua_settop(L, 3);
   SegRwOpts o;
-  o.beta = optfinite(L, 3, "beta", 130, 0, HUGE_VAL);
-  o.tol = optfinite(L, 3, "tol", 1e-3, 0, HUGE_VAL);
+  o.beta = seg_optrangefield(L, 3, "beta", 130, 0, DBL_MAX, "a finite number >= 0");
+  o.tol = seg_optrangefield(L, 3, "tol", 1e-3, 0, DBL_MAX, "a finite number >= 0");
   o.jacobi = seg_optoptionfield(L, 3, "mode", 0, modes) == 0;
   int full = seg_optboolfield(L, 3, "return_full_prob", 0);
   o.threads = seg_ctx(L)->threads;
@@ -119,11 +110,11 @@ static int l_chan_vese (lua_State *L) {
   seg_checkoptions(L, 2, keys);
   lua_settop(L, 3);                              /* 3: the init image, if any */
   SegCvOpts o;
-  o.mu = optfinite(L, 2, "mu", 0.25, -HUGE_VAL, HUGE_VAL);
-  o.lambda1 = optfinite(L, 2, "lambda1", 1, -HUGE_VAL, HUGE_VAL);
-  o.lambda2 = optfinite(L, 2, "lambda2", 1, -HUGE_VAL, HUGE_VAL);
+  o.mu = seg_optrangefield(L, 2, "mu", 0.25, -DBL_MAX, DBL_MAX, "a finite number");
+  o.lambda1 = seg_optrangefield(L, 2, "lambda1", 1, -DBL_MAX, DBL_MAX, "a finite number");
+  o.lambda2 = seg_optrangefield(L, 2, "lambda2", 1, -DBL_MAX, DBL_MAX, "a finite number");
   o.tol = seg_optnumberfield(L, 2, "tol", 1e-3);
-  o.dt = optfinite(L, 2, "dt", 0.5, -HUGE_VAL, HUGE_VAL);
+  o.dt = seg_optrangefield(L, 2, "dt", 0.5, -DBL_MAX, DBL_MAX, "a finite number");
   lua_Integer it = seg_optintegerfield(L, 2, "iters", 500);
   if (it < 0 || it > CV_MAX_ITERS) seg_optfielderror(L, 2, "iters", "an integer in 0..10000");
   o.iters = (int)it;
@@ -191,8 +182,8 @@ static int l_morph_chan_vese (lua_State *L) {
   lua_settop(L, 4);
   SegMsOpts o;
   ms_common(L, &o, SEG_MS_CHECKERBOARD, inits);
-  o.lambda1 = optfinite(L, 3, "lambda1", 1, -HUGE_VAL, HUGE_VAL);
-  o.lambda2 = optfinite(L, 3, "lambda2", 1, -HUGE_VAL, HUGE_VAL);
+  o.lambda1 = seg_optrangefield(L, 3, "lambda1", 1, -DBL_MAX, DBL_MAX, "a finite number");
+  o.lambda2 = seg_optrangefield(L, 3, "lambda2", 1, -DBL_MAX, DBL_MAX, "a finite number");
   o.balloon = 0; o.threshold = 0;
   SegImage *im = ms_finish(L, &o);
   void *scratch = seg_pushscratch(L, seg_ms_scratch(im->b.w, im->b.h));
@@ -212,7 +203,7 @@ static int l_morph_gac (lua_State *L) {
   SegMsOpts o;
   ms_common(L, &o, SEG_MS_DISK, inits);
   o.lambda1 = o.lambda2 = 1;
-  o.balloon = optfinite(L, 3, "balloon", 0, -HUGE_VAL, HUGE_VAL);
+  o.balloon = seg_optrangefield(L, 3, "balloon", 0, -DBL_MAX, DBL_MAX, "a finite number");
   o.threshold = NAN;
   if (!lua_isnoneornil(L, 3)) {
     int t = lua_getfield(L, 3, "threshold");
@@ -235,7 +226,7 @@ static int l_inverse_gaussian_gradient (lua_State *L) {
   static const char *const keys[] = {"alpha", "sigma", NULL};
   seg_checkoptions(L, 2, keys);
   lua_settop(L, 2);
-  double alpha = optfinite(L, 2, "alpha", 100, 0, HUGE_VAL);
+  double alpha = seg_optrangefield(L, 2, "alpha", 100, 0, DBL_MAX, "a finite number >= 0");
   double sigma = seg_optnumberfield(L, 2, "sigma", 5);
   if (!(sigma > 0 && sigma <= IGG_MAX_SIGMA)) seg_optfielderror(L, 2, "sigma", "in (0, 1000]");
   SegImage *im = seg_checkimage(L, 1);

@@ -4,16 +4,6 @@
 #include "ops/graphseg/graphseg.h"
 
 /* opts[k] in [lo, hi]; a NaN default makes the field required. */
-static double checkrange (lua_State *L, int t, const char *k, double def, double lo, double hi) {
-  double v = seg_optnumberfield(L, t, k, def);
-  if (v != v) seg_optfielderror(L, t, k, "a number");
-  if (!(v >= lo && v <= hi)) {
-    lua_pushfstring(L, "'%s' out of range", k);
-    luaL_argerror(L, t, lua_tostring(L, -1));
-  }
-  return v;
-}
-
 /* img:felzenszwalb{scale=1, sigma=0.8, min_size=20} -> Labels, n
 ** (skimage.segmentation.felzenszwalb, labels + 1) */
 static int l_felzenszwalb (lua_State *L) {
@@ -21,8 +11,8 @@ static int l_felzenszwalb (lua_State *L) {
   seg_checkimage(L, 1);
   seg_checkoptions(L, 2, keys);
   lua_settop(L, 2);
-  double scale = checkrange(L, 2, "scale", 1.0, -HUGE_VAL, HUGE_VAL);
-  double sigma = checkrange(L, 2, "sigma", 0.8, 0.0, 500.0);
+  double scale = seg_optrangefield(L, 2, "scale", 1.0, -HUGE_VAL, HUGE_VAL, "a number");
+  double sigma = seg_optrangefield(L, 2, "sigma", 0.8, 0.0, 500.0, "a number from 0 to 500");
   lua_Integer min_size = seg_optintegerfield(L, 2, "min_size", 20);
   luaL_argcheck(L, min_size >= 0, 2, "'min_size' must be non-negative");
   SegImage *im = seg_checkimage(L, 1);   /* live after the option reads */
@@ -47,13 +37,13 @@ static int l_meanshift (lua_State *L) {
   luaL_checktype(L, 2, LUA_TTABLE);
   seg_checkoptions(L, 2, keys);
   lua_settop(L, 2);
-  double sp = checkrange(L, 2, "spatial", NAN, 0.0, 500.0);
-  double sr = checkrange(L, 2, "range", NAN, 0.0, 1024.0);
+  double sp = seg_optrangefield(L, 2, "spatial", NAN, 0.0, 500.0, "a number from 0 to 500");
+  double sr = seg_optrangefield(L, 2, "range", NAN, 0.0, 1024.0, "a number from 0 to 1024");
   lua_Integer lev = seg_optintegerfield(L, 2, "max_level", 0);
   luaL_argcheck(L, lev == 0, 2, "only 'max_level' 0 is supported");
   lua_Integer iters = seg_optintegerfield(L, 2, "iters", 5);
   luaL_argcheck(L, iters >= 1 && iters <= 100, 2, "'iters' must be in 1..100");
-  double eps = checkrange(L, 2, "eps", 1.0, 0.0, HUGE_VAL);
+  double eps = seg_optrangefield(L, 2, "eps", 1.0, 0.0, HUGE_VAL, "a number >= 0");
   int want_labels = seg_optboolfield(L, 2, "labels", 0);
   SegImage *im = seg_checkimage(L, 1);
   luaL_argcheck(L, im->b.dtype == SEG_U8 && (im->b.c == 1 || im->b.c == 3), 1,
@@ -83,7 +73,7 @@ static int merge (lua_State *L, int hierarchical) {
   luaL_checktype(L, 2, LUA_TTABLE);
   seg_checkoptions(L, 2, keys);
   lua_settop(L, 2);
-  double thresh = checkrange(L, 2, "threshold", NAN, -HUGE_VAL, HUGE_VAL);
+  double thresh = seg_optrangefield(L, 2, "threshold", NAN, -HUGE_VAL, HUGE_VAL, "a number");
   int conn = seg_optconnfield(L, 2);
   lua_getfield(L, 2, "image");   /* 3 */
   SegImage *img = seg_testimage(L, 3);

@@ -146,6 +146,13 @@ void seg_optfielderror (lua_State *L, int t, const char *k, const char *what) {
   fielderror(L, t, k, what);
 }
 
+lua_Number seg_optrangefield (lua_State *L, int t, const char *k, lua_Number def,
+                              lua_Number lo, lua_Number hi, const char *what) {
+  lua_Number v = seg_optnumberfield(L, t, k, def);
+  if (!(v >= lo && v <= hi)) fielderror(L, t, k, what);
+  return v;
+}
+
 int seg_optconnfield (lua_State *L, int t) {
   lua_Integer c = seg_optintegerfield(L, t, "connectivity", 8);
   if (c != 4 && c != 8) fielderror(L, t, "connectivity", "4 or 8");

@@ -109,6 +109,10 @@ int seg_optoptionfield (lua_State *L, int t, const char *k, int def, const char 
 int seg_optsizefield (lua_State *L, int t, const char *k, int *w, int *h);
 /* Raises "bad argument #t ... ('k' must be what)". */
 void seg_optfielderror (lua_State *L, int t, const char *k, const char *what);
+/* opts[k] as a number in [lo, hi], else that error with 'what' ("a number
+** from 0 to 500"). A NaN def makes the field required. */
+lua_Number seg_optrangefield (lua_State *L, int t, const char *k, lua_Number def,
+                              lua_Number lo, lua_Number hi, const char *what);
 /* The property names of lab:regions() in their documented order,
 ** NULL-ended; those from index SEG_REGIONPROP_INTENSITY on need an
 ** intensity image. */

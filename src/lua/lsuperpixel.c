@@ -23,13 +23,6 @@ static int checklab (lua_State *L, int t, const SegImage *im) {
   return on;
 }
 
-static double checkrange (lua_State *L, int t, const char *k, double def, double lo, double hi,
-                          const char *what) {
-  double v = seg_optnumberfield(L, t, k, def);
-  if (!(v >= lo && v <= hi)) seg_optfielderror(L, t, k, what);
-  return v;
-}
-
 /* img:slic{n=100, compactness=10, iters=10, sigma=0, mask=, zero=false,
 ** enforce_connectivity=true, min_size_factor=0.5, max_size_factor=3,
 ** convert2lab=} -> Labels, n */
@@ -43,15 +36,15 @@ static int l_slic (lua_State *L) {
   lua_Integer n = seg_optintegerfield(L, 2, "n", 100);
   if (n < 1 || n > (lua_Integer)1 << 28) seg_optfielderror(L, 2, "n", "an integer from 1 to 2^28");
   o.n_segments = (int)n;
-  o.compactness = checkrange(L, 2, "compactness", 10, 1e-12, 1e12, "a number > 0");
+  o.compactness = seg_optrangefield(L, 2, "compactness", 10, 1e-12, 1e12, "a number > 0");
   lua_Integer it = seg_optintegerfield(L, 2, "iters", 10);
   if (it < 0 || it > 1000) seg_optfielderror(L, 2, "iters", "an integer from 0 to 1000");
   o.max_iter = (int)it;
-  o.sigma = checkrange(L, 2, "sigma", 0, 0, 500, "a number from 0 to 500");
+  o.sigma = seg_optrangefield(L, 2, "sigma", 0, 0, 500, "a number from 0 to 500");
   o.slic_zero = seg_optboolfield(L, 2, "zero", 0);
   o.enforce_connectivity = seg_optboolfield(L, 2, "enforce_connectivity", 1);
-  o.min_size_factor = checkrange(L, 2, "min_size_factor", 0.5, 0, 1e6, "a number >= 0");
-  o.max_size_factor = checkrange(L, 2, "max_size_factor", 3, 0, 1e6, "a number >= 0");
+  o.min_size_factor = seg_optrangefield(L, 2, "min_size_factor", 0.5, 0, 1e6, "a number >= 0");
+  o.max_size_factor = seg_optrangefield(L, 2, "max_size_factor", 3, 0, 1e6, "a number >= 0");
   if (lua_istable(L, 2)) lua_getfield(L, 2, "mask");
   else lua_pushnil(L);                                    /* 3: mask or nil */
   /* options read (they can run Lua code): the objects checked now */
@@ -81,11 +74,11 @@ static int l_quickshift (lua_State *L) {
   seg_checkoptions(L, 2, keys);
   lua_settop(L, 2);
   SegQuickshiftOpts o;
-  o.ratio = checkrange(L, 2, "ratio", 1, 0, 1e6, "a number >= 0");
+  o.ratio = seg_optrangefield(L, 2, "ratio", 1, 0, 1e6, "a number >= 0");
   /* the window is (2 ceil(3 k) + 1)^2 pixels: 100 is already 361201 a pixel */
-  o.kernel_size = checkrange(L, 2, "kernel_size", 5, 1, 100, "a number from 1 to 100");
-  o.max_dist = checkrange(L, 2, "max_dist", 10, 0, HUGE_VAL, "a number >= 0");
-  o.sigma = checkrange(L, 2, "sigma", 0, 0, 500, "a number from 0 to 500");
+  o.kernel_size = seg_optrangefield(L, 2, "kernel_size", 5, 1, 100, "a number from 1 to 100");
+  o.max_dist = seg_optrangefield(L, 2, "max_dist", 10, 0, HUGE_VAL, "a number >= 0");
+  o.sigma = seg_optrangefield(L, 2, "sigma", 0, 0, 500, "a number from 0 to 500");
   o.seed = (uint64_t)seg_optintegerfield(L, 2, "seed", 42);
   SegImage *im = checksource(L);
   o.convert2lab = checklab(L, 2, im);
