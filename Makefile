@@ -30,6 +30,13 @@ CFLAGS    ?= $(OPT)
 # includes lua.h fails to compile; only src/lua/ and src/seg.c see Lua.
 # Everything is hidden but luaopen_seg (SEG_API in src/seg.c).
 BASEFLAGS = -std=gnu11 -fPIC -pthread -fvisibility=hidden $(WARN) -Isrc $(EXTRA_INC)
+# gcc only turns a float select (a < b ? a : b, a clamp) into a vector
+# compare-and-blend when comparisons may not trap; nothing here enables FP
+# exceptions, so say so: the same values, and 46 more loops vectorised
+# (SLIC's candidate bounds, bilateral, local thresholds, integer division,
+# distance, CLAHE). This is not -ffast-math: no reassociation, NaN and
+# signed zeros kept.
+BASEFLAGS += -fno-trapping-math
 # clang fuses a*b+c within expressions by default; the kernels that must
 # round as their peers do turn contraction off with gcc's optimize attribute,
 # which clang lacks, so clang builds turn it off everywhere.
@@ -37,11 +44,6 @@ ifneq ($(findstring clang,$(CC)),)
 BASEFLAGS += -ffp-contract=off
 endif
 LUAFLAGS  = -I$(LUA_INCDIR)
-# SLIC's bound loops select floats with ?:, which gcc only turns into vector
-# compare-and-blend when comparisons may not trap (they never do here: no
-# FP exceptions are enabled); same values, about 4x fewer instructions there
-SLIC_OBJS = build/obj/ops/superpixel/slic.o build/asan/ops/superpixel/slic.o build/tsan/ops/superpixel/slic.o
-$(SLIC_OBJS): BASEFLAGS += -fno-trapping-math
 LIBS      = -lpng -ljpeg -ldnnl -lprotobuf-c -lm -lpthread
 LDFLAGS   ?=
 
