@@ -41,6 +41,7 @@ typedef struct LJob {
   int pass;           /* wolf: 1 = find R, 2 = threshold */
   char *scratch;
   size_t per;         /* scratch bytes per chunk */
+  int wide;           /* 64-byte vector forms (AVX-512): scan_u32, gauss_row/col; else the 32-byte ones */
 } LJob;
 
 static inline int border (const LJob *j, int i, int n) {
@@ -229,13 +230,46 @@ SEG_CLONES static uint32_t scan_u32 (const uint32_t *restrict in, uint32_t *rest
   return c;
 }
 
+/* The same, 8 at a time on 32-byte vectors: gcc lowers the 64-byte
+** shuffles above for AVX2 through memory. Integer sums: the same result. */
+typedef uint32_t vu8 __attribute__((vector_size(32)));
+typedef uint32_t vu8u __attribute__((vector_size(32), aligned(4), may_alias));
+
+SEG_CLONES static uint32_t scan_u32_8 (const uint32_t *restrict in, uint32_t *restrict out, int n,
+                                       uint32_t c) {
+  const vu8 z = {0};
+  vu8 carry = z + c;
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    vu8 v = *(const vu8u *)(in + i);
+    v += SEG_SHUFFLE(v, z, 8, 0, 1, 2, 3, 4, 5, 6);
+    v += SEG_SHUFFLE(v, z, 8, 9, 0, 1, 2, 3, 4, 5);
+    v += SEG_SHUFFLE(v, z, 8, 9, 10, 11, 0, 1, 2, 3);
+    v += carry;
+    *(vu8u *)(out + i) = v;
+    carry = SEG_SHUFFLE(v, v, 7, 7, 7, 7, 7, 7, 7, 7);
+  }
+  c = carry[0];
+  for (; i < n; i++) out[i] = c += in[i];
+  return c;
+}
+
+/* Whether the 64-byte vector forms suit this machine (AVX-512). */
+static int wide_vectors (void) {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(SEG_NO_CLONES)
+  return __builtin_cpu_supports("avx512f");
+#else
+  return 0;
+#endif
+}
+
 /* Prefix sums p[0..E] of a row of column sums cs extended by r columns
 ** each side (extended column i is cs[bx[i]]); p[0] = 0. */
-static void prefix_row (const uint32_t *cs, const int *bx, int W, int r, uint32_t *p) {
+static void prefix_row (const uint32_t *cs, const int *bx, int W, int r, uint32_t *p, int wide) {
   uint32_t c = 0;
   p[0] = 0;
   for (int i = 0; i < r; i++) p[i + 1] = c += cs[bx[i]];
-  c = scan_u32(cs, p + r + 1, W, c);
+  c = (wide ? scan_u32 : scan_u32_8)(cs, p + r + 1, W, c);
   for (int i = r + W; i < W + 2 * r; i++) p[i + 1] = c += cs[bx[i]];
 }
 
@@ -362,8 +396,8 @@ static void msd_u8_rows (void *arg, int chunk, int y0, int y1) {
   }
   double smax = 0;
   for (int y = y0; y < y1; y++) {
-    prefix_row(cs, j->bx, W, r, p);
-    prefix_row(cq, j->bx, W, r, q);
+    prefix_row(cs, j->bx, W, r, p, j->wide);
+    prefix_row(cq, j->bx, W, r, q, j->wide);
     mvar_u8_row(p, q, m, sd, W, w, fma);
     sqrt_row(sd, W);
     if (j->pass == 1)
@@ -418,7 +452,7 @@ static void amean_u8_rows (void *arg, int chunk, int y0, int y1) {
     for (int x = 0; x < W; x++) cs[x] += a[x];
   }
   for (int y = y0; y < y1; y++) {
-    prefix_row(cs, j->bx, W, r, p);
+    prefix_row(cs, j->bx, W, r, p, j->wide);
     amean_u8_row(seg_row_u8(s, y), p, seg_row_u8(j->mask, y), W, w, idelta, n);
     if (j->thresh) amean_t_row(p, seg_row_f32(j->thresh, y), W, w, 1.0 / n, j->o->offset);
     if (y + 1 < y1)
@@ -515,6 +549,66 @@ SEG_CLONES static void gauss_col (const float *const *rows, const float *restric
   }
 }
 
+/* The same two passes on 32-byte vectors, 64 columns a block (8
+** accumulators: AVX2's 16 registers hold them; gcc lowers the 64-byte
+** vectors above for AVX2 through the stack, ~6x slower). Each lane sums
+** the same products in the same order, and the columns past the last
+** whole block of 64 go to the same scalar loop: identical results. */
+typedef float vf8 __attribute__((vector_size(32)));
+typedef float vf8u __attribute__((vector_size(32), aligned(4), may_alias));
+#define LD8(p) (*(const vf8u *)(p))
+#define ST8(p, v) (*(vf8u *)(p) = (v))
+
+SEG_CLONES static void gauss_row8 (const float *restrict ext, const float *restrict k,
+                                   float *restrict out, int W, int w) {
+  int x = 0;
+  for (; x + 64 <= W; x += 64) {
+    const float *e = ext + x;
+    float k0 = k[0];
+    vf8 a0 = LD8(e) * k0, a1 = LD8(e + 8) * k0, a2 = LD8(e + 16) * k0, a3 = LD8(e + 24) * k0;
+    vf8 a4 = LD8(e + 32) * k0, a5 = LD8(e + 40) * k0, a6 = LD8(e + 48) * k0, a7 = LD8(e + 56) * k0;
+    for (int i = 1; i < w; i++) {
+      float ki = k[i];
+      const float *q = e + i;
+      a0 += LD8(q) * ki; a1 += LD8(q + 8) * ki; a2 += LD8(q + 16) * ki; a3 += LD8(q + 24) * ki;
+      a4 += LD8(q + 32) * ki; a5 += LD8(q + 40) * ki; a6 += LD8(q + 48) * ki; a7 += LD8(q + 56) * ki;
+    }
+    ST8(out + x, a0); ST8(out + x + 8, a1); ST8(out + x + 16, a2); ST8(out + x + 24, a3);
+    ST8(out + x + 32, a4); ST8(out + x + 40, a5); ST8(out + x + 48, a6); ST8(out + x + 56, a7);
+  }
+  for (; x < W; x++) {
+    float a = ext[x] * k[0];
+    for (int i = 1; i < w; i++) a += ext[x + i] * k[i];
+    out[x] = a;
+  }
+}
+
+SEG_CLONES static void gauss_col8 (const float *const *rows, const float *restrict k,
+                                   float *restrict out, int x0, int W, int r) {
+  const float *c = rows[r] + x0;
+  float kc = k[r];
+  int x = 0;
+  for (; x + 64 <= W; x += 64) {
+    vf8 a0 = LD8(c + x) * kc, a1 = LD8(c + x + 8) * kc, a2 = LD8(c + x + 16) * kc, a3 = LD8(c + x + 24) * kc;
+    vf8 a4 = LD8(c + x + 32) * kc, a5 = LD8(c + x + 40) * kc, a6 = LD8(c + x + 48) * kc, a7 = LD8(c + x + 56) * kc;
+    for (int i = 1; i <= r; i++) {
+      const float *p = rows[r + i] + x0 + x, *q = rows[r - i] + x0 + x;
+      float ki = k[r + i];
+      a0 += (LD8(p) + LD8(q)) * ki; a1 += (LD8(p + 8) + LD8(q + 8)) * ki;
+      a2 += (LD8(p + 16) + LD8(q + 16)) * ki; a3 += (LD8(p + 24) + LD8(q + 24)) * ki;
+      a4 += (LD8(p + 32) + LD8(q + 32)) * ki; a5 += (LD8(p + 40) + LD8(q + 40)) * ki;
+      a6 += (LD8(p + 48) + LD8(q + 48)) * ki; a7 += (LD8(p + 56) + LD8(q + 56)) * ki;
+    }
+    ST8(out + x, a0); ST8(out + x + 8, a1); ST8(out + x + 16, a2); ST8(out + x + 24, a3);
+    ST8(out + x + 32, a4); ST8(out + x + 40, a5); ST8(out + x + 48, a6); ST8(out + x + 56, a7);
+  }
+  for (; x < W; x++) {
+    float a = c[x] * kc;
+    for (int i = 1; i <= r; i++) a += (rows[r + i][x0 + x] + rows[r - i][x0 + x]) * k[r + i];
+    out[x] = a;
+  }
+}
+
 /* cvRound of 0 <= v < 2^22 without a libm call: adding 1.5 * 2^23 leaves
 ** the integer part in the mantissa, rounded to nearest even. */
 SEG_CLONES static void round_u8_row (const float *restrict acc, const uint8_t *restrict src,
@@ -577,7 +671,7 @@ static void gauss_rows (void *arg, int chunk, int y0, int y1) {
         for (int i = r + W; i < E; i++) ext[i] = src[W - 1];
       } else
         for (int i = 0; i < E; i++) ext[i] = (float)px(s, src, j->bx[i]);
-      gauss_row(ext, j->kern, ring + (size_t)(((next % M) + M) % M) * RS, W, w);
+      (j->wide ? gauss_row : gauss_row8)(ext, j->kern, ring + (size_t)(((next % M) + M) % M) * RS, W, w);
     }
     for (int b = 0; b < nb; b++)
       for (int i = 0; i < w; i++) {
@@ -589,7 +683,7 @@ static void gauss_rows (void *arg, int chunk, int y0, int y1) {
         int n = W - x0 < GS ? W - x0 : GS;
         for (int b = 0; b < nb; b++) {
           int y = yb + b;
-          gauss_col(rows + b * w, j->kern, acc, x0, n, r);
+          (j->wide ? gauss_col : gauss_col8)(rows + b * w, j->kern, acc, x0, n, r);
           const uint8_t *sr = seg_row_u8(s, y) + x0;
           uint8_t *d = seg_row_u8(j->mask, y) + x0;
           if (j->thresh) round_u8_row(acc, sr, d, seg_row_f32(j->thresh, y) + x0, n, idelta, off);
@@ -598,7 +692,7 @@ static void gauss_rows (void *arg, int chunk, int y0, int y1) {
       }
     } else
       for (int b = 0; b < nb; b++) {
-        gauss_col(rows + b * w, j->kern, acc, 0, W, r);
+        (j->wide ? gauss_col : gauss_col8)(rows + b * w, j->kern, acc, 0, W, r);
         for (int x = 0; x < W; x++) t[x] = (double)acc[x] - j->o->offset;
         emit_row(j, yb + b, t);
       }
@@ -642,6 +736,7 @@ int seg_threshold_local (const SegBuf *src, const SegLocalOpts *o, SegBuf *mask,
   j->src = src; j->o = o; j->mask = mask; j->thresh = thresh;
   j->w = o->window; j->r = o->window / 2;
   j->reflect = o->method >= SEG_LOCAL_NIBLACK;
+  j->wide = wide_vectors();
   int r = j->r, E = W + 2 * r, w = j->w;
   int t = chunks_for(threads, H);
   int fast = o->method == SEG_LOCAL_MEAN && src->dtype == SEG_U8 && w <= 901;
@@ -649,6 +744,7 @@ int seg_threshold_local (const SegBuf *src, const SegLocalOpts *o, SegBuf *mask,
   if (o->method == SEG_LOCAL_GAUSSIAN) {
     gauss_kernel(j->kern, w);
     j->per = gauss_scratch(W, w);
+
   } else if (fast)
     j->per = sizeof(int32_t) * ((size_t)W + E + 1) + 64;
   else if (msd)   /* cs, cq, p, q, tbuf; then 64-aligned m, sd */
