@@ -240,27 +240,34 @@ static void pass_q (void *arg, int b, int e) {
 ** k of the GNU vectors sums the elements i + k, as dot() and dot3() do,
 ** so the sums are theirs to the bit. */
 typedef float RwV8f __attribute__((vector_size(32)));
-typedef double RwV8d __attribute__((vector_size(64)));
+typedef float RwV4f __attribute__((vector_size(16)));
+typedef double RwV4d __attribute__((vector_size(32)));
 
+/* The eight double lanes are kept as two 32-byte halves: gcc lowers a
+** 64-byte double vector for AVX2 through memory (~2x slower there). */
 SEG_CLONES static void x_block (Rw *v, int blk, size_t b, size_t e) {
   const Vec *restrict p = v->p, *restrict q = v->q;
   const float *restrict di = v->dinv;
   Vec *restrict x = v->x, *restrict r = v->r, a = (Vec)v->alpha;
-  RwV8d rr = {0, 0, 0, 0, 0, 0, 0, 0}, rz = rr;
+  RwV4d rr0 = {0, 0, 0, 0}, rr1 = rr0, rz0 = rr0, rz1 = rr0;
   size_t i = b;
   for (; i + 8 <= e; i += 8) {
-    RwV8f vp, vq, vx, vr, vd;
+    RwV8f vp, vq, vx, vr;
+    RwV4f r0, r1, d0, d1;
     memcpy(&vp, p + i, 32); memcpy(&vq, q + i, 32); memcpy(&vx, x + i, 32);
-    memcpy(&vr, r + i, 32); memcpy(&vd, di + i, 32);
+    memcpy(&vr, r + i, 32);
     vx += a * vp;
     vr -= a * vq;
     memcpy(x + i, &vx, 32); memcpy(r + i, &vr, 32);
-    RwV8d t = __builtin_convertvector(vr, RwV8d), d = __builtin_convertvector(vd, RwV8d);
-    rr += t * t;
-    rz += t * (t * d);
+    memcpy(&r0, &vr, 16); memcpy(&r1, (const char *)&vr + 16, 16);
+    memcpy(&d0, di + i, 16); memcpy(&d1, di + i + 4, 16);
+    RwV4d t0 = __builtin_convertvector(r0, RwV4d), t1 = __builtin_convertvector(r1, RwV4d);
+    RwV4d e0 = __builtin_convertvector(d0, RwV4d), e1 = __builtin_convertvector(d1, RwV4d);
+    rr0 += t0 * t0; rr1 += t1 * t1;
+    rz0 += t0 * (t0 * e0); rz1 += t1 * (t1 * e1);
   }
   double lr[8], lz[8];
-  memcpy(lr, &rr, sizeof lr); memcpy(lz, &rz, sizeof lz);
+  memcpy(lr, &rr0, 32); memcpy(lr + 4, &rr1, 32); memcpy(lz, &rz0, 32); memcpy(lz + 4, &rz1, 32);
   for (; i < e; i++) {
     x[i] += a * p[i];
     r[i] -= a * q[i];
