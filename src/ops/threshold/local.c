@@ -462,35 +462,82 @@ static void amean_u8_rows (void *arg, int chunk, int y0, int y1) {
   }
 }
 
-/* GCC vector types: one register-sized block of 16 floats (a zmm on
-** AVX-512, two ymm on AVX2, four xmm on the baseline), loaded unaligned.
-** Window taps accumulate in registers over a block of 64 columns; four
-** independent accumulators hide the FMA latency. */
+/* GCC vector types, loaded unaligned: 16 floats (a zmm on AVX-512) and 8
+** (a ymm). gcc lowers the 64-byte type through the stack without AVX-512
+** (~6x slower), so the passes come in both widths, chosen at run time
+** (LJob.wide). Window taps accumulate in registers, eight independent
+** accumulators a block; each lane sums the same products in the same order
+** whatever the width, and the columns past the last whole block of 64 go
+** to the same scalar loop: the widths give identical results. */
 typedef float vf16 __attribute__((vector_size(64)));
 typedef float vf16u __attribute__((vector_size(64), aligned(4), may_alias));
+typedef float vf8 __attribute__((vector_size(32)));
+typedef float vf8u __attribute__((vector_size(32), aligned(4), may_alias));
 #define LDV(p) (*(const vf16u *)(p))
 #define STV(p, v) (*(vf16u *)(p) = (v))
+#define LD8(p) (*(const vf8u *)(p))
+#define ST8(p, v) (*(vf8u *)(p) = (v))
+
+/* Row pass over blocks of 8 N columns (VT: N floats, LD/ST its access). */
+#define GAUSS_ROW_BLOCKS(VT, LD, ST, N) \
+  for (; x + 8 * (N) <= W; x += 8 * (N)) { \
+    const float *e = ext + x; \
+    float k0 = k[0]; \
+    VT a0 = LD(e) * k0, a1 = LD(e + (N)) * k0, a2 = LD(e + 2 * (N)) * k0, a3 = LD(e + 3 * (N)) * k0; \
+    VT a4 = LD(e + 4 * (N)) * k0, a5 = LD(e + 5 * (N)) * k0, a6 = LD(e + 6 * (N)) * k0, a7 = LD(e + 7 * (N)) * k0; \
+    for (int i = 1; i < w; i++) { \
+      float ki = k[i]; \
+      const float *q = e + i; \
+      a0 += LD(q) * ki; a1 += LD(q + (N)) * ki; a2 += LD(q + 2 * (N)) * ki; a3 += LD(q + 3 * (N)) * ki; \
+      a4 += LD(q + 4 * (N)) * ki; a5 += LD(q + 5 * (N)) * ki; a6 += LD(q + 6 * (N)) * ki; a7 += LD(q + 7 * (N)) * ki; \
+    } \
+    ST(out + x, a0); ST(out + x + (N), a1); ST(out + x + 2 * (N), a2); ST(out + x + 3 * (N), a3); \
+    ST(out + x + 4 * (N), a4); ST(out + x + 5 * (N), a5); ST(out + x + 6 * (N), a6); ST(out + x + 7 * (N), a7); \
+  }
+
+/* Column pass over blocks of 8 N columns. */
+#define GAUSS_COL_BLOCKS(VT, LD, ST, N) \
+  for (; x + 8 * (N) <= W; x += 8 * (N)) { \
+    VT a0 = LD(c + x) * kc, a1 = LD(c + x + (N)) * kc, a2 = LD(c + x + 2 * (N)) * kc, a3 = LD(c + x + 3 * (N)) * kc; \
+    VT a4 = LD(c + x + 4 * (N)) * kc, a5 = LD(c + x + 5 * (N)) * kc, a6 = LD(c + x + 6 * (N)) * kc, a7 = LD(c + x + 7 * (N)) * kc; \
+    for (int i = 1; i <= r; i++) { \
+      const float *p = rows[r + i] + x0 + x, *q = rows[r - i] + x0 + x; \
+      float ki = k[r + i]; \
+      a0 += (LD(p) + LD(q)) * ki; a1 += (LD(p + (N)) + LD(q + (N))) * ki; \
+      a2 += (LD(p + 2 * (N)) + LD(q + 2 * (N))) * ki; a3 += (LD(p + 3 * (N)) + LD(q + 3 * (N))) * ki; \
+      a4 += (LD(p + 4 * (N)) + LD(q + 4 * (N))) * ki; a5 += (LD(p + 5 * (N)) + LD(q + 5 * (N))) * ki; \
+      a6 += (LD(p + 6 * (N)) + LD(q + 6 * (N))) * ki; a7 += (LD(p + 7 * (N)) + LD(q + 7 * (N))) * ki; \
+    } \
+    ST(out + x, a0); ST(out + x + (N), a1); ST(out + x + 2 * (N), a2); ST(out + x + 3 * (N), a3); \
+    ST(out + x + 4 * (N), a4); ST(out + x + 5 * (N), a5); ST(out + x + 6 * (N), a6); ST(out + x + 7 * (N), a7); \
+  }
+
+static inline void gauss_row_tail (const float *restrict ext, const float *restrict k,
+                                   float *restrict out, int x, int W, int w) {
+  for (; x < W; x++) {
+    float a = ext[x] * k[0];
+    for (int i = 1; i < w; i++) a += ext[x + i] * k[i];
+    out[x] = a;
+  }
+}
+
+static inline void gauss_col_tail (const float *const *rows, const float *restrict k,
+                                   float *restrict out, int x0, int x, int W, int r) {
+  for (; x < W; x++) {
+    float a = rows[r][x0 + x] * k[r];
+    for (int i = 1; i <= r; i++) a += (rows[r + i][x0 + x] + rows[r - i][x0 + x]) * k[r + i];
+    out[x] = a;
+  }
+}
 
 /* One row of the separable Gaussian in OpenCV's order (RowVec_32f): taps
 ** left to right, out = e0 k0, then out += ei ki for each tap, which the
-** AVX2/AVX-512 clones contract to FMA as OpenCV's AVX2 row filter does. */
+** AVX2/AVX-512 clones contract to FMA as OpenCV's AVX2 row filter does.
+** 64-byte form: blocks of 128 columns, then of 64 (four accumulators). */
 SEG_CLONES static void gauss_row (const float *restrict ext, const float *restrict k,
                                   float *restrict out, int W, int w) {
   int x = 0;
-  for (; x + 128 <= W; x += 128) {
-    const float *e = ext + x;
-    float k0 = k[0];
-    vf16 a0 = LDV(e) * k0, a1 = LDV(e + 16) * k0, a2 = LDV(e + 32) * k0, a3 = LDV(e + 48) * k0;
-    vf16 a4 = LDV(e + 64) * k0, a5 = LDV(e + 80) * k0, a6 = LDV(e + 96) * k0, a7 = LDV(e + 112) * k0;
-    for (int i = 1; i < w; i++) {
-      float ki = k[i];
-      const float *q = e + i;
-      a0 += LDV(q) * ki; a1 += LDV(q + 16) * ki; a2 += LDV(q + 32) * ki; a3 += LDV(q + 48) * ki;
-      a4 += LDV(q + 64) * ki; a5 += LDV(q + 80) * ki; a6 += LDV(q + 96) * ki; a7 += LDV(q + 112) * ki;
-    }
-    STV(out + x, a0); STV(out + x + 16, a1); STV(out + x + 32, a2); STV(out + x + 48, a3);
-    STV(out + x + 64, a4); STV(out + x + 80, a5); STV(out + x + 96, a6); STV(out + x + 112, a7);
-  }
+  GAUSS_ROW_BLOCKS(vf16, LDV, STV, 16)
   for (; x + 64 <= W; x += 64) {
     const float *e = ext + x;
     float k0 = k[0];
@@ -502,11 +549,15 @@ SEG_CLONES static void gauss_row (const float *restrict ext, const float *restri
     }
     STV(out + x, a0); STV(out + x + 16, a1); STV(out + x + 32, a2); STV(out + x + 48, a3);
   }
-  for (; x < W; x++) {
-    float a = ext[x] * k[0];
-    for (int i = 1; i < w; i++) a += ext[x + i] * k[i];
-    out[x] = a;
-  }
+  gauss_row_tail(ext, k, out, x, W, w);
+}
+
+/* 32-byte form: blocks of 64 columns. */
+SEG_CLONES static void gauss_row8 (const float *restrict ext, const float *restrict k,
+                                   float *restrict out, int W, int w) {
+  int x = 0;
+  GAUSS_ROW_BLOCKS(vf8, LD8, ST8, 8)
+  gauss_row_tail(ext, k, out, x, W, w);
 }
 
 /* Column pass as OpenCV's symmetric column filter: k0 R0 + sum ki (R+i + R-i),
@@ -516,22 +567,7 @@ SEG_CLONES static void gauss_col (const float *const *rows, const float *restric
   const float *c = rows[r] + x0;
   float kc = k[r];
   int x = 0;
-  for (; x + 128 <= W; x += 128) {
-    vf16 a0 = LDV(c + x) * kc, a1 = LDV(c + x + 16) * kc;
-    vf16 a2 = LDV(c + x + 32) * kc, a3 = LDV(c + x + 48) * kc;
-    vf16 a4 = LDV(c + x + 64) * kc, a5 = LDV(c + x + 80) * kc;
-    vf16 a6 = LDV(c + x + 96) * kc, a7 = LDV(c + x + 112) * kc;
-    for (int i = 1; i <= r; i++) {
-      const float *p = rows[r + i] + x0 + x, *q = rows[r - i] + x0 + x;
-      float ki = k[r + i];
-      a0 += (LDV(p) + LDV(q)) * ki; a1 += (LDV(p + 16) + LDV(q + 16)) * ki;
-      a2 += (LDV(p + 32) + LDV(q + 32)) * ki; a3 += (LDV(p + 48) + LDV(q + 48)) * ki;
-      a4 += (LDV(p + 64) + LDV(q + 64)) * ki; a5 += (LDV(p + 80) + LDV(q + 80)) * ki;
-      a6 += (LDV(p + 96) + LDV(q + 96)) * ki; a7 += (LDV(p + 112) + LDV(q + 112)) * ki;
-    }
-    STV(out + x, a0); STV(out + x + 16, a1); STV(out + x + 32, a2); STV(out + x + 48, a3);
-    STV(out + x + 64, a4); STV(out + x + 80, a5); STV(out + x + 96, a6); STV(out + x + 112, a7);
-  }
+  GAUSS_COL_BLOCKS(vf16, LDV, STV, 16)
   for (; x + 64 <= W; x += 64) {
     vf16 a0 = LDV(c + x) * kc, a1 = LDV(c + x + 16) * kc;
     vf16 a2 = LDV(c + x + 32) * kc, a3 = LDV(c + x + 48) * kc;
@@ -543,45 +579,7 @@ SEG_CLONES static void gauss_col (const float *const *rows, const float *restric
     }
     STV(out + x, a0); STV(out + x + 16, a1); STV(out + x + 32, a2); STV(out + x + 48, a3);
   }
-  for (; x < W; x++) {
-    float a = c[x] * kc;
-    for (int i = 1; i <= r; i++) a += (rows[r + i][x0 + x] + rows[r - i][x0 + x]) * k[r + i];
-    out[x] = a;
-  }
-}
-
-/* The same two passes on 32-byte vectors, 64 columns a block (8
-** accumulators: AVX2's 16 registers hold them; gcc lowers the 64-byte
-** vectors above for AVX2 through the stack, ~6x slower). Each lane sums
-** the same products in the same order, and the columns past the last
-** whole block of 64 go to the same scalar loop: identical results. */
-typedef float vf8 __attribute__((vector_size(32)));
-typedef float vf8u __attribute__((vector_size(32), aligned(4), may_alias));
-#define LD8(p) (*(const vf8u *)(p))
-#define ST8(p, v) (*(vf8u *)(p) = (v))
-
-SEG_CLONES static void gauss_row8 (const float *restrict ext, const float *restrict k,
-                                   float *restrict out, int W, int w) {
-  int x = 0;
-  for (; x + 64 <= W; x += 64) {
-    const float *e = ext + x;
-    float k0 = k[0];
-    vf8 a0 = LD8(e) * k0, a1 = LD8(e + 8) * k0, a2 = LD8(e + 16) * k0, a3 = LD8(e + 24) * k0;
-    vf8 a4 = LD8(e + 32) * k0, a5 = LD8(e + 40) * k0, a6 = LD8(e + 48) * k0, a7 = LD8(e + 56) * k0;
-    for (int i = 1; i < w; i++) {
-      float ki = k[i];
-      const float *q = e + i;
-      a0 += LD8(q) * ki; a1 += LD8(q + 8) * ki; a2 += LD8(q + 16) * ki; a3 += LD8(q + 24) * ki;
-      a4 += LD8(q + 32) * ki; a5 += LD8(q + 40) * ki; a6 += LD8(q + 48) * ki; a7 += LD8(q + 56) * ki;
-    }
-    ST8(out + x, a0); ST8(out + x + 8, a1); ST8(out + x + 16, a2); ST8(out + x + 24, a3);
-    ST8(out + x + 32, a4); ST8(out + x + 40, a5); ST8(out + x + 48, a6); ST8(out + x + 56, a7);
-  }
-  for (; x < W; x++) {
-    float a = ext[x] * k[0];
-    for (int i = 1; i < w; i++) a += ext[x + i] * k[i];
-    out[x] = a;
-  }
+  gauss_col_tail(rows, k, out, x0, x, W, r);
 }
 
 SEG_CLONES static void gauss_col8 (const float *const *rows, const float *restrict k,
@@ -589,25 +587,8 @@ SEG_CLONES static void gauss_col8 (const float *const *rows, const float *restri
   const float *c = rows[r] + x0;
   float kc = k[r];
   int x = 0;
-  for (; x + 64 <= W; x += 64) {
-    vf8 a0 = LD8(c + x) * kc, a1 = LD8(c + x + 8) * kc, a2 = LD8(c + x + 16) * kc, a3 = LD8(c + x + 24) * kc;
-    vf8 a4 = LD8(c + x + 32) * kc, a5 = LD8(c + x + 40) * kc, a6 = LD8(c + x + 48) * kc, a7 = LD8(c + x + 56) * kc;
-    for (int i = 1; i <= r; i++) {
-      const float *p = rows[r + i] + x0 + x, *q = rows[r - i] + x0 + x;
-      float ki = k[r + i];
-      a0 += (LD8(p) + LD8(q)) * ki; a1 += (LD8(p + 8) + LD8(q + 8)) * ki;
-      a2 += (LD8(p + 16) + LD8(q + 16)) * ki; a3 += (LD8(p + 24) + LD8(q + 24)) * ki;
-      a4 += (LD8(p + 32) + LD8(q + 32)) * ki; a5 += (LD8(p + 40) + LD8(q + 40)) * ki;
-      a6 += (LD8(p + 48) + LD8(q + 48)) * ki; a7 += (LD8(p + 56) + LD8(q + 56)) * ki;
-    }
-    ST8(out + x, a0); ST8(out + x + 8, a1); ST8(out + x + 16, a2); ST8(out + x + 24, a3);
-    ST8(out + x + 32, a4); ST8(out + x + 40, a5); ST8(out + x + 48, a6); ST8(out + x + 56, a7);
-  }
-  for (; x < W; x++) {
-    float a = c[x] * kc;
-    for (int i = 1; i <= r; i++) a += (rows[r + i][x0 + x] + rows[r - i][x0 + x]) * k[r + i];
-    out[x] = a;
-  }
+  GAUSS_COL_BLOCKS(vf8, LD8, ST8, 8)
+  gauss_col_tail(rows, k, out, x0, x, W, r);
 }
 
 /* cvRound of 0 <= v < 2^22 without a libm call: adding 1.5 * 2^23 leaves

@@ -110,6 +110,7 @@ static int bq_init (BQueue *q, int nlev) {
   return q->lv && q->bits && q->sum ? 0 : -1;
 }
 
+/* Also for a queue zeroed and never (or partly) initialised. */
 static void bq_free (BQueue *q) {
   for (BBlock *b = q->all, *nx; b; b = nx) { nx = b->all; free(b); }
   free(q->lv); free(q->bits); free(q->sum);
@@ -373,7 +374,7 @@ static int NAME (Ws *ws, const void *elev, int nlev, size_t ties) { \
   rc = SEG_OK; \
 done: \
   free(hp.a); \
-  if (bq.lv || bq.bits || bq.sum || bq.all) bq_free(&bq); \
+  bq_free(&bq); \
   return rc; \
 }
 
@@ -549,7 +550,7 @@ static int NAME (Ws *ws, const T *elev, int nlev, size_t ties, CT *C) { \
   rc = SEG_OK; \
 done: \
   free(hp.a); \
-  if (bq.lv || bq.bits || bq.sum || bq.all) bq_free(&bq); \
+  bq_free(&bq); \
   return rc; \
 }
 
