@@ -28,6 +28,12 @@ static void rowpass_band (void *arg, int y0, int y1) {
   int n = 2 * p->ry + 1;
   size_t px = (size_t)s->c * seg_dtype_size(s->dtype);
   size_t extb = ALIGN64((size_t)(s->w + 2 * p->rx) * px + 64), hb = ALIGN64(p->hbytes);
+  /* an odd number of 64-byte lines a ring row: v reads one offset of 2r + 1
+  ** rows in turn, and at a stride of a multiple of 4 KiB (a 4096-pixel row)
+  ** those lines, and the ones prefetched after them, all fall in one set of
+  ** the L1 cache and evict each other; an odd stride spreads any 64 rows
+  ** over 64 sets */
+  if (hb / 64 % 2 == 0) hb += 64;
   size_t slots = (size_t)(s->h < n ? s->h : n);
   uint8_t *mem = malloc(slots * hb + extb + ALIGN64(p->tbytes) + (size_t)n * sizeof(void *) + 64);
   if (!mem) { __atomic_store_n(&p->fail, 1, __ATOMIC_RELAXED); return; }
