@@ -117,6 +117,26 @@ int seg_dtype_from_name (const char *s);   /* -1 when unknown */
 #define SEG_CLONES
 #endif
 
+/* The running CPU's vector extensions, for kernels that pick a vector
+** width at run time (or have a separately targeted AVX2 path):
+** __builtin_cpu_init is cheap and makes the answer right however the
+** module was loaded. 0 off x86-64 and off GNU C compilers. */
+#if defined(__x86_64__) && defined(__GNUC__)
+static inline int seg_cpu_avx2 (void) { __builtin_cpu_init(); return __builtin_cpu_supports("avx2"); }
+static inline int seg_cpu_avx512f (void) { __builtin_cpu_init(); return __builtin_cpu_supports("avx512f"); }
+#else
+static inline int seg_cpu_avx2 (void) { return 0; }
+static inline int seg_cpu_avx512f (void) { return 0; }
+#endif
+/* Whether SEG_CLONES gives hot loops their AVX2/AVX-512 clones here: GNU
+** vector kernels wider than 16 bytes only pay where it does (or where the
+** whole build targets AVX2). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(SEG_NO_CLONES)
+#define SEG_HAVE_CLONES 1
+#else
+#define SEG_HAVE_CLONES 0
+#endif
+
 /* Lane shuffle of two GNU vectors by constant indices (lane i of the
 ** result is lane k_i of the concatenation a:b), for gcc and clang alike:
 ** clang and gcc >= 12 have __builtin_shufflevector; older gcc takes the

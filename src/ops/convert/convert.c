@@ -177,8 +177,7 @@ static void gray_u8_avx2 (const uint8_t *restrict s, uint8_t *restrict d, int w,
 ** as well. */
 static int gray_u8_wide (void) {
 #if defined(GRAY_U8_AVX2)
-  __builtin_cpu_init();                        /* cheap; safe however the module was loaded */
-  return __builtin_cpu_supports("avx2");
+  return seg_cpu_avx2();
 #else
   return 0;
 #endif

@@ -91,13 +91,10 @@ typedef uint16_t U8V8 __attribute__((vector_size(16)));
 typedef uint16_t U8V8u __attribute__((vector_size(16), aligned(1), may_alias));
 
 static int gauss_u8_wide (void) {
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(SEG_NO_CLONES)
-  __builtin_cpu_init();                        /* cheap; safe however the module was loaded */
-  return __builtin_cpu_supports("avx2");
-#elif defined(__AVX2__)
+#if defined(__AVX2__)
   return 1;
 #else
-  return 0;
+  return SEG_HAVE_CLONES && seg_cpu_avx2();
 #endif
 }
 

@@ -256,12 +256,7 @@ SEG_CLONES static uint32_t scan_u32_8 (const uint32_t *restrict in, uint32_t *re
 
 /* Whether the 64-byte vector forms suit this machine (AVX-512). */
 static int wide_vectors (void) {
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(SEG_NO_CLONES)
-  __builtin_cpu_init();                        /* cheap; safe however the module was loaded */
-  return __builtin_cpu_supports("avx512f");
-#else
-  return 0;
-#endif
+  return SEG_HAVE_CLONES && seg_cpu_avx512f();
 }
 
 /* Prefix sums p[0..E] of a row of column sums cs extended by r columns
