@@ -349,7 +349,7 @@ static inline void area2_u8_tail (const uint8_t *a, const uint8_t *b, uint8_t *d
 ** no byte shuffle and gcc lowers them lane by lane (slower than the old
 ** strided loop), so these kernels also get an x86-64-v2 clone (SSSE3 to
 ** SSE4.2, CPUs since 2008): only older ones take the slow baseline. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(SEG_NO_CLONES)
+#if SEG_HAVE_CLONES
 #define RZ_CLONES_SSSE3 \
   __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "arch=x86-64-v2", "default")))
 #else
