@@ -123,10 +123,17 @@ static inline __m256i gray_load2 (const uint8_t *lo, const uint8_t *hi) {
   return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)lo)),
                                  _mm_loadu_si128((const __m128i *)hi), 1);
 }
+/* 32 gray bytes from the four groups' S >> 14: (t + 1) >> 1, packed in order */
+__attribute__((target("avx2")))
+static inline void gray_store32 (uint8_t *d, const __m256i t[4]) {
+  const __m256i zero = _mm256_setzero_si256();
+  __m256i a = _mm256_avg_epu16(_mm256_packus_epi32(t[0], t[1]), zero);
+  __m256i b = _mm256_avg_epu16(_mm256_packus_epi32(t[2], t[3]), zero);
+  _mm256_storeu_si256((__m256i *)d, _mm256_packus_epi16(a, b));
+}
 __attribute__((target("avx2")))
 static void gray_u8_avx2 (const uint8_t *restrict s, uint8_t *restrict d, int w, int c) {
   if (w < 32) { gray_u8(s, d, w, c); return; }
-  const __m256i zero = _mm256_setzero_si256();
   __m256i t[4];
   if (c == 3) {
     /* (R,G) and (B,0) word pairs; -1 zeroes a byte. Low lane: pixels at
@@ -145,9 +152,7 @@ static void gray_u8_avx2 (const uint8_t *restrict s, uint8_t *restrict d, int w,
                                        _mm256_madd_epi16(_mm256_shuffle_epi8(v, sb), cb));
         t[k] = _mm256_srli_epi32(sum, GRAY_SHIFT - 1);
       }
-      __m256i a = _mm256_avg_epu16(_mm256_packus_epi32(t[0], t[1]), zero);
-      __m256i b = _mm256_avg_epu16(_mm256_packus_epi32(t[2], t[3]), zero);
-      _mm256_storeu_si256((__m256i *)(d + x), _mm256_packus_epi16(a, b));
+      gray_store32(d + x, t);
     }
   } else {
     /* a pixel's dword R | G << 8 | B << 16 | A << 24: words (R,B) by a
@@ -163,9 +168,7 @@ static void gray_u8_avx2 (const uint8_t *restrict s, uint8_t *restrict d, int w,
                                        _mm256_madd_epi16(_mm256_srli_epi16(v, 8), cg));
         t[k] = _mm256_srli_epi32(sum, GRAY_SHIFT - 1);
       }
-      __m256i a = _mm256_avg_epu16(_mm256_packus_epi32(t[0], t[1]), zero);
-      __m256i b = _mm256_avg_epu16(_mm256_packus_epi32(t[2], t[3]), zero);
-      _mm256_storeu_si256((__m256i *)(d + x), _mm256_packus_epi16(a, b));
+      gray_store32(d + x, t);
     }
   }
 }

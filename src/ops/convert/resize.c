@@ -368,30 +368,22 @@ SEG_CLONES static void area2_u8_c1 (const uint8_t *restrict a, const uint8_t *re
   area2_u8_tail(a, b, d, x, dw, 1);
 }
 
-/* C = 2, 4: 32 lanes give 16 output bytes. The bytes read reach j + C + 31,
-** so whole steps need 2 * x * C + 32 + C bytes of the row. */
-RZ_CLONES_SSSE3 static void area2_u8_c2 (const uint8_t *restrict a, const uint8_t *restrict b,
-                                    uint8_t *restrict d, int dw) {
-  int x = 0;
-  for (; 4 * x + 34 <= 4 * dw; x += 8) {
-    RzB16 lo, hi;
-    area2_lanes(a + 4 * x, b + 4 * x, 2, &lo, &hi);
-    *(RzB16u *)(d + 2 * x) = SEG_SHUFFLE(lo, hi,
-                                         0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29);
+/* C = 2, 4: 32 lanes give 16 output bytes, picked by the indices given.
+** The bytes read reach j + C + 31, so whole steps need 2 * x * C + 32 + C
+** bytes of the row. */
+#define AREA2_U8_PICK(C, ...) \
+  RZ_CLONES_SSSE3 static void area2_u8_c##C (const uint8_t *restrict a, const uint8_t *restrict b, \
+                                             uint8_t *restrict d, int dw) { \
+    int x = 0; \
+    for (; 2 * C * x + 32 + C <= 2 * C * dw; x += 16 / C) { \
+      RzB16 lo, hi; \
+      area2_lanes(a + 2 * C * x, b + 2 * C * x, C, &lo, &hi); \
+      *(RzB16u *)(d + C * x) = SEG_SHUFFLE(lo, hi, __VA_ARGS__); \
+    } \
+    area2_u8_tail(a, b, d, x, dw, C); \
   }
-  area2_u8_tail(a, b, d, x, dw, 2);
-}
-RZ_CLONES_SSSE3 static void area2_u8_c4 (const uint8_t *restrict a, const uint8_t *restrict b,
-                                    uint8_t *restrict d, int dw) {
-  int x = 0;
-  for (; 8 * x + 36 <= 8 * dw; x += 4) {
-    RzB16 lo, hi;
-    area2_lanes(a + 8 * x, b + 8 * x, 4, &lo, &hi);
-    *(RzB16u *)(d + 4 * x) = SEG_SHUFFLE(lo, hi,
-                                         0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
-  }
-  area2_u8_tail(a, b, d, x, dw, 4);
-}
+AREA2_U8_PICK(2, 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29)
+AREA2_U8_PICK(4, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27)
 /* C = 3: the pattern repeats every 48 lanes (8 output pixels): 16 output
 ** bytes from lanes 0..31, 8 from lanes 31..44 (stored as one 8-byte lane).
 ** A step takes 96 lanes, three calls of area2_lanes, as 16-byte halves
