@@ -5,18 +5,54 @@
 ** (_find_contours.py): contours grow at both ends through two maps keyed by
 ** the exact (row, column) point, 'starts' and 'ends', and when a segment
 ** joins two contours the one created later is merged into the earlier one.
-** The maps are open-addressing hash tables on the bits of the two doubles
-** (tombstones on removal, sized so they never fill). */
+** The maps are open-addressing hash tables (below). Squares are classified
+** a row at a time into bytes, and runs of eight squares with no segment
+** are passed over with one word compare. */
 #include <math.h>
 #include <string.h>
 #include "contours.h"
 
-static void load_row (const SegBuf *b, int y, double *out) {
+/* Pixel x of row y as a double (the corners of a square with a segment). */
+static inline double at (const SegBuf *b, int y, int x) {
   switch (b->dtype) {
-    case SEG_U8: { const uint8_t *s = seg_row_u8(b, y); for (int x = 0; x < b->w; x++) out[x] = s[x]; break; }
-    case SEG_U16: { const uint16_t *s = seg_row_u16(b, y); for (int x = 0; x < b->w; x++) out[x] = s[x]; break; }
-    case SEG_I32: { const int32_t *s = seg_row_i32(b, y); for (int x = 0; x < b->w; x++) out[x] = s[x]; break; }
-    default: { const float *s = seg_row_f32(b, y); for (int x = 0; x < b->w; x++) out[x] = s[x]; break; }
+    case SEG_U8: return seg_row_u8(b, y)[x];
+    case SEG_U16: return seg_row_u16(b, y)[x];
+    case SEG_I32: return seg_row_i32(b, y)[x];
+    default: return seg_row_f32(b, y)[x];
+  }
+}
+
+/* above[x] = 1 where pixel x of row y is > level, 2 where it is NaN, else
+** 0. Integers compare with floor(level), which is the same test. */
+static void classify (const SegBuf *b, int y, double level, uint8_t *restrict above) {
+  const int w = b->w;
+  if (b->dtype == SEG_F32) {
+    const float *s = seg_row_f32(b, y);
+    for (int x = 0; x < w; x++) above[x] = (uint8_t)((s[x] > level) | (s[x] != s[x]) << 1);
+    return;
+  }
+  if (!(level < 2147483647.0)) { memset(above, 0, (size_t)w); return; }   /* NaN too */
+  if (level < -2147483648.0) { memset(above, 1, (size_t)w); return; }
+  int64_t l = (int64_t)floor(level);
+  switch (b->dtype) {
+    case SEG_U8: {
+      const uint8_t *s = seg_row_u8(b, y);
+      int t = l < -1 ? -1 : l > 255 ? 255 : (int)l;
+      for (int x = 0; x < w; x++) above[x] = (uint8_t)(s[x] > t);
+      break;
+    }
+    case SEG_U16: {
+      const uint16_t *s = seg_row_u16(b, y);
+      int t = l < -1 ? -1 : l > 65535 ? 65535 : (int)l;
+      for (int x = 0; x < w; x++) above[x] = (uint8_t)(s[x] > t);
+      break;
+    }
+    default: {
+      const int32_t *s = seg_row_i32(b, y);
+      int32_t t = (int32_t)l;
+      for (int x = 0; x < w; x++) above[x] = (uint8_t)(s[x] > t);
+      break;
+    }
   }
 }
 
@@ -27,45 +63,57 @@ static inline double frac (double from, double to, double level) {
 
 typedef struct Pt { double y, x; } Pt;
 
-/* ---------- point -> contour maps ---------- */
+/* ---------- point -> contour maps ----------
+** Open addressing with linear probing and backward-shift deletion (no
+** tombstones, so probes stay short however many keys come and go). A slot
+** holds the index of its key point in the point array (whose coordinates
+** never change) and the contour number. A point's home slot follows its
+** square's raster position, so the keys of the rows being swept sit
+** together and lookups in scan order touch neighbouring slots. */
 
-enum { EMPTY = 0, LIVE = 1, DEAD = 2 };
-typedef struct Slot { double y, x; int32_t val; int32_t state; } Slot;
-typedef struct Map { Slot *s; size_t mask; } Map;
+typedef struct Slot { int32_t pt, val; } Slot;
+typedef struct Map { Slot *s; size_t mask; const SegCPoint *pts; } Map;
 
-static inline uint64_t hash (Pt p) {
-  uint64_t a, b;
-  double y = p.y + 0.0, x = p.x + 0.0;    /* -0.0 and 0.0 are one key, as in Python */
-  memcpy(&a, &y, 8);
-  memcpy(&b, &x, 8);
-  uint64_t h = a * 0x9E3779B97F4A7C15u ^ (b + 0x632BE59BD9B4E019u + (a << 6) + (a >> 2));
-  h ^= h >> 29; h *= 0xBF58476D1CE4E5B9u; h ^= h >> 32;
-  return h;
+static inline size_t home (const Map *m, Pt p) {
+  /* a row's cells in consecutive pairs of slots; rows at scattered
+  ** offsets, so that ends left open on the image border (one per row in
+  ** the worst case) do not pile onto a few homes */
+  return ((size_t)p.x * 2 + (size_t)p.y * 0x9E3779B1u) & m->mask;
 }
 
-static Slot *find (Map *m, Pt p) {
-  for (size_t i = hash(p) & m->mask;; i = (i + 1) & m->mask) {
-    Slot *s = &m->s[i];
-    if (s->state == EMPTY) return NULL;
-    if (s->state == LIVE && s->y == p.y && s->x == p.x) return s;
-  }
+static inline int same (const Map *m, int32_t pt, Pt p) {
+  return m->pts[pt].y == p.y && m->pts[pt].x == p.x;
+}
+
+/* The slot holding key p, or the empty slot where it would go. */
+static inline size_t probe (const Map *m, Pt p) {
+  size_t i = home(m, p);
+  while (m->s[i].pt >= 0 && !same(m, m->s[i].pt, p)) i = (i + 1) & m->mask;
+  return i;
 }
 
 /* dict.pop(p, None) -> value or -1 */
 static int32_t pop (Map *m, Pt p) {
-  Slot *s = find(m, p);
-  if (!s) return -1;
-  s->state = DEAD;
-  return s->val;
+  size_t i = probe(m, p);
+  if (m->s[i].pt < 0) return -1;
+  int32_t v = m->s[i].val;
+  /* close the gap: move back every later key of the run whose home is
+  ** not in (i, j] */
+  for (size_t j = (i + 1) & m->mask; m->s[j].pt >= 0; j = (j + 1) & m->mask) {
+    const SegCPoint *q = &m->pts[m->s[j].pt];
+    size_t h = home(m, (Pt){q->y, q->x});
+    if (((j - h) & m->mask) >= ((j - i) & m->mask)) { m->s[i] = m->s[j]; i = j; }
+  }
+  m->s[i].pt = -1;
+  return v;
 }
 
-static void put (Map *m, Pt p, int32_t v) {
-  Slot *s = find(m, p);
-  if (s) { s->val = v; return; }
-  for (size_t i = hash(p) & m->mask;; i = (i + 1) & m->mask) {
-    s = &m->s[i];
-    if (s->state != LIVE) { s->y = p.y; s->x = p.x; s->val = v; s->state = LIVE; return; }
-  }
+/* dict[point pt] = v */
+static void put (Map *m, int32_t pt, int32_t v) {
+  const SegCPoint *q = &m->pts[pt];
+  size_t i = probe(m, (Pt){q->y, q->x});
+  if (m->s[i].pt < 0) m->s[i].pt = pt;
+  m->s[i].val = v;
 }
 
 /* ---------- assembly ---------- */
@@ -111,10 +159,6 @@ static Pt first_pt (const SegContours *c, int32_t k) {
   const SegCPoint *q = &c->pts[c->first[k]];
   return (Pt){q->y, q->x};
 }
-static Pt last_pt (const SegContours *c, int32_t k) {
-  const SegCPoint *q = &c->pts[c->last[k]];
-  return (Pt){q->y, q->x};
-}
 
 static void segment (Asm *a, Pt from, Pt to) {
   SegContours *c = a->c;
@@ -124,8 +168,8 @@ static void segment (Asm *a, Pt from, Pt to) {
     if (tail == head) append(a, head, to);
     else if (tail > head) {
       concat(c, head, tail);
-      put(&a->starts, first_pt(c, head), head);
-      put(&a->ends, last_pt(c, head), head);
+      put(&a->starts, c->first[head], head);
+      put(&a->ends, c->last[head], head);
     } else {
       pop(&a->starts, first_pt(c, head));
       concat(c, head, tail);           /* tail.extendleft(reversed(head)) */
@@ -133,8 +177,8 @@ static void segment (Asm *a, Pt from, Pt to) {
       c->first[tail] = c->first[head]; c->last[tail] = c->last[head];
       c->len[tail] = c->len[head];
       c->first[head] = c->last[head] = -1; c->len[head] = 0;
-      put(&a->starts, first_pt(c, tail), tail);
-      put(&a->ends, last_pt(c, tail), tail);
+      put(&a->starts, c->first[tail], tail);
+      put(&a->ends, c->last[tail], tail);
     }
   } else if (tail < 0 && head < 0) {
     int32_t k = c->n++;
@@ -142,37 +186,52 @@ static void segment (Asm *a, Pt from, Pt to) {
     c->last[k] = newpt(a, to);
     c->pts[c->first[k]].next = c->last[k];
     c->len[k] = 2;
-    put(&a->starts, from, k);
-    put(&a->ends, to, k);
+    put(&a->starts, c->first[k], k);
+    put(&a->ends, c->last[k], k);
   } else if (head < 0) {
     appendleft(a, tail, from);
-    put(&a->starts, from, tail);
+    put(&a->starts, c->first[tail], tail);
   } else {
     append(a, head, to);
-    put(&a->ends, to, head);
+    put(&a->ends, c->last[head], head);
   }
 }
 
 /* ---------- marching squares ---------- */
 
-/* Calls emit(from, to) for every segment, in skimage's order, or only
-** counts them when a == NULL. */
-static int64_t march (const SegBuf *img, double level, int high, double *r0b, double *r1b,
+static inline uint64_t load8 (const uint8_t *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return v;
+}
+
+/* Feeds every segment to the assembly in skimage's order, or only counts
+** them when a == NULL. a0b/a1b: rows of w bytes.
+** Eight squares whose corners all classify alike (all above, all below,
+** all NaN: no segment) are passed over at once. */
+static int64_t march (const SegBuf *img, double level, int high, uint8_t *a0b, uint8_t *a1b,
                       Asm *a) {
   int64_t n = 0;
-  if (img->h < 2 || img->w < 2) return 0;
-  load_row(img, 0, r0b);
+  const int w = img->w;
+  if (img->h < 2 || w < 2) return 0;
+  classify(img, 0, level, a0b);
   for (int r0 = 0; r0 + 1 < img->h; r0++) {
     int r1 = r0 + 1;
-    load_row(img, r1, r1b);
-    for (int c0 = 0; c0 + 1 < img->w; c0++) {
+    classify(img, r1, level, a1b);
+    for (int c0 = 0; c0 + 1 < w;) {
+      if (c0 + 9 <= w) {
+        uint64_t t = load8(a0b + c0);
+        if (((t ^ load8(a0b + c0 + 1)) | (t ^ load8(a1b + c0)) | (t ^ load8(a1b + c0 + 1))) == 0) {
+          c0 += 8;
+          continue;
+        }
+      }
       int c1 = c0 + 1;
-      double ul = r0b[c0], ur = r0b[c1], ll = r1b[c0], lr = r1b[c1];
-      if (isnan(ul) || isnan(ur) || isnan(ll) || isnan(lr)) continue;
-      int sq = (ul > level) | (ur > level) << 1 | (ll > level) << 2 | (lr > level) << 3;
-      if (sq == 0 || sq == 15) continue;
+      int sq = a0b[c0] | a0b[c1] << 1 | a1b[c0] << 2 | a1b[c1] << 3;
+      if (sq == 0 || sq == 15 || ((a0b[c0] | a0b[c1] | a1b[c0] | a1b[c1]) & 2)) { c0++; continue; }
       n += sq == 6 || sq == 9 ? 2 : 1;
-      if (!a) continue;
+      if (!a) { c0++; continue; }
+      double ul = at(img, r0, c0), ur = at(img, r0, c1), ll = at(img, r1, c0), lr = at(img, r1, c1);
       Pt top = {r0, c0 + frac(ul, ur, level)}, bottom = {r1, c0 + frac(ll, lr, level)};
       Pt left = {r0 + frac(ul, ll, level), c0}, right = {r0 + frac(ur, lr, level), c1};
       switch (sq) {
@@ -197,32 +256,34 @@ static int64_t march (const SegBuf *img, double level, int high, double *r0b, do
         case 13: segment(a, top, right); break;
         default: segment(a, left, top); break;   /* 14 */
       }
+      c0++;
     }
-    double *t = r0b; r0b = r1b; r1b = t;
+    uint8_t *u = a0b; a0b = a1b; a1b = u;
   }
   return n;
 }
 
 int64_t seg_contour_segments (const SegBuf *img, double level, int high) {
-  /* two rows of doubles on the heap would need a free path: count with a
-  ** small stack window instead, row by row */
+  /* two rows of bytes on the heap would need a free path: count in
+  ** windows of CH + 1 columns on the stack instead */
   int64_t n = 0;
   if (img->h < 2 || img->w < 2) return 0;
-  enum { CH = 256 };
-  double a[CH + 1], b[CH + 1];
+  enum { CH = 4096 };
+  uint8_t ca[CH + 1], cb[CH + 1];
   for (int x0 = 0; x0 + 1 < img->w; x0 += CH) {
     int wn = img->w - x0 < CH + 1 ? img->w - x0 : CH + 1;
     SegBuf win = *img;
     win.w = wn;
     win.data = img->data + (size_t)x0 * seg_dtype_size(img->dtype);
-    n += march(&win, level, high, a, b, NULL);
+    n += march(&win, level, high, ca, cb, NULL);
   }
   return n > INT32_MAX / 16 ? -1 : n;
 }
 
+/* load factor at most 1/2 whatever stays open */
 static size_t slots_for (int64_t nseg) {
   size_t s = 16;
-  while (s < (size_t)nseg * 8 + 16) s <<= 1;
+  while (s < (size_t)nseg * 2 + 16) s <<= 1;
   return s;
 }
 
@@ -230,7 +291,7 @@ static size_t slots_for (int64_t nseg) {
 
 size_t seg_contours_scratch (int w, int64_t nseg) {
   size_t n = (size_t)nseg;
-  return ALIGN8(2 * (size_t)w * sizeof(double)) + 3 * ALIGN8((n + 1) * sizeof(int32_t)) +
+  return 2 * ALIGN8((size_t)w) + 3 * ALIGN8((n + 1) * sizeof(int32_t)) +
          ALIGN8((2 * n + 2) * sizeof(SegCPoint)) + 2 * slots_for(nseg) * sizeof(Slot);
 }
 
@@ -238,8 +299,8 @@ void seg_contours (const SegBuf *img, double level, int high, int64_t nseg,
                    void *scratch, SegContours *out) {
   size_t n = (size_t)nseg;
   uint8_t *p = scratch;
-  double *r0 = (double *)p, *r1 = r0 + img->w;
-  p += ALIGN8(2 * (size_t)img->w * sizeof(double));
+  uint8_t *a0 = p, *a1 = p + ALIGN8((size_t)img->w);
+  p += 2 * ALIGN8((size_t)img->w);
   out->n = 0;
   out->first = (int32_t *)p; p += ALIGN8((n + 1) * sizeof(int32_t));
   out->last = (int32_t *)p; p += ALIGN8((n + 1) * sizeof(int32_t));
@@ -248,8 +309,9 @@ void seg_contours (const SegBuf *img, double level, int high, int64_t nseg,
   size_t slots = slots_for(nseg);
   Asm a;
   a.c = out; a.npts = 0;
-  a.starts.s = (Slot *)p; a.starts.mask = slots - 1;
-  a.ends.s = a.starts.s + slots; a.ends.mask = slots - 1;
-  memset(a.starts.s, 0, 2 * slots * sizeof(Slot));
-  march(img, level, high, r0, r1, &a);
+  a.starts = (Map){(Slot *)p, slots - 1, out->pts};
+  a.ends = a.starts;
+  a.ends.s = a.starts.s + slots;
+  memset(a.starts.s, 0xff, 2 * slots * sizeof(Slot));    /* pt = -1: empty */
+  march(img, level, high, a0, a1, &a);
 }
