@@ -7,7 +7,8 @@
 #include "extrema.h"
 #include "morph.h"
 
-enum { NOT_MAX = 0, QUEUED = 1, CANDIDATE = 2, BORDER = 3 };
+/* DEAD: on a plateau already found not to be a maximum. */
+enum { NOT_MAX = 0, QUEUED = 1, CANDIDATE = 2, BORDER = 3, DEAD = 4 };
 
 size_t seg_extrema_scratch (const SegBuf *im) {
   size_t n = (size_t)(im->w + 2) * (size_t)(im->h + 2);
@@ -75,26 +76,36 @@ static int NAME (const SegBuf *im, SegBuf *dst, int conn, void *scratch) { \
   Queue q = {NULL, 0, 0}; \
   for (size_t i = 0; i < N; i++) { \
     if (fl[i] != CANDIDATE) continue; \
-    /* _fill_plateau */ \
     const T height = img[i]; \
+    /* _fill_plateau, stopped as soon as the plateau is known not to be a \
+    ** maximum (a strictly higher neighbour, an equal border pixel, or a \
+    ** pixel of it already marked DEAD); what it reached is marked DEAD, \
+    ** so that a later candidate's flood on the same plateau stops when it \
+    ** meets them. skimage floods the whole plateau and marks it NOT_MAX: \
+    ** the pixels left unvisited here are never QUEUED either (each flood \
+    ** from them stops in the same way), so the result is the same, and \
+    ** every pixel is still flooded at most once. */ \
     int ismax = 1; \
+    for (int d = 0; d < nn; d++) ismax &= !GT(img[i + off8[d]], height); \
+    if (!ismax) { fl[i] = DEAD; continue; } \
     q.n = 0; \
     if (qpush(&q, (int32_t)i) != 0) { free(q.a); return SEG_ENOMEM; } \
     fl[i] = QUEUED; \
-    for (size_t k = 0; k < q.n; k++) { \
+    for (size_t k = 0; k < q.n && ismax; k++) { \
       size_t c = (size_t)q.a[k]; \
       for (int d = 0; d < nn; d++) { \
         size_t nb = c + off8[d]; \
         if (img[nb] == height) { \
-          if (fl[nb] == BORDER) ismax = 0; \
-          else if (fl[nb] != QUEUED) { \
+          uint8_t f = fl[nb]; \
+          if (f == BORDER || f == DEAD) { ismax = 0; break; } \
+          if (f != QUEUED) { \
             if (qpush(&q, (int32_t)nb) != 0) { free(q.a); return SEG_ENOMEM; } \
             fl[nb] = QUEUED; \
           } \
-        } else if (GT(img[nb], height)) ismax = 0; \
+        } else if (GT(img[nb], height)) { ismax = 0; break; } \
       } \
     } \
-    if (!ismax) for (size_t k = 0; k < q.n; k++) fl[q.a[k]] = NOT_MAX; \
+    if (!ismax) for (size_t k = 0; k < q.n; k++) fl[q.a[k]] = DEAD; \
   } \
   free(q.a); \
   for (int y = 0; y < h; y++) { \
