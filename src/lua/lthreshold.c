@@ -169,9 +169,12 @@ static int l_hysteresis (lua_State *L) {
   lua_Integer conn = luaL_optinteger(L, 4, 8);
   luaL_argcheck(L, conn == 4 || conn == 8, 4, "connectivity must be 4 or 8");
   if (im->b.c != 1) luaL_argerror(L, 1, "single-channel image expected");
-  int32_t *stack = lua_newuserdatauv(L, sizeof(int32_t) * (size_t)im->b.w * (size_t)im->b.h, 0);
+  int threads = seg_ctx(L)->threads;
+  size_t ns = seg_hysteresis_scratch(im->b.w, im->b.h, threads);
+  if (ns == 0) luaL_argerror(L, 1, "image too large to label");
+  void *scratch = seg_pushscratch(L, ns);
   SegImage *m = seg_newimage_uninit(L, SEG_KIND_MASK, im->b.w, im->b.h, 1, SEG_U8);
-  seg_hysteresis(&im->b, lo, hi, (int)conn, &m->b, stack, seg_ctx(L)->threads);
+  seg_hysteresis(&im->b, lo, hi, (int)conn, &m->b, scratch, threads);
   return 1;
 }
 

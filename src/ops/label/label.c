@@ -490,3 +490,22 @@ void seg_remove_small (const SegBuf *src, SegBuf *dst, int64_t min_area, int val
   CleanJob c = {&j, dst, val, (uint8_t)!value};
   seg_parallel_for(threads, src->h, 64, clean_rows, &c);
 }
+
+void seg_keep_marked (const SegBuf *src, SegBuf *dst, uint8_t mark, int connectivity, int threads,
+                      int32_t *scratch) {
+  seg_assert(src->dtype == SEG_U8 && src->c == 1 && seg_buf_samesize(src, dst) && dst->dtype == SEG_U8 && dst->c == 1);
+  Job j;
+  int32_t *val;
+  int32_t k = clean_label(&j, src, connectivity, 0, threads, scratch, &val);
+  for (int32_t i = 0; i <= k; i++) val[i] = 0;
+  for (int y = 0; y < src->h; y++) {
+    const uint8_t *r = seg_row_u8(src, y);
+    for (int32_t i = j.rs[y]; i < j.re[y]; i++) {
+      const Run *u = &j.runs[i];
+      int32_t *v = &val[j.P[u->lab]];
+      if (!*v && memchr(r + u->x0, mark, (size_t)(u->x1 - u->x0))) *v = 1;
+    }
+  }
+  CleanJob c = {&j, dst, val, 0};
+  seg_parallel_for(threads, src->h, 64, clean_rows, &c);
+}

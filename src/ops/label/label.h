@@ -54,4 +54,10 @@ void seg_fill_holes (const SegBuf *src, SegBuf *dst, int threads, int32_t *scrat
 void seg_remove_small (const SegBuf *src, SegBuf *dst, int64_t min_area, int value,
                        int connectivity, int threads, int32_t *scratch);
 
+/* The components of the mask src (4- or 8-connected) that hold at least one
+** pixel equal to 'mark' become 1 in dst, every other pixel 0 (src may be
+** dst). Scratch as seg_mask_clean_scratch. */
+void seg_keep_marked (const SegBuf *src, SegBuf *dst, uint8_t mark, int connectivity, int threads,
+                      int32_t *scratch);
+
 #endif

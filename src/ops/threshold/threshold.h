@@ -97,8 +97,10 @@ int seg_threshold_local (const SegBuf *src, const SegLocalOpts *o, SegBuf *mask,
                          SegBuf *thresh, int threads);
 
 /* apply_hysteresis_threshold: pixels > low connected (4 or 8) to a pixel
-** > high. 'stack' holds w*h int32 of scratch. */
+** > high (NaN is below both). 'scratch': seg_hysteresis_scratch bytes,
+** 4-byte aligned; that is 0 when the image is too large to label. */
+size_t seg_hysteresis_scratch (int w, int h, int threads);
 void seg_hysteresis (const SegBuf *src, double low, double high, int connectivity,
-                     SegBuf *mask, int32_t *stack, int threads);
+                     SegBuf *mask, void *scratch, int threads);
 
 #endif
