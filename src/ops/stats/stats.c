@@ -135,7 +135,7 @@ int seg_finite_range (const SegBuf *src, double *lo, double *hi) {
 /* ---------- per-channel statistics ---------- */
 
 typedef struct StatPart { double mn[4], mx[4], sum[4], sq[4]; } StatPart;
-typedef struct StatJob { const SegBuf *src; StatPart *parts; int ch; } StatJob;
+typedef struct StatJob { const SegBuf *src; StatPart *parts; int ch, wide; } StatJob;
 
 /* u8 with 1-4 channels: all channels in one pass over the flat row. The
 ** row is read in blocks of P = 16*c elements into P lane accumulators (a
@@ -169,11 +169,127 @@ SEG_CLONES static void stat_u8_row (const uint8_t *restrict r, size_t n, int c, 
   }
 }
 
+/* The same sums with AVX2 (only called where the CPU has it: stat_u8_wide),
+** exact in 64-bit integers. A row is read 32 bytes at a time, 30 for RGB
+** (whose last two bytes are masked to zero), so every step starts on a
+** pixel and byte j of a step is always channel j % c. Bytes are split into
+** even and odd u16 lanes (v & 0xff, v >> 8); their u16 sums take at most
+** 256 steps (255 * 256 < 65536) before they are flushed into the 64-bit
+** totals. vpmaddwd of a half with itself sums the squares of a dword's two
+** bytes (4l, 4l+2 or 4l+1, 4l+3), one channel when c divides 2; for c = 3
+** and 4 a second vpmaddwd with the pair's high word zeroed gives the first
+** byte's square alone, and the second's is the difference. The dword
+** sums of squares stay below 2 * 255^2 * 256. Min and max are vpminub /
+** vpmaxub over the unmasked step: its bytes 30 and 31 (RGB) are the row's
+** own, of channels 0 and 1 as 30 % 3 and 31 % 3 say. No load reaches past
+** the row: a step runs only while 32 bytes remain, the rest is scalar. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define STAT_U8_AVX2 1
+typedef struct StatU8 { uint64_t sum[4], sq[4]; uint8_t mn[4], mx[4]; } StatU8;
+
+__attribute__((target("avx2")))
+static void stat_u8_flush (int c, __m256i se, __m256i so, __m256i qe, __m256i qo, __m256i re,
+                           __m256i ro, StatU8 *a) {
+  uint16_t e[16], o[16];
+  uint32_t q[2][8], r[2][8];
+  _mm256_storeu_si256((__m256i *)e, se); _mm256_storeu_si256((__m256i *)o, so);
+  _mm256_storeu_si256((__m256i *)q[0], qe); _mm256_storeu_si256((__m256i *)q[1], qo);
+  _mm256_storeu_si256((__m256i *)r[0], re); _mm256_storeu_si256((__m256i *)r[1], ro);
+  for (int m = 0; m < 16; m++) { a->sum[2 * m % c] += e[m]; a->sum[(2 * m + 1) % c] += o[m]; }
+  for (int l = 0; l < 8; l++)
+    for (int h = 0; h < 2; h++) {   /* h: the even or odd bytes, 4l + h and 4l + 2 + h */
+      if (c <= 2) { a->sq[(4 * l + h) % c] += q[h][l]; continue; }
+      a->sq[(4 * l + h) % c] += r[h][l];
+      a->sq[(4 * l + 2 + h) % c] += q[h][l] - r[h][l];
+    }
+}
+
+__attribute__((target("avx2"), always_inline))
+static inline void stat_u8_avx2_c (const SegBuf *s, int y0, int y1, const int c, StatU8 *a) {
+  const size_t n = (size_t)s->w * (size_t)c, step = c == 3 ? 30 : 32;
+  const __m256i m8 = _mm256_set1_epi16(0xff), m16 = _mm256_set1_epi32(0xffff);
+  const __m256i keep = c == 3 ? _mm256_setr_epi64x(-1, -1, -1, 0xffffffffffffLL) : _mm256_set1_epi8(-1);
+  const __m256i zero = _mm256_setzero_si256();
+  __m256i se = zero, so = zero, qe = zero, qo = zero, re = zero, ro = zero;
+  __m256i vmn = _mm256_set1_epi8(-1), vmx = zero;
+  int k = 0;
+  for (int y = y0; y < y1; y++) {
+    const uint8_t *r = seg_row_u8(s, y);
+    size_t i = 0;
+    for (; i + 32 <= n; i += step) {
+      __m256i v = _mm256_loadu_si256((const __m256i *)(r + i));
+      vmn = _mm256_min_epu8(vmn, v); vmx = _mm256_max_epu8(vmx, v);
+      if (c == 3) v = _mm256_and_si256(v, keep);
+      __m256i e = _mm256_and_si256(v, m8), o = _mm256_srli_epi16(v, 8);
+      se = _mm256_add_epi16(se, e); so = _mm256_add_epi16(so, o);
+      qe = _mm256_add_epi32(qe, _mm256_madd_epi16(e, e));
+      qo = _mm256_add_epi32(qo, _mm256_madd_epi16(o, o));
+      if (c >= 3) {
+        re = _mm256_add_epi32(re, _mm256_madd_epi16(e, _mm256_and_si256(e, m16)));
+        ro = _mm256_add_epi32(ro, _mm256_madd_epi16(o, _mm256_and_si256(o, m16)));
+      }
+      if (++k == 256) {
+        stat_u8_flush(c, se, so, qe, qo, re, ro, a);
+        se = so = qe = qo = re = ro = zero; k = 0;
+      }
+    }
+    for (int ch = 0; i < n; i++, ch = ch + 1 == c ? 0 : ch + 1) {   /* i % c == 0 on entry */
+      uint32_t v = r[i];
+      a->sum[ch] += v; a->sq[ch] += v * v;
+      a->mn[ch] = r[i] < a->mn[ch] ? r[i] : a->mn[ch];
+      a->mx[ch] = r[i] > a->mx[ch] ? r[i] : a->mx[ch];
+    }
+  }
+  stat_u8_flush(c, se, so, qe, qo, re, ro, a);
+  uint8_t bmn[32], bmx[32];
+  _mm256_storeu_si256((__m256i *)bmn, vmn); _mm256_storeu_si256((__m256i *)bmx, vmx);
+  for (int j = 0; j < 32; j++) {
+    a->mn[j % c] = bmn[j] < a->mn[j % c] ? bmn[j] : a->mn[j % c];
+    a->mx[j % c] = bmx[j] > a->mx[j % c] ? bmx[j] : a->mx[j % c];
+  }
+}
+
+/* Rows [y0, y1) of a u8 image with 1-4 channels into a (zeroed, mn 255). */
+__attribute__((target("avx2")))
+static void stat_u8_avx2 (const SegBuf *s, int y0, int y1, StatU8 *a) {
+  switch (s->c) {
+    case 1: stat_u8_avx2_c(s, y0, y1, 1, a); break;
+    case 2: stat_u8_avx2_c(s, y0, y1, 2, a); break;
+    case 3: stat_u8_avx2_c(s, y0, y1, 3, a); break;
+    default: stat_u8_avx2_c(s, y0, y1, 4, a); break;
+  }
+}
+#endif
+
+/* Whether stat_u8_avx2 may run (its own target attribute, so clang and
+** SEG_NO_CLONES builds have it too). */
+static int stat_u8_wide (void) {
+#if defined(STAT_U8_AVX2)
+  return seg_cpu_avx2();
+#else
+  return 0;
+#endif
+}
+
 static void stat_rows (void *arg, int slot, int y0, int y1) {
   StatJob *j = arg;
   const SegBuf *s = j->src;
   StatPart *p = &j->parts[slot];
   int c = s->c;
+#ifdef STAT_U8_AVX2
+  if (s->dtype == SEG_U8 && c <= 4 && j->wide) {
+    StatU8 a;
+    memset(&a, 0, sizeof a);
+    memset(a.mn, 255, sizeof a.mn);
+    stat_u8_avx2(s, y0, y1, &a);
+    for (int k = 0; k < c; k++) {   /* exact below 2^53, as the doubles below */
+      p->mn[k] = a.mn[k]; p->mx[k] = a.mx[k];
+      p->sum[k] = (double)a.sum[k]; p->sq[k] = (double)a.sq[k];
+    }
+    return;
+  }
+#endif
   if (s->dtype == SEG_U8 && c <= 4) {
     uint32_t ls[64], lq[64];
     uint8_t mn[64], mx[64];
@@ -231,14 +347,14 @@ void seg_stats (const SegBuf *src, double *mn, double *mx, double *mean,
   StatPart parts[MAXT];
   double n = (double)src->w * src->h;
   if (src->dtype == SEG_U8 && src->c <= 4) {
-    StatJob j = {src, parts, 0};
+    StatJob j = {src, parts, 0, stat_u8_wide()};
     memset(parts, 0, sizeof(StatPart) * (size_t)t);
     seg_parallel_chunks(t, src->h, 1, stat_rows, &j);
     for (int k = 0; k < src->c; k++) stat_fold(parts, t, k, n, mn, mx, mean, sd, k);
     return;
   }
   for (int ch = 0; ch < src->c; ch++) {
-    StatJob j = {src, parts, ch};
+    StatJob j = {src, parts, ch, 0};
     for (int p = 0; p < t; p++) parts[p] = (StatPart){{HUGE_VAL}, {-HUGE_VAL}, {0}, {0}};
     seg_parallel_chunks(t, src->h, 1, stat_rows, &j);
     stat_fold(parts, t, 0, n, mn, mx, mean, sd, ch);
