@@ -86,10 +86,103 @@ static void net_v (const RowPass *p, const void *const *rows, uint8_t *d, void *
 #define PH_STRIPE 512
 typedef struct PHJob { const SegBuf *s; SegBuf *d; int r; int fail; } PHJob;
 
-SEG_CLONES static void add16 (uint16_t *restrict a, const uint16_t *restrict b,
-                              const uint16_t *restrict c) {
+static inline __attribute__((always_inline)) void add16 (uint16_t *restrict a, const uint16_t *restrict b,
+                                                          const uint16_t *restrict c) {
   for (int i = 0; i < 16; i++) a[i] = (uint16_t)(a[i] + b[i] - c[i]);
 }
+
+/* One output row of a stripe: windows at virtual columns u .. u + 2r for
+** x = x0 + u in [x0, x1), from the column histograms 'fine' (272 u16 a
+** column: 256 fine bins, then 16 coarse). The kernel coarse histogram
+** slides along the row; the kernel fine histogram of a coarse bin (kf) is
+** brought up to date only when the median falls in that bin, from the
+** column it was last updated at (luc). */
+static void ph_row (const uint16_t *fine, int x0, int x1, int r, int half, uint8_t *d, int c) {
+  const int win = 2 * r + 1;
+  uint16_t kc[16] = {0}, kf[256];
+  int luc[16];
+  for (int b = 0; b < 16; b++) luc[b] = -0x40000000;
+  for (int u = 0; u < win; u++)
+    for (int b = 0; b < 16; b++) kc[b] = (uint16_t)(kc[b] + fine[(size_t)u * 272 + 256 + b]);
+  static const uint16_t zero16[16] = {0};
+  for (int x = x0; x < x1; x++) {
+    int u = x - x0;      /* window = virtual columns u .. u+2r */
+    if (x > x0) add16(kc, fine + (size_t)(u + 2 * r) * 272 + 256, fine + (size_t)(u - 1) * 272 + 256);
+    int b = 0, cum = 0;
+    while (cum + kc[b] <= half) { cum += kc[b]; b++; }
+    uint16_t *f = kf + b * 16;
+    if (u - luc[b] >= win) {
+      memset(f, 0, sizeof(uint16_t) * 16);
+      for (int q = u; q <= u + 2 * r; q++) add16(f, fine + (size_t)q * 272 + b * 16, zero16);
+    } else {
+      for (int q = luc[b] + 1; q <= u; q++)
+        add16(f, fine + (size_t)(q + 2 * r) * 272 + b * 16, fine + (size_t)(q - 1) * 272 + b * 16);
+    }
+    luc[b] = u;
+    int i = 0;
+    while (cum + f[i] <= half) { cum += f[i]; i++; }
+    d[(size_t)x * c] = (uint8_t)(b * 16 + i);
+  }
+}
+
+/* ph_row with AVX2 (chosen at run time): the kernel coarse histogram stays
+** in a register, and both searches are a prefix sum of 16 u16 lanes
+** compared with the rank at once (the counts stay below 65536, so the
+** sums are exact and compare unsigned). Same bins, same result. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define PH_AVX2 1
+__attribute__((target("avx2"))) static inline __m256i prefix16 (__m256i v) {
+  v = _mm256_add_epi16(v, _mm256_slli_si256(v, 2));
+  v = _mm256_add_epi16(v, _mm256_slli_si256(v, 4));
+  v = _mm256_add_epi16(v, _mm256_slli_si256(v, 8));
+  __m256i t = _mm256_shuffle_epi8(v, _mm256_set1_epi16(0x0F0E));   /* each lane's total */
+  return _mm256_add_epi16(v, _mm256_permute2x128_si256(t, t, 0x08)); /* low total into the high lane */
+}
+
+/* The number of (non-decreasing) prefix sums at or below lim. */
+__attribute__((target("avx2"))) static inline int count_le (__m256i p, int lim) {
+  __m256i le = _mm256_cmpeq_epi16(_mm256_min_epu16(p, _mm256_set1_epi16((short)lim)), p);
+  return __builtin_popcount((unsigned)_mm256_movemask_epi8(le)) >> 1;
+}
+
+#define LD16(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+__attribute__((target("avx2")))
+static void ph_row_avx2 (const uint16_t *fine, int x0, int x1, int r, int half, uint8_t *d, int c) {
+  const int win = 2 * r + 1;
+  uint16_t kf[256] __attribute__((aligned(32)));
+  uint16_t ps[16] __attribute__((aligned(32)));
+  int luc[16];
+  for (int b = 0; b < 16; b++) luc[b] = -0x40000000;
+  __m256i kc = _mm256_setzero_si256();
+  for (int u = 0; u < win; u++) kc = _mm256_add_epi16(kc, LD16(fine + (size_t)u * 272 + 256));
+  for (int x = x0; x < x1; x++) {
+    int u = x - x0;
+    if (x > x0)
+      kc = _mm256_sub_epi16(_mm256_add_epi16(kc, LD16(fine + (size_t)(u + 2 * r) * 272 + 256)),
+                            LD16(fine + (size_t)(u - 1) * 272 + 256));
+    __m256i pc = prefix16(kc);
+    int b = count_le(pc, half);
+    _mm256_store_si256((__m256i *)(void *)ps, pc);
+    int cum = b ? ps[b - 1] : 0;
+    uint16_t *f = kf + b * 16;
+    __m256i fv;
+    if (u - luc[b] >= win) {
+      fv = _mm256_setzero_si256();
+      for (int q = u; q <= u + 2 * r; q++) fv = _mm256_add_epi16(fv, LD16(fine + (size_t)q * 272 + b * 16));
+    } else {
+      fv = _mm256_load_si256((const __m256i *)(void *)f);
+      for (int q = luc[b] + 1; q <= u; q++)
+        fv = _mm256_sub_epi16(_mm256_add_epi16(fv, LD16(fine + (size_t)(q + 2 * r) * 272 + b * 16)),
+                              LD16(fine + (size_t)(q - 1) * 272 + b * 16));
+    }
+    _mm256_store_si256((__m256i *)(void *)f, fv);
+    luc[b] = u;
+    d[(size_t)x * c] = (uint8_t)(b * 16 + count_le(prefix16(fv), half - cum));
+  }
+}
+#undef LD16
+#endif
 
 static void ph_band (void *arg, int y0, int y1) {
   PHJob *j = arg;
@@ -97,18 +190,23 @@ static void ph_band (void *arg, int y0, int y1) {
   int w = s->w, h = s->h, c = s->c, r = j->r, win = 2 * r + 1;
   int half = (win * win) / 2;
   int ncol = PH_STRIPE + 2 * r;
-  uint16_t *fine = malloc(sizeof(uint16_t) * (size_t)ncol * 272);
+  uint16_t *fine = malloc(sizeof(uint16_t) * (size_t)ncol * 272 + sizeof(int) * (size_t)ncol);
   if (!fine) { __atomic_store_n(&j->fail, 1, __ATOMIC_RELAXED); return; }
+  int *sxi = (int *)(void *)(fine + (size_t)ncol * 272);   /* source byte offset of each virtual column */
+#ifdef PH_AVX2
+  const int wide = seg_cpu_avx2();
+#endif
   for (int ch = 0; ch < c; ch++)
     for (int x0 = 0; x0 < w; x0 += PH_STRIPE) {
       int x1 = x0 + PH_STRIPE < w ? x0 + PH_STRIPE : w;
       int nc = x1 - x0 + 2 * r;       /* virtual columns x0-r .. x1+r-1 */
+      for (int u = 0; u < nc; u++) sxi[u] = seg_border_index(x0 - r + u, w, SEG_BORDER_REPLICATE) * c + ch;
       memset(fine, 0, sizeof(uint16_t) * (size_t)nc * 272);
       /* layout per column: 256 fine bins then 16 coarse bins */
       for (int v = y0 - r; v <= y0 + r; v++) {
         const uint8_t *row = seg_row(s, seg_border_index(v, h, SEG_BORDER_REPLICATE));
         for (int u = 0; u < nc; u++) {
-          int val = row[seg_border_index(x0 - r + u, w, SEG_BORDER_REPLICATE) * c + ch];
+          int val = row[sxi[u]];
           uint16_t *hc = fine + (size_t)u * 272;
           hc[val]++; hc[256 + (val >> 4)]++;
         }
@@ -118,38 +216,17 @@ static void ph_band (void *arg, int y0, int y1) {
           const uint8_t *in = seg_row(s, seg_border_index(y + r, h, SEG_BORDER_REPLICATE));
           const uint8_t *out = seg_row(s, seg_border_index(y - r - 1, h, SEG_BORDER_REPLICATE));
           for (int u = 0; u < nc; u++) {
-            int sx = seg_border_index(x0 - r + u, w, SEG_BORDER_REPLICATE) * c + ch;
             uint16_t *hc = fine + (size_t)u * 272;
-            int a = in[sx], b = out[sx];
+            int a = in[sxi[u]], b = out[sxi[u]];
             hc[a]++; hc[256 + (a >> 4)]++;
             hc[b]--; hc[256 + (b >> 4)]--;
           }
         }
-        uint16_t kc[16] = {0}, kf[256];
-        int luc[16];
-        for (int b = 0; b < 16; b++) luc[b] = -0x40000000;
-        for (int u = 0; u < win; u++)
-          for (int b = 0; b < 16; b++) kc[b] = (uint16_t)(kc[b] + fine[(size_t)u * 272 + 256 + b]);
-        uint8_t *d = seg_row(j->d, y);
-        static const uint16_t zero16[16] = {0};
-        for (int x = x0; x < x1; x++) {
-          int u = x - x0;      /* window = virtual columns u .. u+2r */
-          if (x > x0) add16(kc, fine + (size_t)(u + 2 * r) * 272 + 256, fine + (size_t)(u - 1) * 272 + 256);
-          int b = 0, cum = 0;
-          while (cum + kc[b] <= half) { cum += kc[b]; b++; }
-          uint16_t *f = kf + b * 16;
-          if (u - luc[b] >= win) {
-            memset(f, 0, sizeof(uint16_t) * 16);
-            for (int q = u; q <= u + 2 * r; q++) add16(f, fine + (size_t)q * 272 + b * 16, zero16);
-          } else {
-            for (int q = luc[b] + 1; q <= u; q++)
-              add16(f, fine + (size_t)(q + 2 * r) * 272 + b * 16, fine + (size_t)(q - 1) * 272 + b * 16);
-          }
-          luc[b] = u;
-          int i = 0;
-          while (cum + f[i] <= half) { cum += f[i]; i++; }
-          d[x * c + ch] = (uint8_t)(b * 16 + i);
-        }
+        uint8_t *d = seg_row(j->d, y) + ch;
+#ifdef PH_AVX2
+        if (wide) { ph_row_avx2(fine, x0, x1, r, half, d, c); continue; }
+#endif
+        ph_row(fine, x0, x1, r, half, d, c);
       }
     }
   free(fine);
