@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 #include "ops/intensity/intensity.h"
+#include "core/lut.h"
 
 static int bins_of (const SegBuf *s) { return s->dtype == SEG_U8 ? 256 : 65536; }
 static int slots_of (int threads) { return threads < 1 ? 1 : threads > 256 ? 256 : threads; }
@@ -68,7 +69,7 @@ static void lut_rows (void *arg, int y0, int y1) {
       if (c == 1) {
         uint8_t lut8[256];
         for (int v = 0; v < 256; v++) lut8[v] = (uint8_t)j->lut[v];
-        for (size_t i = 0; i < n; i++) d[i] = lut8[r[i]];
+        seg_lut_u8(lut8, r, d, n);
       }
       else
         for (size_t i = 0; i < n; i++)

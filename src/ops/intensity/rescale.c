@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 #include "ops/intensity/intensity.h"
+#include "core/lut.h"
 
 #ifdef __clang__
 #define FPSTRICT  /* clang: the Makefile gives -ffp-contract=off */
@@ -86,7 +87,7 @@ static void lut_rows (void *arg, int y0, int y1) {
     uint8_t *d = seg_row(j->dst, y);
     if (j->src->dtype == SEG_U8) {
       const uint8_t *s = seg_row(j->src, y);
-      if (es == 1) for (size_t i = 0; i < n; i++) d[i] = j->lut[s[i]];
+      if (es == 1) seg_lut_u8(j->lut, s, d, n);
       else if (es == 2) {
         const uint16_t *lut = (const uint16_t *)(const void *)j->lut;
         uint16_t *o = (uint16_t *)(void *)d;
