@@ -1,9 +1,9 @@
 /* lut.c — see lut.h. */
 #include "core/lut.h"
+#include "core/segk.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef SEG_X86_TARGETS
 #include <immintrin.h>
-#define LUT_VBMI 1
 /* vpermt2b looks up the low 7 bits in a 128-byte table (two registers);
 ** the top bit picks the first or second half of the 256. The tail runs
 ** under a byte mask, so nothing outside [0, n) is read or written. */
@@ -27,7 +27,7 @@ static void lut_vbmi (const uint8_t *lut, const uint8_t *s, uint8_t *d, size_t n
 #endif
 
 void seg_lut_u8 (const uint8_t *lut, const uint8_t *s, uint8_t *d, size_t n) {
-#ifdef LUT_VBMI
+#ifdef SEG_X86_TARGETS
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512bw")) {
     lut_vbmi(lut, s, d, n);

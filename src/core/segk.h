@@ -117,11 +117,17 @@ int seg_dtype_from_name (const char *s);   /* -1 when unknown */
 #define SEG_CLONES
 #endif
 
-/* The running CPU's vector extensions, for kernels that pick a vector
+/* SEG_X86_TARGETS: functions may carry their own target("avx2") (etc.)
+** attribute and use <immintrin.h>, in every build (clang and sanitizer
+** builds included); such a path runs only where seg_cpu_* says so.
+**
+** The running CPU's vector extensions, for kernels that pick a vector
 ** width at run time (or have a separately targeted AVX2 path):
 ** __builtin_cpu_init is cheap and makes the answer right however the
-** module was loaded. 0 off x86-64 and off GNU C compilers. */
+** module was loaded. 0 off x86-64 and off GNU C compilers, where no
+** targeted path is compiled. */
 #if defined(__x86_64__) && defined(__GNUC__)
+#define SEG_X86_TARGETS 1
 static inline int seg_cpu_avx2 (void) { __builtin_cpu_init(); return __builtin_cpu_supports("avx2"); }
 static inline int seg_cpu_avx512f (void) { __builtin_cpu_init(); return __builtin_cpu_supports("avx512f"); }
 #else

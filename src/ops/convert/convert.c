@@ -113,11 +113,11 @@ SEG_CLONES static void gray_u8 (const uint8_t *restrict s, uint8_t *restrict d, 
 ** beyond the row's last pixel, whatever the row's alignment or stride.
 ** Rows of 32 pixels or more end with a step at w - 32, rewriting some
 ** pixels with the same values; shorter rows take the loop above. Only
-** called where the CPU has AVX2 (gray_u8_wide), so the baseline build
-** never runs it. */
-#if defined(__x86_64__) && defined(__GNUC__)
+** called where the CPU has AVX2 (seg_cpu_avx2), so the baseline build
+** never runs it. Its own target attribute (not SEG_CLONES) makes it fast
+** in clang and SEG_NO_CLONES (sanitizer) builds too. */
+#ifdef SEG_X86_TARGETS
 #include <immintrin.h>
-#define GRAY_U8_AVX2 1
 __attribute__((target("avx2")))
 static inline __m256i gray_load2 (const uint8_t *lo, const uint8_t *hi) {
   return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)lo)),
@@ -174,18 +174,6 @@ static void gray_u8_avx2 (const uint8_t *restrict s, uint8_t *restrict d, int w,
 }
 #endif
 
-/* Whether gray_u8_avx2 may run. It is compiled for AVX2 by its own target
-** attribute, not by SEG_CLONES, so unlike the GNU-vector kernels it is
-** fast in clang and SEG_NO_CLONES (sanitizer) builds too: they ask the CPU
-** as well. */
-static int gray_u8_wide (void) {
-#if defined(GRAY_U8_AVX2)
-  return seg_cpu_avx2();
-#else
-  return 0;
-#endif
-}
-
 static void gray_u16 (const uint16_t *restrict s, uint16_t *restrict d, int w, int c) {
   for (int x = 0; x < w; x++) {
     const uint16_t *p = s + (size_t)x * c;
@@ -221,7 +209,7 @@ static void gray_rows (void *arg, int y0, int y1) {
     }
     switch (s->dtype) {
       case SEG_U8:
-#ifdef GRAY_U8_AVX2
+#ifdef SEG_X86_TARGETS
         if (j->wide) { gray_u8_avx2(seg_row_u8(s, y), seg_row_u8(j->dst, y), s->w, s->c); break; }
 #endif
         gray_u8(seg_row_u8(s, y), seg_row_u8(j->dst, y), s->w, s->c);
@@ -234,7 +222,7 @@ static void gray_rows (void *arg, int y0, int y1) {
 }
 
 void seg_gray (const SegBuf *src, SegBuf *dst, int threads) {
-  GrayJob j = {src, dst, src->dtype == SEG_U8 && gray_u8_wide()};
+  GrayJob j = {src, dst, src->dtype == SEG_U8 && seg_cpu_avx2()};
   seg_parallel_for(threads, src->h, 16, gray_rows, &j);
 }
 

@@ -28,7 +28,7 @@
 ** whole compilation, so x86-64 takes the vector sqrtpd (correctly rounded,
 ** as sqrt) directly, as wide as the CPU has it. */
 typedef void (*SqrtFn) (double *d, int n);
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef SEG_X86_TARGETS
 #include <immintrin.h>
 static void sqrt_sse2 (double *d, int n) {
   int x = 0;

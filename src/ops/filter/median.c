@@ -129,9 +129,8 @@ static void ph_row (const uint16_t *fine, int x0, int x1, int r, int half, uint8
 ** in a register, and both searches are a prefix sum of 16 u16 lanes
 ** compared with the rank at once (the counts stay below 65536, so the
 ** sums are exact and compare unsigned). Same bins, same result. */
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef SEG_X86_TARGETS
 #include <immintrin.h>
-#define PH_AVX2 1
 __attribute__((target("avx2"))) static inline __m256i prefix16 (__m256i v) {
   v = _mm256_add_epi16(v, _mm256_slli_si256(v, 2));
   v = _mm256_add_epi16(v, _mm256_slli_si256(v, 4));
@@ -193,7 +192,7 @@ static void ph_band (void *arg, int y0, int y1) {
   uint16_t *fine = malloc(sizeof(uint16_t) * (size_t)ncol * 272 + sizeof(int) * (size_t)ncol);
   if (!fine) { __atomic_store_n(&j->fail, 1, __ATOMIC_RELAXED); return; }
   int *sxi = (int *)(void *)(fine + (size_t)ncol * 272);   /* source byte offset of each virtual column */
-#ifdef PH_AVX2
+#ifdef SEG_X86_TARGETS
   const int wide = seg_cpu_avx2();
 #endif
   for (int ch = 0; ch < c; ch++)
@@ -223,7 +222,7 @@ static void ph_band (void *arg, int y0, int y1) {
           }
         }
         uint8_t *d = seg_row(j->d, y) + ch;
-#ifdef PH_AVX2
+#ifdef SEG_X86_TARGETS
         if (wide) { ph_row_avx2(fine, x0, x1, r, half, d, c); continue; }
 #endif
         ph_row(fine, x0, x1, r, half, d, c);

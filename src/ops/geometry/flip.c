@@ -163,15 +163,16 @@ static void turn3 (const TurnJob *j, int oy0, int oy1) {
     }
   }
 }
-/* Output rows [oya, oyb) x columns [oxa, oxb) of an RGB turn, pixel by
-** pixel (the ragged edges of turn3_avx2). */
-static void turn3_rect (const TurnJob *j, int oya, int oyb, int oxa, int oxb) {
+/* Output rows [oya, oyb) x columns [oxa, oxb), pixel by pixel (any pixel
+** size: turn_any's tiles and the ragged edges of turn3_avx2). */
+static void turn_rect (const TurnJob *j, int oya, int oyb, int oxa, int oxb) {
   const SegBuf *s = j->src;
+  const size_t px = j->px;
   for (int oy = oya; oy < oyb; oy++) {
     int sx = j->fx ? s->w - 1 - oy : oy;
     uint8_t *dr = seg_row(j->dst, oy);
     for (int ox = oxa; ox < oxb; ox++)
-      memcpy(dr + (size_t)ox * 3, seg_row(s, j->fy ? s->h - 1 - ox : ox) + (size_t)sx * 3, 3);
+      memcpy(dr + (size_t)ox * px, seg_row(s, j->fy ? s->h - 1 - ox : ox) + (size_t)sx * px, px);
   }
 }
 
@@ -181,9 +182,8 @@ static void turn3_rect (const TurnJob *j, int oya, int oyb, int oxa, int oxb) {
 ** the 8 x 8 dwords are transposed (unpack 32, unpack 64, lane swap), and
 ** each column is packed back to 24 bytes and stored as 16 + 8: nothing is
 ** read or written outside the block. */
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef SEG_X86_TARGETS
 #include <immintrin.h>
-#define TURN3_AVX2 1
 __attribute__((target("avx2")))
 static inline __m256i load_px8 (const uint8_t *p) {
   const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 3, 4, 5, 6);
@@ -238,8 +238,8 @@ static void turn3_avx2 (const TurnJob *j, int oy0, int oy1) {
       store_px8(o + 7 * ds, _mm256_permute2x128_si256(b3, b7, 0x31));
     }
   }
-  turn3_rect(j, oy0, oyb, oxb, d->w);    /* the right strip */
-  turn3_rect(j, oyb, oy1, 0, d->w);      /* the rows below the last block */
+  turn_rect(j, oy0, oyb, oxb, d->w);     /* the right strip */
+  turn_rect(j, oyb, oy1, 0, d->w);       /* the rows below the last block */
 }
 #endif
 
@@ -315,18 +315,8 @@ static void turn1 (const TurnJob *j, int oy0, int oy1) {
 }
 
 static void turn_any (const TurnJob *j, int oy0, int oy1) {
-  const SegBuf *s = j->src;
-  SegBuf *d = j->dst;
-  size_t px = j->px;
-  for (int bx = 0; bx < d->w; bx += j->tile) {
-    int bx1 = bx + j->tile < d->w ? bx + j->tile : d->w;
-    for (int oy = oy0; oy < oy1; oy++) {
-      int sx = j->fx ? s->w - 1 - oy : oy;
-      uint8_t *dr = seg_row(d, oy);
-      for (int ox = bx; ox < bx1; ox++)
-        memcpy(dr + (size_t)ox * px, seg_row(s, j->fy ? s->h - 1 - ox : ox) + (size_t)sx * px, px);
-    }
-  }
+  for (int bx = 0; bx < j->dst->w; bx += j->tile)
+    turn_rect(j, oy0, oy1, bx, bx + j->tile < j->dst->w ? bx + j->tile : j->dst->w);
 }
 
 /* Work item b is the band of output rows [b * tile, (b + 1) * tile). */
@@ -339,7 +329,7 @@ static void turn_bands (void *arg, int b0, int b1) {
       case 1: turn1(j, oy0, oy1); break;
       case 2: turn2(j, oy0, oy1); break;
       case 3:
-#ifdef TURN3_AVX2
+#ifdef SEG_X86_TARGETS
         if (j->wide) { turn3_avx2(j, oy0, oy1); break; }
 #endif
         turn3(j, oy0, oy1);

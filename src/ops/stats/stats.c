@@ -169,7 +169,7 @@ SEG_CLONES static void stat_u8_row (const uint8_t *restrict r, size_t n, int c, 
   }
 }
 
-/* The same sums with AVX2 (only called where the CPU has it: stat_u8_wide),
+/* The same sums with AVX2 (only called where the CPU has it: seg_cpu_avx2),
 ** exact in 64-bit integers. A row is read 32 bytes at a time, 30 for RGB
 ** (whose last two bytes are masked to zero), so every step starts on a
 ** pixel and byte j of a step is always channel j % c. Bytes are split into
@@ -183,9 +183,8 @@ SEG_CLONES static void stat_u8_row (const uint8_t *restrict r, size_t n, int c, 
 ** vpmaxub over the unmasked step: its bytes 30 and 31 (RGB) are the row's
 ** own, of channels 0 and 1 as 30 % 3 and 31 % 3 say. No load reaches past
 ** the row: a step runs only while 32 bytes remain, the rest is scalar. */
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef SEG_X86_TARGETS
 #include <immintrin.h>
-#define STAT_U8_AVX2 1
 typedef struct StatU8 { uint64_t sum[4], sq[4]; uint8_t mn[4], mx[4]; } StatU8;
 
 __attribute__((target("avx2")))
@@ -262,22 +261,12 @@ static void stat_u8_avx2 (const SegBuf *s, int y0, int y1, StatU8 *a) {
 }
 #endif
 
-/* Whether stat_u8_avx2 may run (its own target attribute, so clang and
-** SEG_NO_CLONES builds have it too). */
-static int stat_u8_wide (void) {
-#if defined(STAT_U8_AVX2)
-  return seg_cpu_avx2();
-#else
-  return 0;
-#endif
-}
-
 static void stat_rows (void *arg, int slot, int y0, int y1) {
   StatJob *j = arg;
   const SegBuf *s = j->src;
   StatPart *p = &j->parts[slot];
   int c = s->c;
-#ifdef STAT_U8_AVX2
+#ifdef SEG_X86_TARGETS
   if (s->dtype == SEG_U8 && c <= 4 && j->wide) {
     StatU8 a;
     memset(&a, 0, sizeof a);
@@ -347,7 +336,7 @@ void seg_stats (const SegBuf *src, double *mn, double *mx, double *mean,
   StatPart parts[MAXT];
   double n = (double)src->w * src->h;
   if (src->dtype == SEG_U8 && src->c <= 4) {
-    StatJob j = {src, parts, 0, stat_u8_wide()};
+    StatJob j = {src, parts, 0, seg_cpu_avx2()};
     memset(parts, 0, sizeof(StatPart) * (size_t)t);
     seg_parallel_chunks(t, src->h, 1, stat_rows, &j);
     for (int k = 0; k < src->c; k++) stat_fold(parts, t, k, n, mn, mx, mean, sd, k);
